@@ -1,0 +1,34 @@
+# Quick start: `make demo` runs the main job, `make test` runs the whole suite.
+BUILD ?= build
+BUILD_ASAN ?= build-asan
+MESON_OPTS ?= --buildtype=debugoptimized
+
+.PHONY: all deps build demo test test-asan clean
+
+all: build
+
+deps:
+	@bash tools/setup-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+demo: build
+	./$(BUILD)/cli/lil devices
+
+test: build
+	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+	$(MAKE) test-asan
+
+$(BUILD_ASAN)/build.ninja:
+	meson setup $(BUILD_ASAN) $(MESON_OPTS) -Db_sanitize=address,undefined -Db_lundef=false
+
+test-asan: deps $(BUILD_ASAN)/build.ninja
+	ninja -C $(BUILD_ASAN)
+	meson test -C $(BUILD_ASAN) --print-errorlogs --num-processes 2 --no-suite slow
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

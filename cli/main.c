@@ -1,0 +1,39 @@
+/* lil: portable GPU runtime for long LLM decoding. Dispatches to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_commands.h"
+
+static const lil_cli_command commands[] = {
+    {"devices", "list Vulkan devices and the plan lil makes for each", cmd_devices},
+    {"bench", "benchmarks: copy bandwidth, kernels, attention, guardian", cmd_bench},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: lil [--version] [--help] COMMAND [ARGS]\n\ncommands:\n");
+  for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "\n`lil COMMAND --help` describes each command.\n"
+             "Environment: LIL_DEVICE (device index or name), LIL_DISABLE (e.g. fp16,coopmat),\n"
+             "LIL_VALIDATE=1 (Vulkan validation layer).\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    usage(stdout);
+    return 0;
+  }
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+    printf("lil %s\n", LIL_VERSION);
+    return 0;
+  }
+  for (size_t i = 0; i < N_COMMANDS; i++)
+    if (!strcmp(cmd, commands[i].name)) return commands[i].main(argc - 1, argv + 1);
+  fprintf(stderr, "lil: unknown command '%s' (see lil --help)\n", cmd);
+  return 2;
+}
