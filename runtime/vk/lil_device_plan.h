@@ -24,7 +24,8 @@ typedef struct lil_device_snapshot {
   char driver_name[64];
   char driver_info[128];
   uint32_t vendor_id, device_id, kind, api_version, driver_version;
-  uint8_t uuid[16];
+  uint8_t uuid[16];                /* deviceUUID */
+  uint8_t pipeline_cache_uuid[16]; /* pipelineCacheUUID (the cache header's) */
   /* subgroups */
   uint32_t subgroup_size, subgroup_ops, subgroup_stages;
   uint32_t min_subgroup_size, max_subgroup_size, subgroup_size_control;

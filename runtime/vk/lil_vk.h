@@ -46,6 +46,9 @@ uint32_t lil_ctx_validation_messages(const lil_ctx *ctx);
 /* Bytes of device memory currently allocated and the peak so far. */
 uint64_t lil_ctx_device_bytes(const lil_ctx *ctx);
 uint64_t lil_ctx_device_bytes_peak(const lil_ctx *ctx);
+const lil_device_snapshot *lil_ctx_snapshot(const lil_ctx *ctx);
+/* Path of the on-disk pipeline cache file ("" when disabled). */
+const char *lil_ctx_pipeline_cache_path(const lil_ctx *ctx);
 
 /* Snapshots of every physical device (for `lil devices`); *out is malloc'ed, free() it. */
 lil_status lil_enumerate_devices(const lil_ctx_options *o, lil_device_snapshot **out, uint32_t *count,

@@ -1,0 +1,37 @@
+#include "cli_util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int cli_exit_code(lil_status st) { return st == LIL_ERR_INVALID_ARG ? 2 : 1; }
+
+int cli_fail(const char *cmd, const lil_error *err) {
+  fprintf(stderr, "lil %s: %s\n", cmd, err->msg);
+  return cli_exit_code(err->status);
+}
+
+int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out) {
+  char *end = NULL;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 0);
+  if (!s[0] || *end || errno || s[0] == '-' || v < min || v > max) {
+    fprintf(stderr, "lil %s: %s expects an integer in %llu..%llu, got '%s'\n", cmd, opt, (unsigned long long)min,
+            (unsigned long long)max, s);
+    return 0;
+  }
+  *out = v;
+  return 1;
+}
+
+int cli_parse_double(const char *cmd, const char *opt, const char *s, double min, double max, double *out) {
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (!s[0] || *end || errno || !(v >= min && v <= max)) {
+    fprintf(stderr, "lil %s: %s expects a number in %g..%g, got '%s'\n", cmd, opt, min, max, s);
+    return 0;
+  }
+  *out = v;
+  return 1;
+}

@@ -1,0 +1,17 @@
+/* Small helpers shared by the subcommands. */
+#ifndef LIL_CLI_UTIL_H
+#define LIL_CLI_UTIL_H
+
+#include <stdint.h>
+
+#include "lil_status.h"
+
+/* Prints "lil: <msg>" on stderr (one line) and returns the exit status for st. */
+int cli_fail(const char *cmd, const lil_error *err);
+/* Strict number parsing for option values; prints a one-line error and returns 0 on failure. */
+int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int cli_parse_double(const char *cmd, const char *opt, const char *s, double min, double max, double *out);
+/* Exit status for an error status: 1 for runtime failures, 2 for usage/invalid arguments. */
+int cli_exit_code(lil_status st);
+
+#endif

@@ -1,0 +1,90 @@
+/* Kernels: compute pipelines from the embedded SPIR-V with specialization constants, created on
+ * first use and cached by the context. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lil_shaders.h"
+#include "vk_internal.h"
+
+static int same_desc(const lil_kernel_desc *a, const lil_kernel_desc *b) {
+  return !strcmp(a->shader, b->shader) && a->n_bindings == b->n_bindings && a->push_size == b->push_size &&
+         a->n_spec == b->n_spec && !memcmp(a->spec, b->spec, a->n_spec * sizeof(uint32_t));
+}
+
+lil_status lil_kernel_get(lil_ctx *ctx, const lil_kernel_desc *d, lil_kernel **out, lil_error *err) {
+  *out = NULL;
+  for (uint32_t i = 0; i < ctx->n_kernels; i++)
+    if (same_desc(&ctx->kernels[i].desc, d)) {
+      *out = ctx->kernels[i].kernel;
+      return LIL_OK;
+    }
+  if (d->n_bindings > LIL_MAX_BINDINGS || d->push_size > LIL_MAX_PUSH || d->n_spec > LIL_MAX_SPEC)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "kernel '%s': %u bindings / %u push bytes / %u constants over the limits",
+                         d->shader, d->n_bindings, d->push_size, d->n_spec);
+  const lil_shader_blob *blob = lil_shader_find(d->shader);
+  if (!blob) return lil_error_set(err, LIL_ERR_INVALID_ARG, "kernel '%s': no such embedded shader", d->shader);
+  if (d->n_spec > 0 && (d->spec[0] == 0 || d->spec[0] > ctx->snap.max_workgroup_invocations))
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "kernel '%s': workgroup size %u outside 1..%u", d->shader,
+                         d->spec[0], ctx->snap.max_workgroup_invocations);
+  VkShaderModuleCreateInfo smci = {
+      .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, .codeSize = blob->size, .pCode = blob->code};
+  VkShaderModule mod;
+  lil_status st = lil_vk_check(vkCreateShaderModule(ctx->device, &smci, NULL, &mod), "vkCreateShaderModule", err);
+  if (st) return lil_error_prefix(err, "kernel '%s'", d->shader);
+  VkSpecializationMapEntry map[LIL_MAX_SPEC];
+  for (uint32_t i = 0; i < d->n_spec; i++)
+    map[i] = (VkSpecializationMapEntry){.constantID = i, .offset = i * 4, .size = 4};
+  VkSpecializationInfo si = {
+      .mapEntryCount = d->n_spec, .pMapEntries = map, .dataSize = d->n_spec * 4, .pData = d->spec};
+  VkComputePipelineCreateInfo ci = {
+      .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+      .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+                .module = mod,
+                .pName = "main",
+                .pSpecializationInfo = d->n_spec ? &si : NULL},
+      .layout = ctx->pipeline_layout};
+  lil_kernel *k = calloc(1, sizeof(*k));
+  if (!k) {
+    vkDestroyShaderModule(ctx->device, mod, NULL);
+    return lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "kernel '%s'", d->shader);
+  }
+  st = lil_vk_check(vkCreateComputePipelines(ctx->device, ctx->pipeline_cache, 1, &ci, NULL, &k->pipeline),
+                    "vkCreateComputePipelines", err);
+  vkDestroyShaderModule(ctx->device, mod, NULL);
+  if (st) {
+    free(k);
+    return lil_error_prefix(err, "kernel '%s'", d->shader);
+  }
+  snprintf(k->name, sizeof(k->name), "%s", d->shader);
+  k->n_bindings = d->n_bindings;
+  k->push_size = d->push_size;
+  if (ctx->n_kernels == ctx->cap_kernels) {
+    uint32_t cap = ctx->cap_kernels ? ctx->cap_kernels * 2 : 32;
+    kernel_entry *e = realloc(ctx->kernels, cap * sizeof(*e));
+    if (!e) {
+      vkDestroyPipeline(ctx->device, k->pipeline, NULL);
+      free(k);
+      return lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "kernel table");
+    }
+    ctx->kernels = e;
+    ctx->cap_kernels = cap;
+  }
+  kernel_entry *e = &ctx->kernels[ctx->n_kernels++];
+  e->desc = *d;
+  e->desc.shader = blob->name; /* static storage */
+  e->kernel = k;
+  *out = k;
+  return LIL_OK;
+}
+
+void lil_kernels_free(lil_ctx *ctx) {
+  for (uint32_t i = 0; i < ctx->n_kernels; i++) {
+    vkDestroyPipeline(ctx->device, ctx->kernels[i].kernel->pipeline, NULL);
+    free(ctx->kernels[i].kernel);
+  }
+  free(ctx->kernels);
+  ctx->kernels = NULL;
+  ctx->n_kernels = ctx->cap_kernels = 0;
+}

@@ -1,0 +1,71 @@
+/* Internal structures of the Vulkan core (not part of the public API). */
+#ifndef LIL_VK_INTERNAL_H
+#define LIL_VK_INTERNAL_H
+
+#include <pthread.h>
+#include <volk.h>
+
+#include "lil_vk.h"
+
+typedef struct kernel_entry {
+  lil_kernel_desc desc;
+  lil_kernel *kernel;
+} kernel_entry;
+
+struct lil_kernel {
+  VkPipeline pipeline;
+  char name[64];
+  uint32_t n_bindings, push_size;
+};
+
+struct lil_ctx {
+  VkInstance instance;
+  VkDebugUtilsMessengerEXT messenger;
+  VkPhysicalDevice phys;
+  VkDevice device;
+  VkQueue queue;
+  lil_device_snapshot snap;
+  lil_device_plan plan;
+  uint32_t validation_messages; /* atomic via __atomic builtins */
+  int profile;
+  /* one descriptor layout convention: LIL_MAX_BINDINGS storage buffers, 128 bytes push */
+  VkDescriptorSetLayout set_layout;
+  VkPipelineLayout pipeline_layout;
+  VkPipelineCache pipeline_cache;
+  char cache_path[1024];
+  kernel_entry *kernels;
+  uint32_t n_kernels, cap_kernels;
+  /* transfers (upload/download/fill) */
+  VkCommandPool transfer_pool;
+  VkCommandBuffer transfer_cmd;
+  VkFence transfer_fence;
+  pthread_mutex_t queue_lock;
+  uint64_t device_bytes, device_bytes_peak;
+};
+
+struct lil_buffer {
+  lil_ctx *ctx;
+  VkBuffer buffer;
+  VkDeviceMemory memory;
+  uint64_t size;
+  lil_mem_role role;
+  void *host;
+  char name[48];
+};
+
+lil_status lil_vk_check(VkResult r, const char *what, lil_error *err);
+const char *lil_vk_result_name(VkResult r);
+/* Finds a memory type among type_bits whose flags include want (and prefer). UINT32_MAX: none. */
+uint32_t lil_vk_find_memory_type(const lil_device_snapshot *s, uint32_t type_bits, uint32_t want,
+                                 uint32_t prefer);
+/* Snapshot of a physical device (needs the instance functions loaded). */
+void lil_vk_snapshot(VkPhysicalDevice pd, lil_device_snapshot *s);
+/* Pipeline cache persistence. */
+void lil_pipeline_cache_open(lil_ctx *ctx, const char *dir);
+void lil_pipeline_cache_save(lil_ctx *ctx);
+void lil_kernels_free(lil_ctx *ctx);
+/* Blocking one-shot command buffer on the transfer pool. */
+lil_status lil_transfer_begin(lil_ctx *ctx, VkCommandBuffer *cmd, lil_error *err);
+lil_status lil_transfer_end(lil_ctx *ctx, lil_error *err);
+
+#endif
