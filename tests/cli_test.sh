@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# CLI behaviour of `lil`: help, version, errors for bad input, devices and bench copy.
+# usage: cli_test.sh PATH/TO/lil
+set -u
+LIL=$1
+fails=0
+check() { # check NAME EXPECTED_STATUS CMD... ; output in $out
+  local name=$1 want=$2
+  shift 2
+  out=$("$@" 2>&1)
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL $name: exit $got, expected $want; output:"
+    echo "$out" | head -20
+    fails=$((fails + 1))
+  fi
+}
+expect() { # expect NAME PATTERN (in $out)
+  if ! grep -q -- "$2" <<<"$out"; then
+    echo "FAIL $1: output lacks '$2':"
+    echo "$out" | head -20
+    fails=$((fails + 1))
+  fi
+}
+check help 0 "$LIL" --help; expect help "devices"
+check version 0 "$LIL" --version; expect version "lil 0"
+check no-command 2 "$LIL"
+check unknown-command 2 "$LIL" frobnicate; expect unknown-command "unknown command 'frobnicate'"
+check devices 0 "$LIL" devices; expect devices '\*'
+check devices-help 0 "$LIL" devices --help; expect devices-help "usage: lil devices"
+check devices-bad-flag 2 "$LIL" devices --colour; expect devices-bad-flag "colour"
+check devices-json 0 "$LIL" devices --json
+if ! python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert any(x["default"] for x in d); assert "plan" in d[0]["device"]' "$out"; then
+  echo "FAIL devices-json: not the expected JSON"; fails=$((fails + 1))
+fi
+check no-loader 1 env LIL_VULKAN_LOADER=/nonexistent/libvulkan.so.1 "$LIL" devices
+expect no-loader "Vulkan loader"
+[ "$(wc -l <<<"$out")" = 1 ] || { echo "FAIL no-loader: not one line: $out"; fails=$((fails + 1)); }
+check no-driver 1 env VK_DRIVER_FILES=/nonexistent.json VK_ICD_FILENAMES=/nonexistent.json LIL_VALIDATE=0 "$LIL" bench copy --size 1
+expect no-driver "driver\|device"
+check bad-device 1 "$LIL" bench copy --device no-such-gpu --size 1; expect bad-device "no-such-gpu"
+check bench-bad-value 2 "$LIL" bench copy --size lots; expect bench-bad-value "\-\-size expects an integer"
+check bench-unknown 2 "$LIL" bench warp; expect bench-unknown "unknown benchmark 'warp'"
+check bench-copy 0 "$LIL" bench copy --size 4 --iters 3 --json
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["gbps"] > 0' "$out" || { echo "FAIL bench-copy json: $out"; fails=$((fails + 1)); }
+check bad-disable 2 env LIL_DISABLE=warp9 "$LIL" bench copy --size 1; expect bad-disable "warp9"
+[ $fails = 0 ] && echo "cli: all checks passed"
+exit $((fails > 0))
