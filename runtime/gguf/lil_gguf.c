@@ -57,11 +57,14 @@ lil_status lil_gguf_open(const char *path, lil_gguf **out, lil_error *err) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return lil_error_set(err, LIL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
   struct stat sb;
-  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+  if (fstat(fd, &sb) != 0) {
     int e = errno;
     close(fd);
-    return lil_error_set(err, LIL_ERR_IO, "%s: not a regular file%s%s", path, e ? ": " : "",
-                         e ? strerror(e) : "");
+    return lil_error_set(err, LIL_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
+  }
+  if (!S_ISREG(sb.st_mode)) {
+    close(fd);
+    return lil_error_set(err, LIL_ERR_IO, "%s: not a regular file", path);
   }
   lil_gguf *g = new_handle(path);
   if (!g) {
