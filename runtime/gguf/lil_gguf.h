@@ -38,6 +38,13 @@ void lil_gguf_close(lil_gguf *g);
 
 uint32_t lil_gguf_version(const lil_gguf *g);
 uint64_t lil_gguf_file_size(const lil_gguf *g);
+/* Tensor data alignment (general.alignment, default 32) and file offset of the data section. */
+uint32_t lil_gguf_alignment(const lil_gguf *g);
+uint64_t lil_gguf_data_offset(const lil_gguf *g);
+/* The path or label given at open; every message from this handle starts with it. */
+const char *lil_gguf_label(const lil_gguf *g);
+/* Name of a metadata value type ("u32", "string", ...). */
+const char *lil_gguf_type_name(uint32_t t);
 
 /* Metadata. find returns -1 when absent. Getters accept any integer type whose value fits, and
  * fail with a message naming the key when absent, of the wrong type or out of range. */
@@ -45,6 +52,9 @@ int64_t lil_gguf_find_key(const lil_gguf *g, const char *key);
 uint64_t lil_gguf_key_count(const lil_gguf *g);
 const char *lil_gguf_key_name(const lil_gguf *g, uint64_t i);
 lil_gguf_type lil_gguf_key_type(const lil_gguf *g, uint64_t i);
+/* Element type of the i-th key when it is an array (arrays of arrays report LIL_GGUF_ARRAY: their
+ * nested contents are validated but not indexed), else (lil_gguf_type)-1. */
+lil_gguf_type lil_gguf_key_array_type(const lil_gguf *g, uint64_t i);
 lil_status lil_gguf_get_u32(const lil_gguf *g, const char *key, uint32_t *out, lil_error *err);
 lil_status lil_gguf_get_u64(const lil_gguf *g, const char *key, uint64_t *out, lil_error *err);
 lil_status lil_gguf_get_i64(const lil_gguf *g, const char *key, int64_t *out, lil_error *err);
