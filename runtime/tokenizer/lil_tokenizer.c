@@ -265,6 +265,8 @@ lil_status lil_tokenizer_create(const lil_vocab_desc *d, lil_tokenizer **out, li
     lil_tokenizer_free(tok);
     return st;
   }
+  for (uint32_t i = 0; tok->unk < 0 && i < tok->n; i++)
+    if (tok->types[i] == LIL_TOKEN_UNKNOWN) tok->unk = (int32_t)i;
   add_eog(tok, tok->eos);
   add_eog(tok, tok->eot);
   add_eog(tok, tok->eom);

@@ -59,7 +59,8 @@ typedef struct lil_vocab_desc {
   uint32_t n_merges;         /* BPE: "left right" strings, rank = index */
   const char *const *merges;
   const size_t *merge_lens;  /* NULL: NUL-terminated */
-  int32_t bos_id, eos_id, eot_id, eom_id, unk_id; /* -1: none */
+  int32_t bos_id, eos_id, eot_id, eom_id; /* -1: none */
+  int32_t unk_id; /* -1: the first token of type UNKNOWN, if any */
   int add_bos;          /* default for callers (lil_tokenizer_add_bos): SPM 1, LLAMA3 1, else 0 */
   int add_space_prefix; /* SPM: prefix raw text with a space (default 1) */
 } lil_vocab_desc;
