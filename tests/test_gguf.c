@@ -311,6 +311,73 @@ START_TEST(test_writer_round_trip) {
 }
 END_TEST
 
+/* A file written by tools/gguf_writer.py (built by meson, path in $LIL_GGUF_PY_EXAMPLE). */
+START_TEST(test_python_writer) {
+  const char *path = getenv("LIL_GGUF_PY_EXAMPLE");
+  if (!path) {
+    fprintf(stderr, "LIL_GGUF_PY_EXAMPLE not set: skipping the Python writer check\n");
+    return;
+  }
+  lil_gguf *g = open_ok(path);
+  ck_assert_uint_eq(lil_gguf_version(g), 3);
+  ck_assert_uint_eq(lil_gguf_alignment(g), 64);
+  uint32_t u;
+  int64_t s64;
+  uint64_t u64, n, len;
+  float f;
+  int b;
+  const char *s;
+  lil_gguf_type et;
+  const void *data;
+  ck_assert_int_eq(lil_gguf_get_u32(g, "t.u8", &u, NULL), LIL_OK);
+  ck_assert_uint_eq(u, 200);
+  ck_assert_int_eq(lil_gguf_get_i64(g, "t.i8", &s64, NULL), LIL_OK);
+  ck_assert_int_eq(s64, -100);
+  ck_assert_int_eq(lil_gguf_get_u32(g, "t.u16", &u, NULL), LIL_OK);
+  ck_assert_uint_eq(u, 60000);
+  ck_assert_int_eq(lil_gguf_get_i64(g, "t.i16", &s64, NULL), LIL_OK);
+  ck_assert_int_eq(s64, -30000);
+  ck_assert_int_eq(lil_gguf_get_u32(g, "t.u32", &u, NULL), LIL_OK);
+  ck_assert_uint_eq(u, 4000000000u);
+  ck_assert_int_eq(lil_gguf_get_i64(g, "t.i32", &s64, NULL), LIL_OK);
+  ck_assert_int_eq(s64, -7);
+  ck_assert_int_eq(lil_gguf_get_f32(g, "t.f32", &f, NULL), LIL_OK);
+  ck_assert(f == 1.5f);
+  ck_assert_int_eq(lil_gguf_get_bool(g, "t.bool", &b, NULL), LIL_OK);
+  ck_assert_int_eq(b, 1);
+  ck_assert_int_eq(lil_gguf_get_str(g, "t.str", &s, &len, NULL), LIL_OK);
+  ck_assert_uint_eq(len, 6);
+  ck_assert_int_eq(memcmp(s, "h\xc3\xa9llo", 6), 0);
+  ck_assert_int_eq(lil_gguf_get_u64(g, "t.u64", &u64, NULL), LIL_OK);
+  ck_assert(u64 == UINT64_MAX);
+  ck_assert_int_eq(lil_gguf_get_i64(g, "t.i64", &s64, NULL), LIL_OK);
+  ck_assert(s64 == -5000000000ll);
+  ck_assert_int_eq(lil_gguf_get_f32(g, "t.f64", &f, NULL), LIL_OK);
+  ck_assert(f == 3.25f);
+  ck_assert_int_eq(lil_gguf_get_array_str(g, "t.astr", 2, &s, &len, NULL), LIL_OK);
+  ck_assert_uint_eq(len, 3);
+  ck_assert_int_eq(lil_gguf_get_array(g, "t.ai32", &et, &n, &data, NULL), LIL_OK);
+  ck_assert_int_eq(et, LIL_GGUF_INT32);
+  ck_assert_int_eq(((const int32_t *)data)[1], -2);
+  ck_assert_int_eq(lil_gguf_get_array(g, "t.af32", &et, &n, &data, NULL), LIL_OK);
+  ck_assert_uint_eq(n, 2);
+  ck_assert_uint_eq(lil_gguf_tensor_count(g), 3);
+  const lil_gguf_tensor *t = lil_gguf_find_tensor(g, "a");
+  ck_assert_uint_eq(t->ne[0], 4);
+  ck_assert_uint_eq(t->ne[1], 3);
+  ck_assert(((const float *)t->data)[11] == 11.0f);
+  t = lil_gguf_find_tensor(g, "b");
+  ck_assert_uint_eq(t->type, LIL_TYPE_F16);
+  ck_assert_uint_eq(((const uint16_t *)t->data)[7], 0x3800); /* 0.5 in half precision */
+  t = lil_gguf_find_tensor(g, "c");
+  ck_assert_uint_eq(t->type, LIL_TYPE_Q8_0);
+  ck_assert_uint_eq(t->size, 136);
+  ck_assert_uint_eq(t->offset % 64, 0);
+  ck_assert_uint_eq(((const uint8_t *)t->data)[135], 135);
+  lil_gguf_close(g);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("gguf");
   TCase *tc = tcase_create("reader");
@@ -319,6 +386,7 @@ int main(void) {
   tcase_add_loop_test(tc, test_vocab_files, 0, 4);
   tcase_add_test(tc, test_open_errors);
   tcase_add_loop_test(tc, test_writer_round_trip, 0, 2);
+  tcase_add_test(tc, test_python_writer);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
