@@ -3,9 +3,11 @@
 #include <string.h>
 
 #include "cli_commands.h"
+#include "cli_tokenize.h"
 
 static const lil_cli_command commands[] = {
     {"devices", "list Vulkan devices and the plan lil makes for each", cmd_devices},
+    {"tokenize", "tokenize text with a model's tokenizer (ids or id:piece pairs)", cmd_tokenize},
     {"bench", "benchmarks: copy bandwidth, kernels, attention, guardian", cmd_bench},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
