@@ -2,7 +2,7 @@
 """Golden outputs from Hugging Face transformers, for tests/test_golden.c.
 
 Builds small random-weight LlamaForCausalLM, Qwen2ForCausalLM and Qwen3ForCausalLM models (odd
-sizes: hidden 96, 3 layers, GQA 6:2, head_dim 16 or 24), writes each to GGUF with the project's own
+sizes: hidden 96, ffn 224, 3 layers, GQA 6:2, head_dim 16 or 24), writes each to GGUF with the project's own
 writer (tools/gguf_writer.py) in F32 and in F16/Q8_0 variants, and saves the transformers logits for
 a fixed token sequence. Runs where torch + transformers are installed (the H100 machine):
 
@@ -71,7 +71,7 @@ def permute_rope(w, n_head):
 def build(arch, seed):
     import transformers as tf
     torch.manual_seed(seed)
-    common = dict(vocab_size=N_VOCAB, hidden_size=96, intermediate_size=200, num_hidden_layers=3,
+    common = dict(vocab_size=N_VOCAB, hidden_size=96, intermediate_size=224, num_hidden_layers=3,
                   num_attention_heads=6, num_key_value_heads=2, max_position_embeddings=256,
                   rms_norm_eps=1e-5, rope_theta=10000.0)
     if arch == "llama":
