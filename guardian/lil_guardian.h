@@ -85,6 +85,8 @@ typedef struct lil_guardian_decision {
   uint64_t size;             /* compressed size at that check, bytes */
   int64_t gain;              /* growth since the previous check, bytes */
   double threshold;          /* the threshold the gain was compared with */
+  uint64_t published_at;     /* monitor only: tokens the decode loop had published when the stop
+                                flag went up (UINT64_MAX while not yet recorded; 0 elsewhere) */
 } lil_guardian_decision;
 
 typedef struct lil_guardian_check {
