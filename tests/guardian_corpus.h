@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "lil_guardian.h"
+#include "test_common.h"
 
 typedef struct gc_buf {
   char *data;
