@@ -5,6 +5,7 @@
 
 #include "cli_bench.h"
 #include "cli_commands.h"
+#include "cli_guardian.h"
 
 static const struct {
   const char *name;
@@ -12,6 +13,7 @@ static const struct {
   int (*main)(int argc, char **argv);
 } benches[] = {
     {"copy", "copy bandwidth of the device (the ceiling for every kernel)", bench_copy},
+    {"guardian", "cost of one Guardian check at 1k..128k generated tokens", bench_guardian},
 };
 #define N_BENCHES (sizeof(benches) / sizeof(benches[0]))
 

@@ -3,11 +3,13 @@
 #include <string.h>
 
 #include "cli_commands.h"
+#include "cli_guardian.h"
 #include "cli_tokenize.h"
 
 static const lil_cli_command commands[] = {
     {"devices", "list Vulkan devices and the plan lil makes for each", cmd_devices},
     {"tokenize", "tokenize text with a model's tokenizer (ids or id:piece pairs)", cmd_tokenize},
+    {"guardian", "where the Guardian would stop on existing outputs (text or JSON Lines)", cmd_guardian},
     {"bench", "benchmarks: copy bandwidth, kernels, attention, guardian", cmd_bench},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
