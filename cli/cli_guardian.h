@@ -9,6 +9,11 @@
  * token; a real tokenizer (`-m MODEL`) plugs in here. */
 typedef size_t (*lil_token_ends_fn)(void *user, const char *text, size_t n, size_t **ends);
 size_t lil_token_ends_4bytes(void *user, const char *text, size_t n, size_t **ends);
+/* The real tokenizer of a model (user = the lil_tokenizer from lil_token_model_open). */
+size_t lil_token_ends_model(void *user, const char *text, size_t n, size_t **ends);
+/* Opens MODEL's tokenizer; 0 on success, else -1 with a message in msg. */
+int lil_token_model_open(const char *path, void **tok, void **gguf, char *msg, size_t cap);
+void lil_token_model_close(void *tok, void *gguf);
 
 int cmd_guardian(int argc, char **argv);   /* argv[0] is "guardian" */
 int bench_guardian(int argc, char **argv); /* argv[0] is "guardian" (from `lil bench guardian`) */

@@ -39,7 +39,7 @@ static void usage(FILE *f) {
           "      --json             one JSON object per record: file, record, rule, tokens, stopped,\n"
           "                         stop_at, gains\n"
           "      --svg OUT.svg      plot of the first record of the first file\n"
-          "  -m MODEL               tokenizer of a model (not available yet)\n"
+          "  -m MODEL               count tokens with MODEL's tokenizer (default: 4 bytes a token)\n"
           "  -h, --help             this help\n");
 }
 
@@ -233,6 +233,7 @@ int cmd_guardian(int argc, char **argv) {
   c.field = "output";
   c.prompt_field = "prompt";
   c.token_ends = lil_token_ends_4bytes;
+  const char *model_path = NULL;
   optind = 0; /* full getopt reset: cmd_guardian may run more than once in a process */
   opterr = 0;
   int ch;
@@ -253,7 +254,7 @@ int cmd_guardian(int argc, char **argv) {
     case 'j': c.json = true; break;
     case 's': c.svg = optarg; break;
     case 'h': usage(stdout); return 0;
-    case 'm': fprintf(stderr, "lil guardian: tokenization with -m is not available yet\n"); return 2;
+    case 'm': model_path = optarg; break;
     case ':': fprintf(stderr, "lil guardian: option '%s' needs a value\n", argv[optind - 1]); return 2;
     default: fprintf(stderr, "lil guardian: unknown option '%s' (see lil guardian --help)\n", argv[optind - 1]); return 2;
     }
@@ -263,6 +264,16 @@ int cmd_guardian(int argc, char **argv) {
     return 2;
   }
   c.o.include_prompt = c.include_prompt;
+  void *tok = NULL, *gguf = NULL;
+  if (model_path) {
+    char msg[600];
+    if (lil_token_model_open(model_path, &tok, &gguf, msg, sizeof(msg))) {
+      fprintf(stderr, "lil guardian: %s\n", msg);
+      return 1;
+    }
+    c.token_ends = lil_token_ends_model;
+    c.token_user = tok;
+  }
   for (int i = optind; i < argc; i++) {
     const char *path = argv[i];
     size_t l = strlen(path);
@@ -278,12 +289,17 @@ int cmd_guardian(int argc, char **argv) {
       char *text = read_all(path, &n);
       if (!text) {
         fprintf(stderr, "lil guardian: cannot open '%s': %s\n", path, strerror(errno));
+        if (tok) lil_token_model_close(tok, gguf);
         return 1;
       }
       rc = run_one(&c, path, -1, text, n, NULL, 0);
       free(text);
     }
-    if (rc) return rc;
+    if (rc) {
+      if (tok) lil_token_model_close(tok, gguf);
+      return rc;
+    }
   }
+  if (tok) lil_token_model_close(tok, gguf);
   return 0;
 }

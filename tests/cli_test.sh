@@ -44,5 +44,12 @@ check bench-unknown 2 "$LIL" bench warp; expect bench-unknown "unknown benchmark
 check bench-copy 0 "$LIL" bench copy --size 4 --iters 3 --json
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["gbps"] > 0' "$out" || { echo "FAIL bench-copy json: $out"; fails=$((fails + 1)); }
 check bad-disable 2 env LIL_DISABLE=warp9 "$LIL" bench copy --size 1; expect bad-disable "warp9"
+# lil guardian -m: real token counts from a model's tokenizer
+tmp=$(mktemp -d)
+printf '{"output": "Once upon a time there was a cat. Once upon a time there was a cat."}\n' >"$tmp/o.jsonl"
+check guardian-model 0 "$LIL" guardian --json -m "$LIL_SOURCE_ROOT/assets/stories260K.gguf" "$tmp/o.jsonl"
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert 10 < d["tokens"] < 40, d' "$out" || { echo "FAIL guardian-model: $out"; fails=$((fails + 1)); }
+check guardian-bad-model 1 "$LIL" guardian -m "$tmp/missing.gguf" "$tmp/o.jsonl"; expect guardian-bad-model "missing.gguf"
+rm -rf "$tmp"
 [ $fails = 0 ] && echo "cli: all checks passed"
 exit $((fails > 0))
