@@ -156,7 +156,7 @@ vec4 dq_unit_vec4(dq_unit w, uint v) {
   vec4 q = v < 2u ? dq_nib_lo(w.a[v & 1u]) : dq_nib_hi(w.a[v & 1u]);
   return q * w.f.x + w.f.y;
 }
-uint dq_unit_col(uint u, uint v) { return 16u * (u >> 1u) + 8u * (u & 1u) + 4u * (v & 1u) + 16u * (v >> 1u); }
+uint dq_unit_col(uint u, uint v) { return 32u * (u >> 1u) + 8u * (u & 1u) + 4u * (v & 1u) + 16u * (v >> 1u); }
 
 #elif defined(WTYPE_Q4_K)
 // 8 threads per 144-byte block (16-byte aligned in a row): each loads the 16-byte header
