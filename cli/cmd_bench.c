@@ -12,6 +12,7 @@ static const struct {
   int (*main)(int argc, char **argv);
 } benches[] = {
     {"copy", "copy bandwidth of the device (the ceiling for every kernel)", bench_copy},
+    {"kernels", "per-kernel time, GB/s and fraction of copy bandwidth (matvec, ...)", bench_kernels},
 };
 #define N_BENCHES (sizeof(benches) / sizeof(benches[0]))
 
