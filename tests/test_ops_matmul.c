@@ -57,17 +57,12 @@ static double run_case(lil_ctx *ctx, const mm_case *c, double rel) {
   for (uint64_t i = 0; i < (uint64_t)c->n * c->rows; i++) y0[i] = test_rand_uniform(&rng, -2.0f, 2.0f);
   ref_matmul(wf, x, c->rows, c->cols, c->n, ref, asum);
 
-  /* weight parts: each in its own buffer, 256 bytes in */
-  lil_mm_weight W = {.type = c->type, .rows = c->rows, .cols = c->cols, .n_parts = c->n_parts};
-  lil_buffer *wb[LIL_MM_MAX_PARTS] = {0};
-  uint32_t first = 0;
-  for (uint32_t p = 0; p < c->n_parts; p++) {
-    uint32_t nr = p + 1 < c->n_parts ? c->rows / c->n_parts : c->rows - first;
-    wb[p] = test_buffer(ctx, LIL_MEM_WEIGHTS, 256 + rb * nr + 16);
-    upload_at(wb[p], 256, wq + (uint64_t)first * rb, rb * nr);
-    W.parts[p] = (lil_mm_weight_part){wb[p], 256, first, nr};
-    first += nr;
-  }
+  /* n_parts > 1: parts of about rows / n_parts rows each (lil_weight splits at row boundaries) */
+  lil_weight *W = NULL;
+  lil_weight_options wo = {.max_part_bytes = c->n_parts > 1 ? ((c->rows + c->n_parts - 1) / c->n_parts) * rb : 0};
+  lil_error werr = {0};
+  ck_assert_msg(!lil_weight_create(ctx, c->type, c->rows, c->cols, wq, &wo, &W, &werr), "%s", werr.msg);
+  ck_assert_uint_ge(W->n_parts, c->n_parts);
   lil_buffer *xb = test_buffer(ctx, LIL_MEM_ACTIVATIONS, c->io_offset + 4ull * c->n * c->cols);
   lil_buffer *yb = test_buffer(ctx, LIL_MEM_ACTIVATIONS, c->io_offset + ybytes + TAIL);
   upload_at(xb, c->io_offset, x, 4ull * c->n * c->cols);
@@ -78,7 +73,7 @@ static double run_case(lil_ctx *ctx, const mm_case *c, double rel) {
   lil_error err = {0};
   ck_assert_msg(!lil_seq_create(ctx, &seq, &err), "%s", err.msg);
   lil_binding X = {xb, c->io_offset, 4ull * c->n * c->cols}, Y = {yb, c->io_offset, ybytes};
-  lil_status st = lil_op_matmul_path(ctx, seq, &W, X, Y, c->n, c->accumulate, c->path, &err);
+  lil_status st = lil_op_matmul_path(ctx, seq, W, X, Y, c->n, c->accumulate, c->path, &err);
   ck_assert_msg(!st, "lil_op_matmul: %s", err.msg);
   ck_assert_msg(!lil_seq_run(seq, &err), "run: %s", err.msg);
   lil_seq_free(seq);
@@ -102,7 +97,7 @@ static double run_case(lil_ctx *ctx, const mm_case *c, double rel) {
     memcpy(&u, yout + ybytes + 4 * i, 4);
     ck_assert_msg(u == 0x7fc0deadu, "matmul wrote past the end of Y (word %u after)", i);
   }
-  for (uint32_t p = 0; p < c->n_parts; p++) lil_buffer_free(wb[p]);
+  lil_weight_free(W);
   lil_buffer_free(xb);
   lil_buffer_free(yb);
   free(wq), free(wf), free(x), free(y0), free(ref), free(asum), free(yout);
@@ -148,7 +143,7 @@ START_TEST(test_parts_accumulate_offsets) {
   for (uint32_t i = 0; i < 4; i++) {
     uint32_t cols = (types[i] == LIL_TYPE_Q4_K || types[i] == LIL_TYPE_Q6_K) ? 256 : 96;
     mm_case c = {types[i], 33, 130, cols, 1, 3, 256, LIL_MATMUL_AUTO};
-    int coop = lil_matmul_coopmat_ok(ctx, &(lil_mm_weight){.type = types[i], .cols = cols}, NULL, 0);
+    int coop = lil_matmul_coopmat_ok(ctx, &(lil_weight){.type = types[i], .cols = cols}, NULL, 0);
     run_case(ctx, &c, coop ? (types[i] == LIL_TYPE_F16 ? REL_COOP_F16 : REL_COOP_QUANT) : REL_PLAIN);
     c.accumulate = 0;
     c.n_parts = 2;
@@ -166,9 +161,10 @@ START_TEST(test_errors) {
   lil_seq *seq = NULL;
   lil_error err = {0};
   ck_assert(!lil_seq_create(ctx, &seq, &err));
-  lil_mm_weight W = {.type = LIL_TYPE_F32, .rows = 8, .cols = 32, .n_parts = 1, .parts = {{wb, 0, 0, 8}}};
+  lil_weight W = {
+      .type = LIL_TYPE_F32, .rows = 8, .cols = 32, .row_bytes = 128, .n_parts = 1, .parts = {{wb, 0, 1024, 0, 8}}};
   lil_binding X = {xb, 0, 0}, Y = {xb, 0, 0};
-  lil_mm_weight bad = W;
+  lil_weight bad = W;
   bad.type = LIL_TYPE_Q5_K;
   bad.cols = 256;
   ck_assert_int_eq(lil_op_matmul(ctx, seq, &bad, X, Y, 1, 0, &err), LIL_ERR_UNSUPPORTED);
@@ -198,7 +194,7 @@ START_TEST(test_coopmat_disabled) {
   lil_ctx_options_default(&o);
   o.disable = "coopmat";
   lil_ctx *ctx = test_ctx_create_opts(&o);
-  lil_mm_weight W = {.type = LIL_TYPE_F16, .rows = 128, .cols = 256};
+  lil_weight W = {.type = LIL_TYPE_F16, .rows = 128, .cols = 256};
   char why[128];
   ck_assert(!lil_matmul_coopmat_ok(ctx, &W, why, sizeof(why)));
   ck_assert(!lil_ctx_plan(ctx)->use_coopmat_nv);
@@ -212,7 +208,7 @@ END_TEST
 START_TEST(test_coopmat) {
   lil_ctx *ctx = test_ctx_create();
   char why[128] = "";
-  lil_mm_weight probe = {.type = LIL_TYPE_F16, .rows = 128, .cols = 256};
+  lil_weight probe = {.type = LIL_TYPE_F16, .rows = 128, .cols = 256};
   if (!lil_matmul_coopmat_ok(ctx, &probe, why, sizeof(why))) {
     fprintf(stderr, "SKIP test_coopmat: %s (device: %s)\n", why, lil_ctx_snapshot(ctx)->name);
     test_ctx_free(ctx);

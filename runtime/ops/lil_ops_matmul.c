@@ -49,7 +49,7 @@ static int why_not(char *why, uint32_t n, const char *msg) {
   return 0;
 }
 
-int lil_matmul_coopmat_ok(const lil_ctx *ctx, const lil_mm_weight *W, char *why, uint32_t why_size) {
+int lil_matmul_coopmat_ok(const lil_ctx *ctx, const lil_weight *W, char *why, uint32_t why_size) {
   const lil_device_plan *p = lil_ctx_plan(ctx);
   if (!LIL_GLSLC_HAS_NV_COOPMAT) return why_not(why, why_size, "built without GL_NV_cooperative_matrix (glslc)");
   if (!p->use_coopmat_nv)
@@ -63,13 +63,13 @@ int lil_matmul_coopmat_ok(const lil_ctx *ctx, const lil_mm_weight *W, char *why,
   return 1;
 }
 
-static lil_status check_weight(const lil_ctx *ctx, const lil_mm_weight *W, uint64_t row_bytes, lil_error *err) {
+static lil_status check_weight(const lil_ctx *ctx, const lil_weight *W, uint64_t row_bytes, lil_error *err) {
   const lil_device_plan *p = lil_ctx_plan(ctx);
-  if (W->n_parts == 0 || W->n_parts > LIL_MM_MAX_PARTS)
+  if (W->n_parts == 0 || W->n_parts > LIL_WEIGHT_MAX_PARTS)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "matmul: weight has %u parts", W->n_parts);
   uint32_t next = 0;
   for (uint32_t i = 0; i < W->n_parts; i++) {
-    const lil_mm_weight_part *pt = &W->parts[i];
+    const lil_weight_part *pt = &W->parts[i];
     if (!pt->buf || pt->first_row != next || pt->n_rows == 0)
       return lil_error_set(err, LIL_ERR_INVALID_ARG, "matmul: weight part %u (rows %u+%u) does not follow row %u",
                            i, pt->first_row, pt->n_rows, next);
@@ -90,7 +90,7 @@ static uint64_t binding_range(const lil_binding *b) {
   return b->range ? b->range : lil_buffer_size(b->buf) - b->offset;
 }
 
-lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_mm_weight *W, lil_binding X, lil_binding Y,
+lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
                               uint32_t n_tokens, int accumulate, lil_matmul_path path, lil_error *err) {
   const char *suffix = type_suffix(W->type);
   if (!suffix) return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matmul: no kernel for weight type %u", W->type);
@@ -140,9 +140,9 @@ lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_mm_weight *W
     lil_binding xb = {X.buf, X.offset + n0 * x_row, nt * x_row};
     lil_binding yb = {Y.buf, Y.offset + n0 * y_row, nt * y_row};
     for (uint32_t i = 0; i < W->n_parts; i++) {
-      const lil_mm_weight_part *pt = &W->parts[i];
+      const lil_weight_part *pt = &W->parts[i];
       uint64_t wbytes = (uint64_t)pt->n_rows * row_bytes;
-      uint64_t wrange = (wbytes + 3) & ~3ull; /* whole words for the uint view */
+      uint64_t wrange = (wbytes + 15) & ~15ull; /* whole words for the uint view (parts are padded) */
       if (pt->offset + wrange > lil_buffer_size(pt->buf)) wrange = wbytes;
       lil_binding b[3] = {{pt->buf, pt->offset, wrange}, xb, yb};
       uint32_t groups = (pt->n_rows + bm - 1) / bm;
@@ -166,7 +166,7 @@ lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_mm_weight *W
   return LIL_OK;
 }
 
-lil_status lil_op_matmul(lil_ctx *ctx, lil_seq *seq, const lil_mm_weight *W, lil_binding X, lil_binding Y,
+lil_status lil_op_matmul(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
                          uint32_t n_tokens, int accumulate, lil_error *err) {
   return lil_op_matmul_path(ctx, seq, W, X, Y, n_tokens, accumulate, LIL_MATMUL_AUTO, err);
 }

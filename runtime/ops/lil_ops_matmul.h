@@ -10,23 +10,7 @@
 #include <stdint.h>
 
 #include "lil_vk.h"
-
-/* Minimal weight description until runtime/ops/lil_weight.h lands (same fields as lil_weight):
- * part i holds rows first_row .. first_row + n_rows of the tensor, packed back to back from
- * offset (each row lil_type_row_bytes(type, cols) bytes). */
-#define LIL_MM_MAX_PARTS 16
-typedef struct lil_mm_weight_part {
-  lil_buffer *buf;
-  uint64_t offset;
-  uint32_t first_row, n_rows;
-} lil_mm_weight_part;
-
-typedef struct lil_mm_weight {
-  uint32_t type; /* lil_ggml_type */
-  uint32_t rows, cols;
-  uint32_t n_parts;
-  lil_mm_weight_part parts[LIL_MM_MAX_PARTS];
-} lil_mm_weight;
+#include "lil_weight.h"
 
 typedef enum lil_matmul_path {
   LIL_MATMUL_AUTO = 0,    /* tensor cores when the plan and the shapes allow, else plain */
@@ -36,14 +20,14 @@ typedef enum lil_matmul_path {
 
 /* Records Y (+)= W X into seq (accumulate != 0: Y += ...). One dispatch per weight part, token
  * chunk (so that no X/Y binding exceeds max_binding) and workgroup-count slice. */
-lil_status lil_op_matmul(lil_ctx *ctx, lil_seq *seq, const lil_mm_weight *W, lil_binding X, lil_binding Y,
+lil_status lil_op_matmul(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
                          uint32_t n_tokens, int accumulate, lil_error *err);
-lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_mm_weight *W, lil_binding X, lil_binding Y,
+lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
                               uint32_t n_tokens, int accumulate, lil_matmul_path path, lil_error *err);
 
 /* 1 when the cooperative-matrix kernel can run W on this context (built with it, plan allows it,
  * type and shape fit); why (if not NULL) receives the reason when it cannot. */
-int lil_matmul_coopmat_ok(const lil_ctx *ctx, const lil_mm_weight *W, char *why, uint32_t why_size);
+int lil_matmul_coopmat_ok(const lil_ctx *ctx, const lil_weight *W, char *why, uint32_t why_size);
 
 /* Shader variant name for a type ("matmul_q4_k"), NULL when the type has no matmul kernel. */
 const char *lil_matmul_shader(uint32_t type, int coopmat);
