@@ -14,6 +14,7 @@ static const struct {
 } benches[] = {
     {"copy", "copy bandwidth of the device (the ceiling for every kernel)", bench_copy},
     {"guardian", "cost of one Guardian check at 1k..128k generated tokens", bench_guardian},
+    {"kernels", "per-kernel time, GB/s and fraction of copy bandwidth (matvec, ...)", bench_kernels},
 };
 #define N_BENCHES (sizeof(benches) / sizeof(benches[0]))
 

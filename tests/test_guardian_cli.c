@@ -137,7 +137,7 @@ START_TEST(test_errors) {
   expect_error("--level 11 x.txt", 2, "--level");
   expect_error("--rule fancy x.txt", 2, "not one of paper, relative");
   expect_error("--threshold", 2, "needs a value");
-  expect_error("-m model.gguf x.txt", 2, "tokenization with -m is not available yet");
+  expect_error("-m missing-model.gguf x.txt", 1, "missing-model.gguf");
   expect_error("", 2, "no input file");
   snprintf(args, sizeof(args), "'%s'", path("missing.txt"));
   expect_error(args, 1, "cannot open");

@@ -1,0 +1,111 @@
+/* lil bench kernels, matmul family: prefill Y[N][rows] = W[rows][cols] X[N][cols] per path (NV
+ * cooperative matrix when the device has it, the portable tiled kernel) and weight type, timed with
+ * GPU timestamps; rows in the same format as the matvec family (kernel, out x in, ncols = tokens,
+ * ms, GB/s of the bytes moved, GFLOP/s, fraction of the copy bandwidth measured in the same run).
+ *
+ * Called from cli/bench_kernels.c's families[] through a one-line adapter:
+ *   static int bench_kernels_matmul_family(lil_ctx *ctx, const kernels_opts *o, double copy_gbps) {
+ *     return bench_kernels_matmul(ctx, copy_gbps, o->json, o->quick, o->filter, o->iters, o->device_name);
+ *   }
+ * with the declaration below in cli/cli_bench.h and 'bench_matmul.c' in cli/meson.build. */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_util.h"
+#include "lil_ops_matmul.h"
+
+int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, const char *filter, uint32_t iters,
+                         const char *device_name);
+
+static int mm_name_matches(const char *filter, const char *name) {
+  if (!filter || !*filter) return 1;
+  size_t n = strlen(filter);
+  for (const char *h = name; *h; h++) {
+    size_t i = 0;
+    while (i < n && h[i] && tolower((unsigned char)h[i]) == tolower((unsigned char)filter[i])) i++;
+    if (i == n) return 1;
+  }
+  return 0;
+}
+
+/* Times one (type, path, shape); prints its row. Returns the status. */
+static lil_status bench_one(lil_ctx *ctx, uint32_t type, int coop, uint32_t n, uint32_t rows, uint32_t cols,
+                            uint32_t iters, double copy_gbps, int json, const char *device_name, lil_error *err) {
+  lil_weight *w = NULL;
+  lil_buffer *xb = NULL, *yb = NULL;
+  lil_seq *seq = NULL;
+  lil_status st = lil_weight_create(ctx, type, rows, cols, NULL, NULL, &w, err);
+  /* finite values for every type: halves 0.0625 (also every f16 block scale), f32 ~0.0625 */
+  for (uint32_t p = 0; !st && p < w->n_parts; p++)
+    st = lil_buffer_fill(w->parts[p].buf, w->parts[p].offset, w->parts[p].bytes & ~3ull,
+                         type == LIL_TYPE_F32 ? 0x3d800000u : 0x2c002c00u, err);
+  uint64_t xbytes = 4ull * n * cols, ybytes = 4ull * n * rows;
+  if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, xbytes, "bench-x", &xb, err);
+  if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, ybytes, "bench-y", &yb, err);
+  if (!st) st = lil_buffer_fill(xb, 0, xbytes, 0x3c000000u, err); /* 2^-7 */
+  if (!st) st = lil_seq_create(ctx, &seq, err);
+  for (uint32_t i = 0; i < iters && !st; i++)
+    st = lil_op_matmul_path(ctx, seq, w, (lil_binding){xb, 0, 0}, (lil_binding){yb, 0, 0}, n, 0,
+                            coop ? LIL_MATMUL_COOPMAT : LIL_MATMUL_PLAIN, err);
+  double best = 0;
+  for (int rep = 0; rep < 3 && !st; rep++) { /* the first replay warms up */
+    st = lil_seq_run(seq, err);
+    double ms = lil_seq_gpu_ms(seq);
+    if (!st && rep > 0 && (best == 0 || ms < best)) best = ms;
+  }
+  if (!st) {
+    const char *kernel = lil_matmul_shader(type, coop);
+    double ms = best / iters;
+    double bytes = (double)rows * lil_type_row_bytes(type, cols) + (double)xbytes + (double)ybytes;
+    double flops = 2.0 * n * rows * cols;
+    double gbps = ms > 0 ? bytes / (ms * 1e-3) / 1e9 : 0, gflops = ms > 0 ? flops / (ms * 1e-3) / 1e9 : 0;
+    double frac = copy_gbps > 0 ? gbps / copy_gbps : 0;
+    if (json)
+      printf("{\"bench\": \"kernels\", \"family\": \"matmul\", \"kernel\": \"%s\", \"type\": \"%s\", \"rows\": %u, "
+             "\"cols\": %u, \"ncols\": %u, \"parts\": %u, \"copies\": 1, \"iters\": %u, \"ms\": %.5f, "
+             "\"bytes\": %.0f, \"gbps\": %.2f, \"gflops\": %.2f, \"copy_gbps\": %.2f, \"frac_copy\": %.4f, "
+             "\"timer\": \"%s\", \"device\": \"%s\"}\n",
+             kernel, lil_type_get(type)->name, rows, cols, n, w->n_parts, iters, ms, bytes, gbps, gflops, copy_gbps,
+             frac, best > 0 ? "gpu" : "wall", device_name ? device_name : "");
+    else
+      printf("%-16s %7u x %-6u %5u %10.4f %10.1f %10.1f %7.1f%%\n", kernel, rows, cols, n, ms, gbps, gflops,
+             100 * frac);
+    fflush(stdout);
+  }
+  lil_seq_free(seq);
+  lil_buffer_free(xb);
+  lil_buffer_free(yb);
+  lil_weight_free(w);
+  return st;
+}
+
+int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, const char *filter, uint32_t iters,
+                         const char *device_name) {
+  static const uint32_t types[] = {LIL_TYPE_F16, LIL_TYPE_Q8_0, LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
+  static const uint32_t full[][3] = {{512, 4096, 4096}, {4096, 4096, 4096}}; /* N x rows x cols */
+  static const uint32_t small[][3] = {{64, 256, 256}, {130, 300, 512}};
+  const uint32_t(*shapes)[3] = quick ? small : full;
+  if (iters == 0) iters = quick ? 2 : 10;
+  lil_error err = {0};
+  for (int coop = 1; coop >= 0; coop--)
+    for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+      const char *kernel = lil_matmul_shader(types[t], coop);
+      if (!kernel || !mm_name_matches(filter, kernel)) continue;
+      for (uint32_t s = 0; s < 2; s++) {
+        uint32_t n = shapes[s][0], rows = shapes[s][1], cols = shapes[s][2];
+        if (coop) {
+          lil_weight probe = {.type = types[t], .rows = rows, .cols = cols};
+          char why[128];
+          if (!lil_matmul_coopmat_ok(ctx, &probe, why, sizeof(why))) {
+            if (!json && s == 0) printf("%-16s skipped: %s\n", kernel, why);
+            continue;
+          }
+        }
+        if (bench_one(ctx, types[t], coop, n, rows, cols, iters, copy_gbps, json, device_name, &err))
+          return cli_fail("bench kernels", &err);
+      }
+    }
+  return 0;
+}

@@ -1,0 +1,172 @@
+/* Prefill matmul: picks the kernel (tensor cores or plain) and splits the work per weight part,
+ * per token chunk (bindings <= max_binding) and per workgroup-count slice. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lil_ggml_types.h"
+#include "lil_ops_matmul.h"
+#include "lil_shader_caps.h"
+
+#define PLAIN_BM 64
+#define PLAIN_BN 64
+#define PLAIN_THREADS 256
+#define COOP_BM 128
+#define COOP_BN 128
+#define COOP_THREADS 256
+#define COOP_SHARED (2 * 128 * 40 * 2 + 8 * 256 * 4) /* bytes, must match matmul_coopmat_nv.comp */
+
+typedef struct mm_push {
+  uint32_t rows, cols, n_tokens, row0, x_stride, y_stride, y_col0, accumulate, direct;
+} mm_push;
+
+static const char *type_suffix(uint32_t type) {
+  switch (type) {
+  case LIL_TYPE_F32: return "f32";
+  case LIL_TYPE_F16: return "f16";
+  case LIL_TYPE_BF16: return "bf16";
+  case LIL_TYPE_Q8_0: return "q8_0";
+  case LIL_TYPE_Q4_0: return "q4_0";
+  case LIL_TYPE_Q4_K: return "q4_k";
+  case LIL_TYPE_Q6_K: return "q6_k";
+  default: return NULL;
+  }
+}
+
+const char *lil_matmul_shader(uint32_t type, int coopmat) {
+  static const char *plain[] = {"matmul_f32", "matmul_f16", "matmul_bf16", "matmul_q8_0",
+                                "matmul_q4_0", "matmul_q4_k", "matmul_q6_k"};
+  static const char *coop[] = {NULL, "matmul_coopmat_nv_f16", NULL, "matmul_coopmat_nv_q8_0",
+                               "matmul_coopmat_nv_q4_0", "matmul_coopmat_nv_q4_k", "matmul_coopmat_nv_q6_k"};
+  static const uint32_t types[] = {LIL_TYPE_F32,  LIL_TYPE_F16,  LIL_TYPE_BF16, LIL_TYPE_Q8_0,
+                                   LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
+  for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+    if (types[i] == type) return coopmat ? coop[i] : plain[i];
+  return NULL;
+}
+
+static int why_not(char *why, uint32_t n, const char *msg) {
+  if (why && n) snprintf(why, n, "%s", msg);
+  return 0;
+}
+
+int lil_matmul_coopmat_ok(const lil_ctx *ctx, const lil_weight *W, char *why, uint32_t why_size) {
+  const lil_device_plan *p = lil_ctx_plan(ctx);
+  if (!LIL_GLSLC_HAS_NV_COOPMAT) return why_not(why, why_size, "built without GL_NV_cooperative_matrix (glslc)");
+  if (!p->use_coopmat_nv)
+    return why_not(why, why_size, "device lacks VK_NV_cooperative_matrix with fp16 (or LIL_DISABLE=coopmat)");
+  if (p->subgroup_size != 32) return why_not(why, why_size, "cooperative-matrix kernel needs subgroup size 32");
+  if (p->shared_memory < COOP_SHARED) return why_not(why, why_size, "not enough shared memory");
+  if (!lil_matmul_shader(W->type, 1)) return why_not(why, why_size, "no cooperative-matrix kernel for this type");
+  if (W->cols % 8) return why_not(why, why_size, "cols not a multiple of 8");
+  for (uint32_t i = 0; i < W->n_parts; i++)
+    if (W->parts[i].offset % 16) return why_not(why, why_size, "weight part offset not 16-byte aligned");
+  return 1;
+}
+
+static lil_status check_weight(const lil_ctx *ctx, const lil_weight *W, uint64_t row_bytes, lil_error *err) {
+  const lil_device_plan *p = lil_ctx_plan(ctx);
+  if (W->n_parts == 0 || W->n_parts > LIL_WEIGHT_MAX_PARTS)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "matmul: weight has %u parts", W->n_parts);
+  uint32_t next = 0;
+  for (uint32_t i = 0; i < W->n_parts; i++) {
+    const lil_weight_part *pt = &W->parts[i];
+    if (!pt->buf || pt->first_row != next || pt->n_rows == 0)
+      return lil_error_set(err, LIL_ERR_INVALID_ARG, "matmul: weight part %u (rows %u+%u) does not follow row %u",
+                           i, pt->first_row, pt->n_rows, next);
+    uint64_t bytes = (uint64_t)pt->n_rows * row_bytes;
+    if (bytes > p->max_binding)
+      return lil_error_set(err, LIL_ERR_RANGE, "matmul: weight part %u is %llu bytes, over the binding limit %llu", i,
+                           (unsigned long long)bytes, (unsigned long long)p->max_binding);
+    if (pt->offset + bytes > lil_buffer_size(pt->buf))
+      return lil_error_set(err, LIL_ERR_RANGE, "matmul: weight part %u past the end of its buffer", i);
+    next += pt->n_rows;
+  }
+  if (next != W->rows)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "matmul: weight parts cover %u of %u rows", next, W->rows);
+  return LIL_OK;
+}
+
+static uint64_t binding_range(const lil_binding *b) {
+  return b->range ? b->range : lil_buffer_size(b->buf) - b->offset;
+}
+
+lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
+                              uint32_t n_tokens, int accumulate, lil_matmul_path path, lil_error *err) {
+  const char *suffix = type_suffix(W->type);
+  if (!suffix) return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matmul: no kernel for weight type %u", W->type);
+  uint64_t row_bytes = lil_type_row_bytes(W->type, W->cols);
+  if (W->rows == 0 || W->cols == 0 || row_bytes == 0)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "matmul: bad shape %ux%u for type %s", W->rows, W->cols, suffix);
+  lil_status st = check_weight(ctx, W, row_bytes, err);
+  if (st) return st;
+  if (n_tokens == 0) return LIL_OK;
+  if (!X.buf || !Y.buf) return lil_error_set(err, LIL_ERR_INVALID_ARG, "matmul: X or Y is NULL");
+  uint64_t x_row = (uint64_t)W->cols * 4, y_row = (uint64_t)W->rows * 4;
+  if (X.offset > lil_buffer_size(X.buf) || binding_range(&X) < n_tokens * x_row)
+    return lil_error_set(err, LIL_ERR_RANGE, "matmul: X holds less than %u tokens of %u floats", n_tokens, W->cols);
+  if (Y.offset > lil_buffer_size(Y.buf) || binding_range(&Y) < n_tokens * y_row)
+    return lil_error_set(err, LIL_ERR_RANGE, "matmul: Y holds less than %u tokens of %u floats", n_tokens, W->rows);
+
+  char why[128] = "";
+  int coop = 0;
+  if (path != LIL_MATMUL_PLAIN) {
+    coop = lil_matmul_coopmat_ok(ctx, W, why, sizeof(why)) && X.offset % 16 == 0 && Y.offset % 16 == 0;
+    if (!coop && path == LIL_MATMUL_COOPMAT)
+      return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matmul: cooperative-matrix kernel unavailable: %s",
+                           why[0] ? why : "X or Y offset not 16-byte aligned");
+  }
+  const uint32_t bm = coop ? COOP_BM : PLAIN_BM, bn = coop ? COOP_BN : PLAIN_BN;
+  lil_kernel_desc d = {.shader = lil_matmul_shader(W->type, coop),
+                       .n_bindings = 3,
+                       .push_size = coop ? sizeof(mm_push) : sizeof(mm_push) - 4,
+                       .n_spec = 1,
+                       .spec = {coop ? COOP_THREADS : PLAIN_THREADS}};
+  lil_kernel *k = NULL;
+  if ((st = lil_kernel_get(ctx, &d, &k, err))) return lil_error_prefix(err, "matmul");
+
+  /* Token chunks: X and Y bindings within max_binding, at most 65535 token tiles per dispatch;
+   * chunks are multiples of the token tile so chunk offsets stay 16-byte aligned. */
+  const lil_device_plan *p = lil_ctx_plan(ctx);
+  uint64_t t_chunk = p->max_binding / (x_row > y_row ? x_row : y_row);
+  if (t_chunk > 65535ull * bn) t_chunk = 65535ull * bn;
+  if (t_chunk >= bn) t_chunk -= t_chunk % bn;
+  if (t_chunk == 0)
+    return lil_error_set(err, LIL_ERR_RANGE, "matmul: one token of X or Y exceeds the binding limit");
+  uint32_t maxg = lil_ctx_snapshot(ctx)->max_compute_workgroup_count_x;
+  if (maxg == 0 || maxg > 65535) maxg = 65535;
+
+  for (uint64_t n0 = 0; n0 < n_tokens; n0 += t_chunk) {
+    uint32_t nt = (uint32_t)((n_tokens - n0) < t_chunk ? (n_tokens - n0) : t_chunk);
+    lil_binding xb = {X.buf, X.offset + n0 * x_row, nt * x_row};
+    lil_binding yb = {Y.buf, Y.offset + n0 * y_row, nt * y_row};
+    for (uint32_t i = 0; i < W->n_parts; i++) {
+      const lil_weight_part *pt = &W->parts[i];
+      uint64_t wbytes = (uint64_t)pt->n_rows * row_bytes;
+      uint64_t wrange = (wbytes + 15) & ~15ull; /* whole words for the uint view (parts are padded) */
+      if (pt->offset + wrange > lil_buffer_size(pt->buf)) wrange = wbytes;
+      lil_binding b[3] = {{pt->buf, pt->offset, wrange}, xb, yb};
+      uint32_t groups = (pt->n_rows + bm - 1) / bm;
+      for (uint32_t g0 = 0; g0 < groups; g0 += maxg) {
+        uint32_t gx = groups - g0 < maxg ? groups - g0 : maxg;
+        mm_push pc = {.rows = pt->n_rows,
+                      .cols = W->cols,
+                      .n_tokens = nt,
+                      .row0 = g0 * bm,
+                      .x_stride = W->cols,
+                      .y_stride = W->rows,
+                      .y_col0 = pt->first_row,
+                      .accumulate = accumulate ? 1u : 0u,
+                      .direct = (W->rows % 4 == 0 && pt->first_row % 4 == 0) ? 1u : 0u};
+        if ((st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &pc, d.push_size, gx, (nt + bn - 1) / bn, 1, d.shader,
+                                   err)))
+          return lil_error_prefix(err, "matmul %ux%u %s, %u tokens", W->rows, W->cols, suffix, n_tokens);
+      }
+    }
+  }
+  return LIL_OK;
+}
+
+lil_status lil_op_matmul(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
+                         uint32_t n_tokens, int accumulate, lil_error *err) {
+  return lil_op_matmul_path(ctx, seq, W, X, Y, n_tokens, accumulate, LIL_MATMUL_AUTO, err);
+}

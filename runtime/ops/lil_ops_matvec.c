@@ -1,0 +1,120 @@
+/* Decode matvec and embedding: one dispatch per weight part (shaders/matvec.comp, embed.comp). */
+#include "lil_ops_matvec.h"
+
+#include <stdio.h>
+
+typedef struct matvec_push {
+  uint32_t rows, cols, row_bytes, y_base, y_stride, x_stride, accumulate, units;
+} matvec_push;
+
+typedef struct embed_push {
+  uint32_t cols, row_bytes, first_row, n_rows, total_rows, ids_offset, is_last, vec4_ok;
+} embed_push;
+
+static const char *type_suffix(uint32_t type) {
+  switch (type) {
+  case LIL_TYPE_F32: return "f32";
+  case LIL_TYPE_F16: return "f16";
+  case LIL_TYPE_BF16: return "bf16";
+  case LIL_TYPE_Q8_0: return "q8_0";
+  case LIL_TYPE_Q4_0: return "q4_0";
+  case LIL_TYPE_Q4_K: return "q4_k";
+  case LIL_TYPE_Q6_K: return "q6_k";
+  default: return NULL;
+  }
+}
+
+const char *lil_matvec_shader(uint32_t type, int subgroup) {
+  static const char *names[2][7] = {
+      {"matvec_f32", "matvec_f16", "matvec_bf16", "matvec_q8_0", "matvec_q4_0", "matvec_q4_k", "matvec_q6_k"},
+      {"matvec_f32_sg", "matvec_f16_sg", "matvec_bf16_sg", "matvec_q8_0_sg", "matvec_q4_0_sg", "matvec_q4_k_sg",
+       "matvec_q6_k_sg"}};
+  static const uint32_t types[7] = {LIL_TYPE_F32,  LIL_TYPE_F16,  LIL_TYPE_BF16, LIL_TYPE_Q8_0,
+                                    LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
+  for (int i = 0; i < 7; i++)
+    if (types[i] == type) return names[subgroup ? 1 : 0][i];
+  return NULL;
+}
+
+/* Elements per unit of the coalesced path for float types (quantized types always qualify). */
+static uint32_t float_unit(uint32_t type) {
+  return type == LIL_TYPE_F32 ? 4 : (type == LIL_TYPE_F16 || type == LIL_TYPE_BF16) ? 8 : 1;
+}
+
+static uint32_t pow2_floor(uint32_t v) {
+  uint32_t p = 1;
+  while (p * 2 <= v) p *= 2;
+  return p;
+}
+
+static uint64_t binding_range(lil_binding b) { return b.range ? b.range : lil_buffer_size(b.buf) - b.offset; }
+
+lil_status lil_op_matvec(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
+                         uint32_t ncols, int accumulate, lil_error *err) {
+  const lil_device_plan *p = lil_ctx_plan(ctx);
+  const char *shader = lil_matvec_shader(W->type, p->use_subgroup_arith);
+  if (!shader) return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matvec: weight type %u not supported", W->type);
+  if (ncols < 1 || ncols > LIL_MATVEC_MAX_COLS)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec: ncols %u not in 1..%d", ncols, LIL_MATVEC_MAX_COLS);
+  if (!x.buf || !y.buf || binding_range(x) < (uint64_t)ncols * W->cols * 4 ||
+      binding_range(y) < (uint64_t)ncols * W->rows * 4)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: x or y binding smaller than %u x (%u, %u) floats",
+                         shader, ncols, W->cols, W->rows);
+  uint32_t wg = p->matvec_workgroup_size ? p->matvec_workgroup_size : 64;
+  uint32_t rows = p->matvec_rows_per_group ? p->matvec_rows_per_group : 1;
+  if (!p->use_subgroup_arith) {
+    /* shared-memory tree: a power of two, and WG * rows * ncols floats within half the shared memory */
+    wg = pow2_floor(wg);
+    while (wg > 1 && (uint64_t)wg * rows * ncols * 4 > p->shared_memory / 2) wg /= 2;
+  }
+  lil_kernel_desc kd = {.shader = shader, .n_bindings = 3, .push_size = sizeof(matvec_push), .n_spec = 3,
+                        .spec = {wg, rows, ncols}};
+  lil_kernel *k = NULL;
+  lil_status st = lil_kernel_get(ctx, &kd, &k, err);
+  if (st) return st;
+  uint32_t units = W->cols % float_unit(W->type) == 0 && W->cols % 4 == 0;
+  if (W->type != LIL_TYPE_F32 && W->type != LIL_TYPE_F16 && W->type != LIL_TYPE_BF16) units = 1;
+  if (units && x.offset % 16)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: x binding offset %llu not 16-aligned", shader,
+                         (unsigned long long)x.offset);
+  for (uint32_t i = 0; i < W->n_parts; i++) {
+    const lil_weight_part *pt = &W->parts[i];
+    matvec_push pc = {pt->n_rows, W->cols, (uint32_t)W->row_bytes, pt->first_row, W->rows, W->cols,
+                      accumulate ? 1u : 0u, units};
+    uint32_t groups = (pt->n_rows + rows - 1) / rows;
+    uint32_t gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
+    lil_binding b[3] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y};
+    st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &pc, sizeof(pc), gx, gy, 1, shader, err);
+    if (st) return st;
+  }
+  return LIL_OK;
+}
+
+lil_status lil_op_embed(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding ids, uint32_t n_tokens,
+                        lil_binding out, lil_error *err) {
+  const char *sfx = type_suffix(W->type);
+  if (!sfx) return lil_error_set(err, LIL_ERR_UNSUPPORTED, "embed: weight type %u not supported", W->type);
+  if (n_tokens < 1 || n_tokens > 65535)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "embed: %u tokens (1..65535)", n_tokens);
+  if (!ids.buf || !out.buf || binding_range(ids) < (uint64_t)n_tokens * 4 ||
+      binding_range(out) < (uint64_t)n_tokens * W->cols * 4)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "embed: ids or out binding smaller than %u tokens", n_tokens);
+  char shader[32];
+  snprintf(shader, sizeof(shader), "embed_%s", sfx);
+  const lil_device_plan *p = lil_ctx_plan(ctx);
+  uint32_t wg = p->workgroup_size ? p->workgroup_size : 64;
+  lil_kernel_desc kd = {.shader = shader, .n_bindings = 3, .push_size = sizeof(embed_push), .n_spec = 1, .spec = {wg}};
+  lil_kernel *k = NULL;
+  lil_status st = lil_kernel_get(ctx, &kd, &k, err);
+  if (st) return st;
+  uint32_t gx = (W->cols + 4 * wg - 1) / (4 * wg);
+  for (uint32_t i = 0; i < W->n_parts; i++) {
+    const lil_weight_part *pt = &W->parts[i];
+    embed_push pc = {W->cols, (uint32_t)W->row_bytes, pt->first_row, pt->n_rows, W->rows, 0,
+                     i + 1 == W->n_parts, W->cols % 4 == 0};
+    lil_binding b[3] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, ids, out};
+    st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &pc, sizeof(pc), gx, n_tokens, 1, shader, err);
+    if (st) return st;
+  }
+  return LIL_OK;
+}

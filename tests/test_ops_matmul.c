@@ -1,0 +1,261 @@
+/* Prefill matmul (lil_op_matmul) against a double-precision CPU reference, for every weight type,
+ * on shapes that are not multiples of the tiles (64 x 64 plain, 128 x 128 tensor-core).
+ *
+ * Tolerances, per output: |y - ref| <= rel * sum_c |w[r][c] x[n][c]| + 1e-6, where ref uses the
+ * exact decoded weights:
+ *   plain kernel, every type: rel = 2e-5 (f32 accumulation over <= 512 terms: n * 2^-24 bound,
+ *     plus one rounding of a quantized scale product);
+ *   tensor-core kernel: X rounded to f16 (2^-11 relative): rel = 1.5e-3 for F16 weights;
+ *     quantized weights are also rounded to f16 in shared memory: rel = 2.5e-3.
+ * Outputs are poisoned with NaN first; bytes after Y must stay poisoned. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lil_ggml_types.h"
+#include "lil_ops_matmul.h"
+#include "matmul_ref.h"
+#include "test_common.h"
+#include "test_vk_common.h"
+
+#define TAIL 64 /* poisoned bytes after Y that must stay untouched */
+#define REL_PLAIN 2e-5
+#define REL_COOP_F16 1.5e-3
+#define REL_COOP_QUANT 2.5e-3
+
+static uint64_t rng;
+
+typedef struct mm_case {
+  uint32_t type, n, rows, cols;
+  int accumulate;
+  uint32_t n_parts;
+  uint32_t io_offset; /* bytes before X and Y in their buffers */
+  lil_matmul_path path;
+} mm_case;
+
+static void upload_at(lil_buffer *b, uint64_t off, const void *src, uint64_t n) {
+  lil_error err = {0};
+  if (lil_buffer_upload(b, off, src, n, &err)) ck_abort_msg("upload: %s", err.msg);
+}
+
+/* Runs one case and returns the largest |err| / tolerance (must be <= 1). */
+static double run_case(lil_ctx *ctx, const mm_case *c, double rel) {
+  uint64_t rb = lil_type_row_bytes(c->type, c->cols);
+  ck_assert_msg(rb, "type %u cols %u", c->type, c->cols);
+  uint8_t *wq = malloc(rb * c->rows);
+  float *wf = malloc(sizeof(float) * c->rows * c->cols);
+  float *x = malloc(sizeof(float) * c->n * c->cols);
+  float *y0 = malloc(sizeof(float) * c->n * c->rows);
+  double *ref = malloc(sizeof(double) * c->n * c->rows), *asum = malloc(sizeof(double) * c->n * c->rows);
+  uint64_t ybytes = 4ull * c->n * c->rows;
+  uint8_t *yout = malloc(ybytes + TAIL);
+  ref_random_weight(c->type, c->rows, c->cols, wq, &rng);
+  for (uint32_t r = 0; r < c->rows; r++) ref_dequant_row(c->type, wq + r * rb, c->cols, wf + (uint64_t)r * c->cols);
+  for (uint64_t i = 0; i < (uint64_t)c->n * c->cols; i++) x[i] = test_rand_uniform(&rng, -1.0f, 1.0f);
+  for (uint64_t i = 0; i < (uint64_t)c->n * c->rows; i++) y0[i] = test_rand_uniform(&rng, -2.0f, 2.0f);
+  ref_matmul(wf, x, c->rows, c->cols, c->n, ref, asum);
+
+  /* n_parts > 1: parts of about rows / n_parts rows each (lil_weight splits at row boundaries) */
+  lil_weight *W = NULL;
+  lil_weight_options wo = {.max_part_bytes = c->n_parts > 1 ? ((c->rows + c->n_parts - 1) / c->n_parts) * rb : 0};
+  lil_error werr = {0};
+  ck_assert_msg(!lil_weight_create(ctx, c->type, c->rows, c->cols, wq, &wo, &W, &werr), "%s", werr.msg);
+  ck_assert_uint_ge(W->n_parts, c->n_parts);
+  lil_buffer *xb = test_buffer(ctx, LIL_MEM_ACTIVATIONS, c->io_offset + 4ull * c->n * c->cols);
+  lil_buffer *yb = test_buffer(ctx, LIL_MEM_ACTIVATIONS, c->io_offset + ybytes + TAIL);
+  upload_at(xb, c->io_offset, x, 4ull * c->n * c->cols);
+  test_poison(yb);
+  if (c->accumulate) upload_at(yb, c->io_offset, y0, ybytes);
+
+  lil_seq *seq = NULL;
+  lil_error err = {0};
+  ck_assert_msg(!lil_seq_create(ctx, &seq, &err), "%s", err.msg);
+  lil_binding X = {xb, c->io_offset, 4ull * c->n * c->cols}, Y = {yb, c->io_offset, ybytes};
+  lil_status st = lil_op_matmul_path(ctx, seq, W, X, Y, c->n, c->accumulate, c->path, &err);
+  ck_assert_msg(!st, "lil_op_matmul: %s", err.msg);
+  ck_assert_msg(!lil_seq_run(seq, &err), "run: %s", err.msg);
+  lil_seq_free(seq);
+  lil_error derr = {0};
+  ck_assert_msg(!lil_buffer_download(yb, c->io_offset, yout, ybytes + TAIL, &derr), "%s", derr.msg);
+
+  const float *y = (const float *)yout;
+  double worst = 0;
+  for (uint64_t i = 0; i < (uint64_t)c->n * c->rows; i++) {
+    double want = ref[i] + (c->accumulate ? y0[i] : 0.0);
+    double tol = rel * asum[i] + 1e-6 + (c->accumulate ? 1e-7 * fabs(y0[i]) : 0.0);
+    double e = fabs((double)y[i] - want) / tol;
+    if (!(e <= worst)) worst = isnan(e) ? INFINITY : e;
+    if (!(e <= 1.0))
+      ck_abort_msg("%s n=%u rows=%u cols=%u parts=%u acc=%d: y[%llu][%llu] = %.9g, want %.9g (tol %.3g)",
+                   lil_type_get(c->type)->name, c->n, c->rows, c->cols, c->n_parts, c->accumulate,
+                   (unsigned long long)(i / c->rows), (unsigned long long)(i % c->rows), y[i], want, tol);
+  }
+  for (uint32_t i = 0; i < TAIL / 4; i++) {
+    uint32_t u;
+    memcpy(&u, yout + ybytes + 4 * i, 4);
+    ck_assert_msg(u == 0x7fc0deadu, "matmul wrote past the end of Y (word %u after)", i);
+  }
+  lil_weight_free(W);
+  lil_buffer_free(xb);
+  lil_buffer_free(yb);
+  free(wq), free(wf), free(x), free(y0), free(ref), free(asum), free(yout);
+  return worst;
+}
+
+static const uint32_t all_types[] = {LIL_TYPE_F32,  LIL_TYPE_F16,  LIL_TYPE_BF16, LIL_TYPE_Q8_0,
+                                     LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
+
+static void cols_for(uint32_t type, uint32_t cols[3], uint32_t *n) {
+  if (type == LIL_TYPE_Q4_K || type == LIL_TYPE_Q6_K) {
+    cols[0] = 256, cols[1] = 512, *n = 2;
+  } else if (type == LIL_TYPE_Q8_0 || type == LIL_TYPE_Q4_0) {
+    cols[0] = 32, cols[1] = 96, cols[2] = 256, *n = 3;
+  } else {
+    cols[0] = 32, cols[1] = 96, cols[2] = 45, *n = 3; /* 45: ragged k tile, odd F16/BF16 rows */
+  }
+}
+
+START_TEST(test_plain_all_types) {
+  lil_ctx *ctx = test_ctx_create();
+  const uint32_t type = all_types[_i];
+  const uint32_t ns[] = {1, 5, 33}, rows[] = {7, 65, 130};
+  uint32_t cols[3], nc;
+  cols_for(type, cols, &nc);
+  double worst = 0;
+  for (uint32_t a = 0; a < 3; a++)
+    for (uint32_t b = 0; b < 3; b++)
+      for (uint32_t k = 0; k < nc; k++) {
+        mm_case c = {type, ns[a], rows[b], cols[k], 0, 1, 0, LIL_MATMUL_PLAIN};
+        double w = run_case(ctx, &c, REL_PLAIN);
+        if (w > worst) worst = w;
+      }
+  fprintf(stderr, "matmul plain %s: worst error %.3f of tolerance\n", lil_type_get(type)->name, worst);
+  test_ctx_free(ctx);
+}
+END_TEST
+
+/* Several weight parts, accumulate, X/Y at an offset, through the automatic path choice. */
+START_TEST(test_parts_accumulate_offsets) {
+  lil_ctx *ctx = test_ctx_create();
+  const uint32_t types[] = {LIL_TYPE_F16, LIL_TYPE_Q8_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
+  for (uint32_t i = 0; i < 4; i++) {
+    uint32_t cols = (types[i] == LIL_TYPE_Q4_K || types[i] == LIL_TYPE_Q6_K) ? 256 : 96;
+    mm_case c = {types[i], 33, 130, cols, 1, 3, 256, LIL_MATMUL_AUTO};
+    int coop = lil_matmul_coopmat_ok(ctx, &(lil_weight){.type = types[i], .cols = cols}, NULL, 0);
+    run_case(ctx, &c, coop ? (types[i] == LIL_TYPE_F16 ? REL_COOP_F16 : REL_COOP_QUANT) : REL_PLAIN);
+    c.accumulate = 0;
+    c.n_parts = 2;
+    c.n = 70;
+    run_case(ctx, &c, coop ? (types[i] == LIL_TYPE_F16 ? REL_COOP_F16 : REL_COOP_QUANT) : REL_PLAIN);
+  }
+  test_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_errors) {
+  lil_ctx *ctx = test_ctx_create();
+  lil_buffer *wb = test_buffer(ctx, LIL_MEM_WEIGHTS, 4096);
+  lil_buffer *xb = test_buffer(ctx, LIL_MEM_ACTIVATIONS, 4096);
+  lil_seq *seq = NULL;
+  lil_error err = {0};
+  ck_assert(!lil_seq_create(ctx, &seq, &err));
+  lil_weight W = {
+      .type = LIL_TYPE_F32, .rows = 8, .cols = 32, .row_bytes = 128, .n_parts = 1, .parts = {{wb, 0, 1024, 0, 8}}};
+  lil_binding X = {xb, 0, 0}, Y = {xb, 0, 0};
+  lil_weight bad = W;
+  bad.type = LIL_TYPE_Q5_K;
+  bad.cols = 256;
+  ck_assert_int_eq(lil_op_matmul(ctx, seq, &bad, X, Y, 1, 0, &err), LIL_ERR_UNSUPPORTED);
+  bad = W;
+  bad.parts[0].n_rows = 7;
+  ck_assert_int_eq(lil_op_matmul(ctx, seq, &bad, X, Y, 1, 0, &err), LIL_ERR_INVALID_ARG);
+  bad = W;
+  bad.type = LIL_TYPE_Q8_0;
+  bad.cols = 33;
+  ck_assert_int_eq(lil_op_matmul(ctx, seq, &bad, X, Y, 1, 0, &err), LIL_ERR_INVALID_ARG);
+  ck_assert_int_eq(lil_op_matmul(ctx, seq, &W, X, Y, 64, 0, &err), LIL_ERR_RANGE); /* X too small */
+  ck_assert_int_eq(lil_op_matmul(ctx, seq, &W, X, Y, 1, 0, &err), LIL_OK);
+  if (!lil_matmul_coopmat_ok(ctx, &W, NULL, 0))
+    ck_assert_int_eq(lil_op_matmul_path(ctx, seq, &W, X, Y, 1, 0, LIL_MATMUL_COOPMAT, &err), LIL_ERR_UNSUPPORTED);
+  ck_assert_str_eq(lil_matmul_shader(LIL_TYPE_Q4_K, 0), "matmul_q4_k");
+  ck_assert_ptr_null(lil_matmul_shader(LIL_TYPE_F32, 1));
+  lil_seq_free(seq);
+  lil_buffer_free(wb);
+  lil_buffer_free(xb);
+  test_ctx_free(ctx);
+}
+END_TEST
+
+/* LIL_DISABLE=coopmat: the tensor-core kernel is never chosen; the automatic path is still right. */
+START_TEST(test_coopmat_disabled) {
+  lil_ctx_options o;
+  lil_ctx_options_default(&o);
+  o.disable = "coopmat";
+  lil_ctx *ctx = test_ctx_create_opts(&o);
+  lil_weight W = {.type = LIL_TYPE_F16, .rows = 128, .cols = 256};
+  char why[128];
+  ck_assert(!lil_matmul_coopmat_ok(ctx, &W, why, sizeof(why)));
+  ck_assert(!lil_ctx_plan(ctx)->use_coopmat_nv);
+  mm_case c = {LIL_TYPE_F16, 33, 65, 96, 0, 1, 0, LIL_MATMUL_AUTO};
+  run_case(ctx, &c, REL_PLAIN);
+  test_ctx_free(ctx);
+}
+END_TEST
+
+/* The NV cooperative-matrix kernel (runs on GPUs with VK_NV_cooperative_matrix, e.g. the H100). */
+START_TEST(test_coopmat) {
+  lil_ctx *ctx = test_ctx_create();
+  char why[128] = "";
+  lil_weight probe = {.type = LIL_TYPE_F16, .rows = 128, .cols = 256};
+  if (!lil_matmul_coopmat_ok(ctx, &probe, why, sizeof(why))) {
+    fprintf(stderr, "SKIP test_coopmat: %s (device: %s)\n", why, lil_ctx_snapshot(ctx)->name);
+    test_ctx_free(ctx);
+    return;
+  }
+  const uint32_t types[] = {LIL_TYPE_F16, LIL_TYPE_Q8_0, LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
+  /* ragged everywhere; full 128 x 128 tiles (direct loads/stores of Y) with accumulate; two parts */
+  const mm_case shapes[] = {
+      {0, 1, 7, 256, 0, 1, 0, LIL_MATMUL_COOPMAT},     {0, 33, 130, 256, 0, 1, 0, LIL_MATMUL_COOPMAT},
+      {0, 128, 256, 512, 1, 1, 0, LIL_MATMUL_COOPMAT}, {0, 256, 384, 256, 0, 2, 256, LIL_MATMUL_COOPMAT},
+      {0, 200, 300, 512, 1, 3, 0, LIL_MATMUL_COOPMAT},
+  };
+  for (uint32_t t = 0; t < 5; t++) {
+    double worst = 0;
+    for (uint32_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+      mm_case c = shapes[s];
+      c.type = types[t];
+      double w = run_case(ctx, &c, types[t] == LIL_TYPE_F16 ? REL_COOP_F16 : REL_COOP_QUANT);
+      if (w > worst) worst = w;
+    }
+    fprintf(stderr, "matmul coopmat %s: worst error %.3f of tolerance\n", lil_type_get(types[t])->name, worst);
+  }
+  /* F16 with cols % 32 != 0 (ragged k tile) */
+  mm_case c = {LIL_TYPE_F16, 40, 100, 72, 0, 1, 0, LIL_MATMUL_COOPMAT};
+  run_case(ctx, &c, REL_COOP_F16);
+  test_ctx_free(ctx);
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("ops_matmul");
+  TCase *tc = tcase_create("matmul");
+  tcase_set_timeout(tc, 300);
+  tcase_add_loop_test(tc, test_plain_all_types, 0, (int)(sizeof(all_types) / sizeof(all_types[0])));
+  tcase_add_test(tc, test_parts_accumulate_offsets);
+  tcase_add_test(tc, test_errors);
+  tcase_add_test(tc, test_coopmat_disabled);
+  tcase_add_test(tc, test_coopmat);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  rng = test_seed();
+  SRunner *sr = srunner_create(suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,228 @@
+/* Decode matvec and embedding vs the CPU reference (lil_quant) on random data, outputs poisoned.
+ * Quantized types compare against the reference's dequantized weights, so every type has the same
+ * tolerance: |y - ref| <= 3e-5 * sum_c |w||x| (+ |y0| when accumulating) -- F32 accumulation in a
+ * different order; a single mis-decoded element in a row of <= 1024 columns is ~1e-3 of it. The
+ * embedding is exact (the same decode of the same bytes). */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lil_ops_matvec.h"
+#include "lil_quant.h"
+#include "test_common.h"
+#include "test_vk_common.h"
+
+#define TOL 3e-5
+
+static const uint32_t all_types[] = {LIL_TYPE_F32,  LIL_TYPE_F16,  LIL_TYPE_BF16, LIL_TYPE_Q8_0,
+                                     LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
+#define N_TYPES (sizeof(all_types) / sizeof(all_types[0]))
+
+/* Random weights of type: host bytes and their dequantized floats (rows x cols). */
+static uint8_t *make_weights(uint32_t type, uint32_t rows, uint32_t cols, uint64_t *rng, float **deq) {
+  uint64_t rb = lil_type_row_bytes(type, cols);
+  ck_assert_uint_gt(rb, 0);
+  uint8_t *q = malloc(rows * rb + 16);
+  float *f = malloc((size_t)cols * 4);
+  *deq = malloc((size_t)rows * cols * 4);
+  for (uint32_t r = 0; r < rows; r++) {
+    for (uint32_t c = 0; c < cols; c++) f[c] = test_rand_uniform(rng, -1.0f, 1.0f);
+    ck_assert_int_eq(lil_quantize_row(type, f, q + r * rb, cols, NULL), LIL_OK);
+    ck_assert_int_eq(lil_dequantize_row(type, q + r * rb, *deq + (size_t)r * cols, cols, NULL), LIL_OK);
+  }
+  free(f);
+  return q;
+}
+
+static lil_weight *upload_weight(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t cols, const uint8_t *q,
+                                 uint64_t max_part) {
+  lil_weight_options o = {.max_part_bytes = max_part, .name = "test-w"};
+  lil_weight *w = NULL;
+  lil_error err = {0};
+  if (lil_weight_create(ctx, type, rows, cols, q, &o, &w, &err)) ck_abort_msg("weight: %s", err.msg);
+  return w;
+}
+
+static void check_matvec(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t cols, uint32_t ncols, int accumulate,
+                         uint64_t max_part, uint64_t *rng) {
+  float *wd = NULL;
+  uint8_t *q = make_weights(type, rows, cols, rng, &wd);
+  lil_weight *w = upload_weight(ctx, type, rows, cols, q, max_part);
+  if (max_part) ck_assert_uint_ge(w->n_parts, 2);
+  size_t nx = (size_t)ncols * cols, ny = (size_t)ncols * rows;
+  float *x = malloc(nx * 4), *y0 = malloc(ny * 4), *y = malloc(ny * 4);
+  for (size_t i = 0; i < nx; i++) x[i] = test_rand_uniform(rng, -1.0f, 1.0f);
+  for (size_t i = 0; i < ny; i++) y0[i] = test_rand_uniform(rng, -4.0f, 4.0f);
+  lil_buffer *xb = test_buffer(ctx, LIL_MEM_ACTIVATIONS, (nx * 4 + 15) & ~(size_t)15);
+  lil_buffer *yb = test_buffer(ctx, LIL_MEM_ACTIVATIONS, (ny * 4 + 15) & ~(size_t)15);
+  test_upload(xb, x, nx * 4);
+  test_poison(yb);
+  if (accumulate) test_upload(yb, y0, ny * 4);
+  lil_seq *seq = NULL;
+  lil_error err = {0};
+  ck_assert_int_eq(lil_seq_create(ctx, &seq, &err), LIL_OK);
+  if (lil_op_matvec(ctx, seq, w, (lil_binding){xb, 0, nx * 4}, (lil_binding){yb, 0, ny * 4}, ncols, accumulate,
+                    &err))
+    ck_abort_msg("matvec: %s", err.msg);
+  if (lil_seq_run(seq, &err)) ck_abort_msg("run: %s", err.msg);
+  test_download(yb, y, ny * 4);
+  for (uint32_t n = 0; n < ncols; n++)
+    for (uint32_t r = 0; r < rows; r++) {
+      double ref = accumulate ? y0[n * rows + r] : 0, scale = accumulate ? fabs(ref) : 0;
+      for (uint32_t c = 0; c < cols; c++) {
+        double p = (double)wd[(size_t)r * cols + c] * x[(size_t)n * cols + c];
+        ref += p;
+        scale += fabs(p);
+      }
+      double got = y[n * rows + r];
+      ck_assert_msg(fabs(got - ref) <= TOL * scale + 1e-6, "%s %ux%u ncols %u acc %d parts %u: y[%u][%u] = %g, want %g",
+                    lil_type_get(type)->name, rows, cols, ncols, accumulate, w->n_parts, n, r, got, ref);
+    }
+  lil_seq_free(seq);
+  lil_buffer_free(xb);
+  lil_buffer_free(yb);
+  lil_weight_free(w);
+  free(q);
+  free(wd);
+  free(x);
+  free(y0);
+  free(y);
+}
+
+static uint32_t block_of(uint32_t type) { return lil_type_get(type)->block_elems; }
+
+/* Every type, rows {1, 7, 33, 255, 300}, several widths (odd ones for float types), ncols 1/3/8. */
+static void shapes_for(lil_ctx *ctx, uint32_t type, uint64_t *rng) {
+  static const uint32_t rows[] = {1, 7, 33, 255, 300};
+  static const uint32_t ncols[] = {1, 3, 8};
+  uint32_t b = block_of(type);
+  uint32_t widths[3];
+  if (b == 1) widths[0] = 96, widths[1] = 37, widths[2] = 1000;
+  else if (b == 32) widths[0] = 32, widths[1] = 96, widths[2] = 544;
+  else widths[0] = 256, widths[1] = 768, widths[2] = 256;
+  int k = 0;
+  for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+    for (int j = 0; j < 3; j++, k++) check_matvec(ctx, type, rows[i], widths[j], ncols[k % 3], k % 2, 0, rng);
+}
+
+START_TEST(test_matvec_types) {
+  uint64_t rng = test_seed();
+  lil_ctx *ctx = test_ctx_create();
+  shapes_for(ctx, all_types[_i], &rng);
+  test_ctx_free(ctx);
+}
+END_TEST
+
+/* The shared-memory reduction (no subgroup arithmetic) on a few shapes of every type. */
+START_TEST(test_matvec_no_subgroup) {
+  uint64_t rng = test_seed();
+  lil_ctx_options o;
+  lil_ctx_options_default(&o);
+  o.disable = "subgroup";
+  lil_ctx *ctx = test_ctx_create_opts(&o);
+  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_subgroup_arith, 0);
+  for (size_t t = 0; t < N_TYPES; t++) {
+    uint32_t b = block_of(all_types[t]) == 1 ? 40 : block_of(all_types[t]) * 2;
+    check_matvec(ctx, all_types[t], 33, b, 3, 1, 0, &rng);
+    check_matvec(ctx, all_types[t], 7, b + (b == 40 ? 3 : 0), 8, 0, 0, &rng);
+  }
+  test_ctx_free(ctx);
+}
+END_TEST
+
+/* A weight split into several parts (forced small part size). */
+START_TEST(test_matvec_parts) {
+  uint64_t rng = test_seed();
+  lil_ctx *ctx = test_ctx_create();
+  for (size_t t = 0; t < N_TYPES; t++) {
+    uint32_t cols = block_of(all_types[t]) == 256 ? 256 : 64;
+    uint64_t rb = lil_type_row_bytes(all_types[t], cols);
+    check_matvec(ctx, all_types[t], 300, cols, 1 + (uint32_t)t % 3, (int)t % 2, rb * 41 + 7, &rng);
+  }
+  test_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_embed) {
+  uint64_t rng = test_seed();
+  lil_ctx *ctx = test_ctx_create();
+  for (size_t t = 0; t < N_TYPES; t++) {
+    uint32_t type = all_types[t];
+    for (int split = 0; split < 2; split++) {
+      uint32_t rows = 50, cols = block_of(type) == 1 ? (split ? 37 : 64) : block_of(type) * 2;
+      float *wd = NULL;
+      uint8_t *q = make_weights(type, rows, cols, &rng, &wd);
+      lil_weight *w = upload_weight(ctx, type, rows, cols, q, split ? lil_type_row_bytes(type, cols) * 16 : 0);
+      uint32_t ids[6] = {3, 49, 0, 17, 1000, 33}; /* 1000: out of range -> zero row */
+      uint32_t n = 6;
+      lil_buffer *ib = test_buffer(ctx, LIL_MEM_ACTIVATIONS, 32);
+      lil_buffer *ob = test_buffer(ctx, LIL_MEM_ACTIVATIONS, (size_t)n * cols * 4);
+      test_upload(ib, ids, sizeof(ids));
+      test_poison(ob);
+      lil_seq *seq = NULL;
+      lil_error err = {0};
+      ck_assert_int_eq(lil_seq_create(ctx, &seq, &err), LIL_OK);
+      if (lil_op_embed(ctx, seq, w, (lil_binding){ib, 0, 0}, n, (lil_binding){ob, 0, 0}, &err))
+        ck_abort_msg("embed: %s", err.msg);
+      if (lil_seq_run(seq, &err)) ck_abort_msg("run: %s", err.msg);
+      float *out = malloc((size_t)n * cols * 4);
+      test_download(ob, out, (size_t)n * cols * 4);
+      for (uint32_t i = 0; i < n; i++)
+        for (uint32_t c = 0; c < cols; c++) {
+          float want = ids[i] < rows ? wd[(size_t)ids[i] * cols + c] : 0.0f;
+          ck_assert_msg(out[(size_t)i * cols + c] == want, "embed %s parts %u: token %u col %u: %g, want %g",
+                        lil_type_get(type)->name, w->n_parts, i, c, out[(size_t)i * cols + c], want);
+        }
+      free(out);
+      lil_seq_free(seq);
+      lil_buffer_free(ib);
+      lil_buffer_free(ob);
+      lil_weight_free(w);
+      free(q);
+      free(wd);
+    }
+  }
+  test_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_errors) {
+  lil_ctx *ctx = test_ctx_create();
+  lil_error err = {0};
+  lil_weight *w = NULL;
+  ck_assert_int_eq(lil_weight_create(ctx, LIL_TYPE_Q4_K, 4, 100, NULL, NULL, &w, &err), LIL_ERR_INVALID_ARG);
+  lil_weight_options o = {.max_part_bytes = 100};
+  ck_assert_int_eq(lil_weight_create(ctx, LIL_TYPE_Q4_K, 4, 256, NULL, &o, &w, &err), LIL_ERR_UNSUPPORTED);
+  ck_assert_int_eq(lil_weight_create(ctx, LIL_TYPE_Q8_0, 4, 64, NULL, NULL, &w, &err), LIL_OK);
+  lil_buffer *b = test_buffer(ctx, LIL_MEM_ACTIVATIONS, 1024);
+  lil_seq *seq = NULL;
+  ck_assert_int_eq(lil_seq_create(ctx, &seq, &err), LIL_OK);
+  ck_assert_int_eq(lil_op_matvec(ctx, seq, w, (lil_binding){b, 0, 0}, (lil_binding){b, 0, 0}, 9, 0, &err),
+                   LIL_ERR_INVALID_ARG);
+  ck_assert_int_eq(lil_op_matvec(ctx, seq, w, (lil_binding){b, 0, 64}, (lil_binding){b, 0, 0}, 1, 0, &err),
+                   LIL_ERR_INVALID_ARG); /* x smaller than 64 floats */
+  lil_seq_free(seq);
+  lil_buffer_free(b);
+  lil_weight_free(w);
+  test_ctx_free(ctx);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("ops_matvec");
+  TCase *tc = tcase_create("gpu");
+  tcase_set_timeout(tc, 600);
+  tcase_add_loop_test(tc, test_matvec_types, 0, (int)N_TYPES);
+  tcase_add_test(tc, test_matvec_no_subgroup);
+  tcase_add_test(tc, test_matvec_parts);
+  tcase_add_test(tc, test_embed);
+  tcase_add_test(tc, test_errors);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}
