@@ -21,6 +21,7 @@ typedef struct kernels_opts {
   const char *filter; /* case-insensitive substring of the kernel name ("q4_k", "matvec_f16"); NULL: all */
   uint32_t iters;     /* kernel runs per timed replay */
   uint32_t ncols;     /* matvec columns (tokens) */
+  lil_matvec_config mv; /* --wg / --rows overrides (0: the plan's) */
   const char *device_name;
 } kernels_opts;
 
@@ -30,6 +31,7 @@ typedef struct kernels_row {
   uint32_t parts, copies;     /* weight parts per dispatch, weight copies rotated (defeats the L2) */
   double ms, bytes, flops, copy_gbps;
   int gpu_timer;
+  uint32_t wg, rows_per_group; /* launch shape used (0: not applicable) */
 } kernels_row;
 
 static void kernels_report(const kernels_opts *o, const kernels_row *r) {
@@ -39,9 +41,9 @@ static void kernels_report(const kernels_opts *o, const kernels_row *r) {
     printf("{\"bench\": \"kernels\", \"family\": \"%s\", \"kernel\": \"%s\", \"type\": \"%s\", \"rows\": %u, "
            "\"cols\": %u, \"ncols\": %u, \"parts\": %u, \"copies\": %u, \"iters\": %u, \"ms\": %.5f, "
            "\"bytes\": %.0f, \"gbps\": %.2f, \"gflops\": %.2f, \"copy_gbps\": %.2f, \"frac_copy\": %.4f, "
-           "\"timer\": \"%s\", \"device\": \"%s\"}\n",
+           "\"wg\": %u, \"rows_per_group\": %u, \"timer\": \"%s\", \"device\": \"%s\"}\n",
            r->family, r->kernel, r->type, r->rows, r->cols, r->ncols, r->parts, r->copies, o->iters, r->ms, r->bytes,
-           gbps, gflops, r->copy_gbps, frac, r->gpu_timer ? "gpu" : "wall", o->device_name);
+           gbps, gflops, r->copy_gbps, frac, r->wg, r->rows_per_group, r->gpu_timer ? "gpu" : "wall", o->device_name);
   else
     printf("%-16s %7u x %-6u %5u %10.4f %10.1f %10.1f %7.1f%%\n", r->kernel, r->rows, r->cols, r->ncols, r->ms, gbps,
            gflops, 100 * frac);
@@ -139,7 +141,8 @@ static int bench_kernels_matvec(lil_ctx *ctx, const kernels_opts *o, double copy
       if (!st) st = lil_buffer_fill(xb, 0, (uint64_t)nc * cols * 4, 0x3c000000u, &err); /* 2^-7 */
       if (!st) st = lil_seq_create(ctx, &seq, &err);
       for (uint32_t i = 0; i < o->iters && !st; i++)
-        st = lil_op_matvec(ctx, seq, w[i % copies], (lil_binding){xb, 0, 0}, (lil_binding){yb, 0, 0}, nc, 0, &err);
+        st = lil_op_matvec_cfg(ctx, seq, w[i % copies], (lil_binding){xb, 0, 0}, (lil_binding){yb, 0, 0}, nc, 0,
+                               &o->mv, &err);
       double best = 0;
       for (int rep = 0; rep < 3 && !st; rep++) { /* the first replay warms up */
         st = lil_seq_run(seq, &err);
@@ -149,7 +152,9 @@ static int bench_kernels_matvec(lil_ctx *ctx, const kernels_opts *o, double copy
       if (!st) {
         kernels_row r = {"matvec", kernel, lil_type_get(types[t])->name, rows, cols, nc, w[0]->n_parts, copies,
                          best / o->iters, (double)wbytes + 4.0 * nc * ((double)rows + cols),
-                         2.0 * rows * cols * nc, copy_gbps, best > 0};
+                         2.0 * rows * cols * nc, copy_gbps, best > 0,
+                         o->mv.workgroup_size ? o->mv.workgroup_size : plan->matvec_workgroup_size,
+                         o->mv.rows_per_group ? o->mv.rows_per_group : plan->matvec_rows_per_group};
         kernels_report(o, &r);
       }
       lil_seq_free(seq);
@@ -176,13 +181,15 @@ static const struct {
 };
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: lil bench kernels [--quick] [--filter NAME] [--iters N] [--ncols N] [--device SEL] [--json]\n"
+  fprintf(f, "usage: lil bench kernels [--quick] [--filter NAME] [--iters N] [--ncols N] [--wg N] [--rows N]\n"
+             "                         [--device SEL] [--json]\n"
              "Times each kernel per type and shape (GPU timestamps) and reports GB/s of the bytes it must move\n"
              "(weights + x + y), GFLOP/s and the fraction of the copy bandwidth measured in the same run.\n"
              "  --quick        tiny shapes (CPU devices such as lavapipe)\n"
              "  --filter NAME  only kernels whose name contains NAME (e.g. q4_k, matvec_f16)\n"
              "  --iters N      kernel runs per timed replay (default 20, --quick 3)\n"
              "  --ncols N      matvec columns (tokens, 1..8; default 1)\n"
+             "  --wg N, --rows N  matvec workgroup size / rows per workgroup (default: the device plan's)\n"
              "  --json         JSON Lines, one object per kernel and shape\n");
 }
 
@@ -190,21 +197,24 @@ int bench_kernels(int argc, char **argv) {
   static const struct option opts[] = {
       {"quick", no_argument, 0, 'q'},        {"filter", required_argument, 0, 'f'}, {"iters", required_argument, 0, 'i'},
       {"ncols", required_argument, 0, 'n'},  {"device", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
+      {"wg", required_argument, 0, 'w'},     {"rows", required_argument, 0, 'r'},
       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
   kernels_opts ko = {0};
-  uint64_t iters = 0, ncols = 1;
+  uint64_t iters = 0, ncols = 1, wg = 0, rows = 0;
   int c;
   lil_ctx_options o;
   lil_ctx_options_default(&o);
   o.profile = 1;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "qf:i:n:d:jh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "qf:i:n:w:r:d:jh", opts, NULL)) != -1) {
     switch (c) {
     case 'q': ko.quick = 1; break;
     case 'f': ko.filter = optarg; break;
     case 'i': if (!cli_parse_u64("bench kernels", "--iters", optarg, 1, 10000, &iters)) return 2; break;
     case 'n': if (!cli_parse_u64("bench kernels", "--ncols", optarg, 1, LIL_MATVEC_MAX_COLS, &ncols)) return 2; break;
+    case 'w': if (!cli_parse_u64("bench kernels", "--wg", optarg, 1, 1024, &wg)) return 2; break;
+    case 'r': if (!cli_parse_u64("bench kernels", "--rows", optarg, 1, 16, &rows)) return 2; break;
     case 'd': o.device = optarg; break;
     case 'j': ko.json = 1; break;
     case 'h': usage(stdout); return 0;
@@ -213,6 +223,8 @@ int bench_kernels(int argc, char **argv) {
   }
   ko.iters = iters ? (uint32_t)iters : ko.quick ? 3 : 20;
   ko.ncols = (uint32_t)ncols;
+  ko.mv.workgroup_size = (uint32_t)wg;
+  ko.mv.rows_per_group = (uint32_t)rows;
   lil_ctx *ctx = NULL;
   lil_error err = {0};
   if (lil_ctx_create(&o, &ctx, &err)) return cli_fail("bench kernels", &err);

@@ -23,14 +23,14 @@
 #define DQ_VEC4(i) uvec4(DQ_WORD(4u * (i)), DQ_WORD(4u * (i) + 1u), DQ_WORD(4u * (i) + 2u), DQ_WORD(4u * (i) + 3u))
 #endif
 
-// 4 bytes at a 2-byte aligned offset.
+// 4 bytes at any byte offset (one word when 4-aligned, else two).
 uint dq_u32(uint b) {
   uint w = b >> 2u;
   if ((b & 3u) == 0u) return DQ_WORD(w);
   uint s = (b & 3u) * 8u;
   return (DQ_WORD(w) >> s) | (DQ_WORD(w + 1u) << (32u - s));
 }
-// 8 bytes at a 2-byte aligned offset.
+// 8 bytes at any byte offset.
 uvec2 dq_u64(uint b) {
   uint w = b >> 2u;
   if ((b & 3u) == 0u) return uvec2(DQ_WORD(w), DQ_WORD(w + 1u));

@@ -45,8 +45,8 @@ static lil_weight *upload_weight(lil_ctx *ctx, uint32_t type, uint32_t rows, uin
   return w;
 }
 
-static void check_matvec(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t cols, uint32_t ncols, int accumulate,
-                         uint64_t max_part, uint64_t *rng) {
+static void check_matvec_cfg(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t cols, uint32_t ncols,
+                             int accumulate, uint64_t max_part, const lil_matvec_config *cfg, uint64_t *rng) {
   float *wd = NULL;
   uint8_t *q = make_weights(type, rows, cols, rng, &wd);
   lil_weight *w = upload_weight(ctx, type, rows, cols, q, max_part);
@@ -63,8 +63,8 @@ static void check_matvec(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t co
   lil_seq *seq = NULL;
   lil_error err = {0};
   ck_assert_int_eq(lil_seq_create(ctx, &seq, &err), LIL_OK);
-  if (lil_op_matvec(ctx, seq, w, (lil_binding){xb, 0, nx * 4}, (lil_binding){yb, 0, ny * 4}, ncols, accumulate,
-                    &err))
+  if (lil_op_matvec_cfg(ctx, seq, w, (lil_binding){xb, 0, nx * 4}, (lil_binding){yb, 0, ny * 4}, ncols, accumulate,
+                        cfg, &err))
     ck_abort_msg("matvec: %s", err.msg);
   if (lil_seq_run(seq, &err)) ck_abort_msg("run: %s", err.msg);
   test_download(yb, y, ny * 4);
@@ -89,6 +89,11 @@ static void check_matvec(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t co
   free(x);
   free(y0);
   free(y);
+}
+
+static void check_matvec(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t cols, uint32_t ncols, int accumulate,
+                         uint64_t max_part, uint64_t *rng) {
+  check_matvec_cfg(ctx, type, rows, cols, ncols, accumulate, max_part, NULL, rng);
 }
 
 static uint32_t block_of(uint32_t type) { return lil_type_get(type)->block_elems; }
@@ -140,6 +145,9 @@ START_TEST(test_matvec_parts) {
     uint32_t cols = block_of(all_types[t]) == 256 ? 256 : 64;
     uint64_t rb = lil_type_row_bytes(all_types[t], cols);
     check_matvec(ctx, all_types[t], 300, cols, 1 + (uint32_t)t % 3, (int)t % 2, rb * 41 + 7, &rng);
+    /* launch-shape override: 3 rows per workgroup, 16 threads */
+    lil_matvec_config cfg = {16, 3};
+    check_matvec_cfg(ctx, all_types[t], 37, cols, 2, 1, rb * 16, &cfg, &rng);
   }
   test_ctx_free(ctx);
 }

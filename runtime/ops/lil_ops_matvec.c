@@ -51,6 +51,11 @@ static uint64_t binding_range(lil_binding b) { return b.range ? b.range : lil_bu
 
 lil_status lil_op_matvec(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
                          uint32_t ncols, int accumulate, lil_error *err) {
+  return lil_op_matvec_cfg(ctx, seq, W, x, y, ncols, accumulate, NULL, err);
+}
+
+lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
+                             uint32_t ncols, int accumulate, const lil_matvec_config *cfg, lil_error *err) {
   const lil_device_plan *p = lil_ctx_plan(ctx);
   const char *shader = lil_matvec_shader(W->type, p->use_subgroup_arith);
   if (!shader) return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matvec: weight type %u not supported", W->type);
@@ -62,6 +67,9 @@ lil_status lil_op_matvec(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_bi
                          shader, ncols, W->cols, W->rows);
   uint32_t wg = p->matvec_workgroup_size ? p->matvec_workgroup_size : 64;
   uint32_t rows = p->matvec_rows_per_group ? p->matvec_rows_per_group : 1;
+  if (cfg && cfg->workgroup_size) wg = cfg->workgroup_size;
+  if (cfg && cfg->rows_per_group) rows = cfg->rows_per_group;
+  if (rows > 16) return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec: %u rows per workgroup (max 16)", rows);
   if (!p->use_subgroup_arith) {
     /* shared-memory tree: a power of two, and WG * rows * ncols floats within half the shared memory */
     wg = pow2_floor(wg);

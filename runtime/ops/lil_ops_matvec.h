@@ -15,6 +15,14 @@
 lil_status lil_op_matvec(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
                          uint32_t ncols, int accumulate, lil_error *err);
 
+/* Launch shape overrides (0 = the plan's matvec_workgroup_size / matvec_rows_per_group), for tuning
+ * from `lil bench kernels --wg N --rows N`. */
+typedef struct lil_matvec_config {
+  uint32_t workgroup_size, rows_per_group;
+} lil_matvec_config;
+lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
+                             uint32_t ncols, int accumulate, const lil_matvec_config *cfg, lil_error *err);
+
 /* out[t][c] = W[ids[t]][c] (dequantized to F32) for t < n_tokens; ids: uint32 [n_tokens] read on
  * the GPU at run time; ids >= W->rows give a zero row. out: F32 [n_tokens][W->cols]. One dispatch
  * per weight part. */
