@@ -265,8 +265,9 @@ START_TEST(test_copy_rows) {
   const uint32_t poison = 0x7fc0deadu;
   /* rows, cols, src_off, src_stride, dst_off, dst_stride, row base (UINT32_MAX: none) */
   static const uint32_t cfg[][7] = {
-      {1, 7, 0, 7, 3, 9, 5}, {3, 33, 5, 40, 0, 33, UINT32_MAX}, {7, 255, 1, 255, 2, 260, 2}, {2, 34, 0, 34, 10, 34, 11}};
-  for (int c = 0; c < 4; c++) {
+      {1, 7, 0, 7, 3, 9, 5}, {3, 33, 5, 40, 0, 33, UINT32_MAX}, {7, 255, 1, 255, 2, 260, 2}, {2, 34, 0, 34, 10, 34, 11},
+      {7, 64, 3, 70, 0, 128, UINT32_MAX}};
+  for (int c = 0; c < 5; c++) {
     lil_copy2d cp = {cfg[c][0], cfg[c][1], cfg[c][2], cfg[c][3], cfg[c][4], cfg[c][5], 1};
     int has_base = cfg[c][6] != UINT32_MAX;
     uint32_t row0 = has_base ? cfg[c][6] : 0;
