@@ -183,7 +183,7 @@ static lil_status get_unsigned(const lil_gguf *g, const char *key, uint64_t max,
 }
 
 lil_status lil_gguf_get_u32(const lil_gguf *g, const char *key, uint32_t *out, lil_error *err) {
-  uint64_t v;
+  uint64_t v = 0;
   lil_status st = get_unsigned(g, key, UINT32_MAX, &v, err);
   if (!st) *out = (uint32_t)v;
   return st;

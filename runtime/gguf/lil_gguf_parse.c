@@ -221,7 +221,7 @@ static lil_status parse_tensor_info(lil_gguf *g, cursor *c, uint64_t i) {
   lil_status st;
   snprintf(c->what, sizeof(c->what), "tensor #%llu", ull(i));
   if ((st = read_string(c, "tensor name", LIL_GGUF_MAX_NAME_LEN, &s, &len))) return st;
-  char *name;
+  char *name = NULL;
   if ((st = copy_name(c, "tensor name", s, len, at, &name))) return st;
   t->name = name;
   snprintf(c->what, sizeof(c->what), "tensor '%s' (#%llu)", name, ull(i));

@@ -48,6 +48,7 @@ char *lil_snapshot_to_json(const lil_device_snapshot *s, const lil_device_plan *
 #define X(f) json_object_set_new(o, #f, json_integer((json_int_t)s->f));
   U32_FIELDS(X)
 #undef X
+  json_object_set_new(o, "vulkan_memory_model", json_integer(s->vulkan_memory_model));
   json_object_set_new(o, "timestamp_period", json_real(s->timestamp_period));
   json_object_set_new(o, "max_storage_buffer_range", json_integer((json_int_t)s->max_storage_buffer_range));
   json_object_set_new(o, "max_memory_allocation_size", json_integer((json_int_t)s->max_memory_allocation_size));
@@ -112,6 +113,8 @@ lil_status lil_snapshot_from_json(const char *text, lil_device_snapshot *s, lil_
   U32_FIELDS(X)
 #undef X
   s->timestamp_period = (float)json_number_value(json_object_get(o, "timestamp_period"));
+  /* optional (older recordings lack it): Vulkan 1.2 core feature present on every snapshot we have */
+  s->vulkan_memory_model = get_u64(o, "vulkan_memory_model", &v) ? (uint32_t)v : 1;
   get_u64(o, "max_storage_buffer_range", &s->max_storage_buffer_range);
   get_u64(o, "max_memory_allocation_size", &s->max_memory_allocation_size);
   json_t *heaps = json_object_get(o, "heaps"), *types = json_object_get(o, "memory_types");

@@ -32,6 +32,7 @@ typedef struct lil_device_snapshot {
   /* features */
   uint32_t shader_float16, shader_int8, storage_16bit, storage_8bit, integer_dot;
   uint32_t coopmat_nv, coopmat_khr, memory_budget_ext;
+  uint32_t vulkan_memory_model; /* needed by shaders using GL_KHR_memory_scope_semantics (coopmat) */
   uint32_t timestamps, timestamp_valid_bits;
   float timestamp_period;
   /* limits */
@@ -69,6 +70,7 @@ typedef struct lil_device_plan {
   uint32_t use_subgroup_arith; /* subgroupAdd/Max in reductions */
   uint32_t use_coopmat_nv, use_coopmat_khr, use_int_dot, use_timestamps, use_memory_budget;
   uint32_t use_subgroup_size_control;
+  uint32_t use_vulkan_memory_model;
   /* sizes chosen */
   uint32_t subgroup_size;
   uint32_t workgroup_size;          /* default 1-D workgroup for elementwise kernels */
