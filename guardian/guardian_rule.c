@@ -1,0 +1,27 @@
+/* Stopping rules: the paper's fixed threshold and the default run-relative threshold. */
+#include "guardian_rule.h"
+
+/* Median of a[0..n) (n >= 1), by insertion sort of a small copy; the mean of the two middle
+ * values for even n. */
+static double median_gain(const lil_guardian_check *c, size_t n) {
+  int64_t v[64];
+  if (n > 64) n = 64;
+  for (size_t i = 0; i < n; i++) {
+    int64_t x = c[i].gain;
+    size_t j = i;
+    while (j > 0 && v[j - 1] > x) {
+      v[j] = v[j - 1];
+      j--;
+    }
+    v[j] = x;
+  }
+  return (n & 1) ? (double)v[n / 2] : 0.5 * ((double)v[n / 2 - 1] + (double)v[n / 2]);
+}
+
+double gd_rule_threshold(const lil_guardian_opts *o, const lil_guardian_check *checks, size_t n) {
+  double t = (double)o->threshold;
+  if (o->rule == LIL_GUARDIAN_RULE_PAPER || n == 0) return t;
+  size_t k = n < o->baseline_checks ? n : o->baseline_checks;
+  double rel = o->ratio * median_gain(checks, k);
+  return rel > t ? rel : t;
+}

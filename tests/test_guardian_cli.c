@@ -1,0 +1,174 @@
+/* `lil guardian` as a process: JSON output on healthy and looping records, exit codes and
+ * one-line messages on bad options and bad input. Runs $LIL_GUARDIAN_CLI. */
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "guardian_corpus.h"
+
+static char dir[] = "/tmp/lil_guardian_cli_XXXXXX";
+static char out[1 << 20];
+static size_t healthy_len;
+
+/* Runs the CLI with args (shell words); captures stdout (stderr: 0), stderr (1); returns the exit
+ * code. */
+static int run(const char *args, int want_stderr) {
+  char cmd[8192];
+  snprintf(cmd, sizeof(cmd), "'%s' guardian %s%s", getenv("LIL_GUARDIAN_CLI"), args,
+           want_stderr ? " 2>&1 >/dev/null" : " 2>/dev/null");
+  FILE *p = popen(cmd, "r");
+  ck_assert_ptr_nonnull(p);
+  size_t n = fread(out, 1, sizeof(out) - 1, p);
+  out[n] = 0;
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const char *path(const char *name) {
+  static char buf[4][512];
+  static int i;
+  i = (i + 1) % 4;
+  snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+  return buf[i];
+}
+
+static void write_file(const char *name, const char *s) {
+  FILE *f = fopen(path(name), "w");
+  ck_assert_ptr_nonnull(f);
+  fputs(s, f);
+  fclose(f);
+}
+
+static void setup(void) {
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  gc_pieces math = gc_load("math500_test_ori_BudgetThinker.jsonl", "solution");
+  gc_buf healthy = {0}, loop = {0};
+  gc_fill(&healthy, &math, 0, 40000);
+  healthy_len = healthy.len;
+  gc_fill(&loop, &math, 100, 8000);
+  gc_loop(&loop, math.s[3], 40000, 0, NULL);
+  json_t *r0 = json_pack("{s:s,s:s}", "output", healthy.data, "prompt", "Solve these.");
+  json_t *r1 = json_pack("{s:s,s:s}", "output", loop.data, "prompt", "Solve these.");
+  char *l0 = json_dumps(r0, JSON_COMPACT), *l1 = json_dumps(r1, JSON_COMPACT);
+  FILE *f = fopen(path("runs.jsonl"), "w");
+  fprintf(f, "%s\n%s\n", l0, l1);
+  fclose(f);
+  f = fopen(path("bad.jsonl"), "w");
+  fprintf(f, "%s\n{\"output\": \"x\"\n", l0);
+  fclose(f);
+  f = fopen(path("nofield.jsonl"), "w");
+  fprintf(f, "%s\n%s\n{\"text\": \"x\"}\n", l0, l1);
+  fclose(f);
+  write_file("loop.txt", loop.data);
+  free(l0);
+  free(l1);
+  json_decref(r0);
+  json_decref(r1);
+  gc_buf_free(&healthy);
+  gc_buf_free(&loop);
+  gc_pieces_free(&math);
+}
+
+static void teardown(void) {
+  const char *names[] = {"runs.jsonl", "bad.jsonl", "nofield.jsonl", "loop.txt", "plot.svg"};
+  for (size_t i = 0; i < 5; i++) unlink(path(names[i]));
+  rmdir(dir);
+}
+
+START_TEST(test_json_output) {
+  char args[1024];
+  snprintf(args, sizeof(args), "--json '%s'", path("runs.jsonl"));
+  ck_assert_int_eq(run(args, 0), 0);
+  char *line2 = strchr(out, '\n');
+  ck_assert_ptr_nonnull(line2);
+  json_error_t je;
+  json_t *a = json_loadb(out, (size_t)(line2 - out), 0, &je), *b = json_loads(line2 + 1, 0, &je);
+  ck_assert_ptr_nonnull(a);
+  ck_assert_ptr_nonnull(b);
+  ck_assert_int_eq(json_integer_value(json_object_get(a, "record")), 0);
+  ck_assert_int_eq(json_integer_value(json_object_get(a, "tokens")), (healthy_len + 3) / 4);
+  ck_assert(json_is_false(json_object_get(a, "stopped")));
+  ck_assert(json_is_null(json_object_get(a, "stop_at")));
+  ck_assert_int_eq(json_array_size(json_object_get(a, "gains")), (healthy_len + 3) / 4 / 250);
+  ck_assert_int_eq(json_integer_value(json_object_get(b, "record")), 1);
+  ck_assert(json_is_true(json_object_get(b, "stopped")));
+  json_int_t at = json_integer_value(json_object_get(b, "stop_at"));
+  ck_assert_int_gt(at, 2000);
+  ck_assert_int_le(at, 3000);
+  ck_assert_int_eq(json_array_size(json_object_get(b, "gains")), (size_t)at / 250);
+  ck_assert_str_eq(json_string_value(json_object_get(b, "rule")), "relative");
+  json_decref(a);
+  json_decref(b);
+}
+END_TEST
+
+START_TEST(test_text_output_and_svg) {
+  char args[1024];
+  snprintf(args, sizeof(args), "--rule paper -f 200 --svg '%s' '%s'", path("plot.svg"), path("loop.txt"));
+  ck_assert_int_eq(run(args, 0), 0);
+  ck_assert_ptr_nonnull(strstr(out, "rule paper: stops at "));
+  ck_assert_ptr_nonnull(strstr(out, "saves "));
+  char *svg = test_read_file(path("plot.svg"), NULL);
+  ck_assert_ptr_nonnull(svg);
+  ck_assert_ptr_nonnull(strstr(svg, "<svg"));
+  ck_assert_ptr_nonnull(strstr(svg, "stop at "));
+  ck_assert_ptr_nonnull(strstr(svg, "</svg>"));
+  free(svg);
+  snprintf(args, sizeof(args), "--jsonl --include-prompt --json '%s'", path("runs.jsonl"));
+  ck_assert_int_eq(run(args, 0), 0);
+}
+END_TEST
+
+static void expect_error(const char *args, int code, const char *needle) {
+  ck_assert_int_eq(run(args, 1), code);
+  ck_assert_msg(strstr(out, needle) != NULL, "'%s' not in '%s'", needle, out);
+  char *nl = strchr(out, '\n');
+  ck_assert_msg(nl && nl[1] == 0, "not one line: '%s'", out); /* exactly one line */
+}
+
+START_TEST(test_errors) {
+  char args[1024];
+  expect_error("--frobnicate x.txt", 2, "unknown option '--frobnicate'");
+  expect_error("-f 0 x.txt", 2, "--every: option every: 0 is out of range");
+  expect_error("--level 11 x.txt", 2, "--level");
+  expect_error("--rule fancy x.txt", 2, "not one of paper, relative");
+  expect_error("--threshold", 2, "needs a value");
+  expect_error("-m model.gguf x.txt", 2, "tokenization with -m is not available yet");
+  expect_error("", 2, "no input file");
+  snprintf(args, sizeof(args), "'%s'", path("missing.txt"));
+  expect_error(args, 1, "cannot open");
+  snprintf(args, sizeof(args), "'%s'", path("bad.jsonl"));
+  expect_error(args, 1, "bad.jsonl:2: invalid JSON");
+  snprintf(args, sizeof(args), "'%s'", path("nofield.jsonl"));
+  ck_assert_int_eq(run(args, 1), 1);
+  ck_assert_ptr_nonnull(strstr(out, "nofield.jsonl:3: record has no string field 'output'"));
+  snprintf(args, sizeof(args), "--field text --json '%s'", path("runs.jsonl"));
+  expect_error(args, 1, "runs.jsonl:1: record has no string field 'text'");
+  ck_assert_int_eq(run("--help", 0), 0);
+  ck_assert_ptr_nonnull(strstr(out, "usage: lil guardian"));
+}
+END_TEST
+
+int main(void) {
+  if (!getenv("LIL_GUARDIAN_CLI")) {
+    fprintf(stderr, "LIL_GUARDIAN_CLI is not set\n");
+    return EXIT_FAILURE;
+  }
+  Suite *s = suite_create("guardian_cli");
+  TCase *tc = tcase_create("cli");
+  tcase_add_unchecked_fixture(tc, setup, teardown);
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_json_output);
+  tcase_add_test(tc, test_text_output_and_svg);
+  tcase_add_test(tc, test_errors);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
