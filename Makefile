@@ -17,7 +17,7 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 demo: build
-	./$(BUILD)/cli/lil devices
+	./$(BUILD)/cli/lil run -n 200
 
 test: build
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2

@@ -11,5 +11,6 @@ typedef struct lil_cli_command {
 
 int cmd_devices(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

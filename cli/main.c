@@ -7,6 +7,7 @@
 #include "cli_tokenize.h"
 
 static const lil_cli_command commands[] = {
+    {"run", "generate text with a GGUF model (default: the bundled stories260K)", cmd_run},
     {"devices", "list Vulkan devices and the plan lil makes for each", cmd_devices},
     {"tokenize", "tokenize text with a model's tokenizer (ids or id:piece pairs)", cmd_tokenize},
     {"guardian", "where the Guardian would stop on existing outputs (text or JSON Lines)", cmd_guardian},

@@ -184,7 +184,8 @@ static lil_status create_device(lil_ctx *ctx, lil_error *err) {
                                           .shaderFloat16 = p->use_fp16,
                                           .shaderInt8 = p->use_int8,
                                           .storageBuffer8BitAccess = p->use_storage8,
-                                          .vulkanMemoryModel = p->use_vulkan_memory_model};
+                                          .vulkanMemoryModel = (p->use_vulkan_memory_model & 1) != 0,
+                                          .vulkanMemoryModelDeviceScope = (p->use_vulkan_memory_model & 2) != 0};
   VkPhysicalDeviceVulkan13Features f13 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES,
                                           .subgroupSizeControl = p->use_subgroup_size_control,
                                           .computeFullSubgroups = p->use_subgroup_size_control};

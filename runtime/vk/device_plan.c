@@ -111,7 +111,7 @@ void lil_plan_device(const lil_device_snapshot *s, const lil_disable *dis, lil_d
   p->use_subgroup_size_control = s->subgroup_size_control;
   p->use_vulkan_memory_model = s->vulkan_memory_model;
   /* the NV cooperative-matrix kernels use the Vulkan memory model */
-  if (!s->vulkan_memory_model) p->use_coopmat_nv = p->use_coopmat_khr = 0;
+  if (!(s->vulkan_memory_model & 1)) p->use_coopmat_nv = p->use_coopmat_khr = 0;
 
   p->subgroup_size = s->subgroup_size ? s->subgroup_size : 1;
   uint32_t max_inv = s->max_workgroup_invocations ? s->max_workgroup_invocations : 128;

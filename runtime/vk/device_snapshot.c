@@ -75,7 +75,7 @@ void lil_vk_snapshot(VkPhysicalDevice pd, lil_device_snapshot *s) {
   s->subgroup_size_control = v13 ? f13.subgroupSizeControl && f13.computeFullSubgroups : 0;
   s->shader_float16 = f12.shaderFloat16;
   s->shader_int8 = f12.shaderInt8;
-  s->vulkan_memory_model = f12.vulkanMemoryModel;
+  s->vulkan_memory_model = f12.vulkanMemoryModel | (f12.vulkanMemoryModelDeviceScope ? 2u : 0u);
   s->storage_16bit = f11.storageBuffer16BitAccess;
   s->storage_8bit = f12.storageBuffer8BitAccess;
   s->integer_dot = v13 ? (uint32_t)f13.shaderIntegerDotProduct

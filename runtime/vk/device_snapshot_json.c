@@ -114,7 +114,7 @@ lil_status lil_snapshot_from_json(const char *text, lil_device_snapshot *s, lil_
 #undef X
   s->timestamp_period = (float)json_number_value(json_object_get(o, "timestamp_period"));
   /* optional (older recordings lack it): Vulkan 1.2 core feature present on every snapshot we have */
-  s->vulkan_memory_model = get_u64(o, "vulkan_memory_model", &v) ? (uint32_t)v : 1;
+  s->vulkan_memory_model = get_u64(o, "vulkan_memory_model", &v) ? (uint32_t)v : 3;
   get_u64(o, "max_storage_buffer_range", &s->max_storage_buffer_range);
   get_u64(o, "max_memory_allocation_size", &s->max_memory_allocation_size);
   json_t *heaps = json_object_get(o, "heaps"), *types = json_object_get(o, "memory_types");

@@ -32,7 +32,7 @@ typedef struct lil_device_snapshot {
   /* features */
   uint32_t shader_float16, shader_int8, storage_16bit, storage_8bit, integer_dot;
   uint32_t coopmat_nv, coopmat_khr, memory_budget_ext;
-  uint32_t vulkan_memory_model; /* needed by shaders using GL_KHR_memory_scope_semantics (coopmat) */
+  uint32_t vulkan_memory_model; /* bit 0: vulkanMemoryModel, bit 1: its device scope (coopmat shaders) */
   uint32_t timestamps, timestamp_valid_bits;
   float timestamp_period;
   /* limits */

@@ -1,0 +1,385 @@
+/* lil run: generate text with a GGUF model on the GPU (see usage()). */
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_commands.h"
+#include "cli_util.h"
+#include "lil_chat.h"
+#include "lil_generate.h"
+#include "lil_guardian_monitor.h"
+#include "lil_model.h"
+#include "lil_tokenizer.h"
+#include "lil_vk.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: lil run [-m MODEL.gguf] [-p PROMPT | -f FILE] [-n N] [options]\n\n"
+          "Generates text, streamed to stdout; a summary goes to stderr.\n\n"
+          "  -m, --model FILE     GGUF model (default: the bundled stories260K.gguf)\n"
+          "  -p, --prompt TEXT    prompt (default: generate from BOS alone)\n"
+          "  -f, --file FILE      read the prompt from FILE\n"
+          "  -n, --n-predict N    generate at most N tokens (default: until end of text or context full)\n"
+          "  -c, --ctx-size N     context length (default: min(training context, 4096))\n"
+          "      --temp T         sampling temperature (default 0: greedy)\n"
+          "      --top-k K        keep the K most probable tokens (0: off)\n"
+          "      --top-p P        nucleus sampling (1: off)\n"
+          "      --min-p P        drop tokens below P times the most probable (0: off)\n"
+          "      --seed S         random seed (default 0)\n"
+          "      --device SEL     Vulkan device index or name substring\n"
+          "      --chat, -cnv     format the prompt with the model's chat template (one turn)\n"
+          "      --system TEXT    system prompt for --chat\n"
+          "      --no-bos         do not add BOS\n"
+          "      --sparse POLICY  attention policy (only 'dense' for now)\n"
+          "      --guardian[=K=V,...]  stop repetition (f=250,t=20,patience=1,action=stop|answer,...)\n"
+          "      --json           print one JSON object (ids, text, stats, stop reason) instead of text\n"
+          "      --verbose        model and device details on stderr\n"
+          "      --profile        GPU timestamps (summary only)\n"
+          "  -h, --help           this help\n");
+}
+
+enum { O_TEMP = 256, O_TOPK, O_TOPP, O_MINP, O_SEED, O_DEVICE, O_CHAT, O_SYSTEM, O_NOBOS, O_SPARSE, O_GUARD, O_JSON,
+       O_VERBOSE, O_PROFILE };
+
+typedef struct run_opts {
+  const char *model, *prompt, *file, *device, *system, *guardian;
+  uint64_t n_predict, n_ctx;
+  lil_sampling sampling;
+  int chat, no_bos, json, verbose, profile, use_guardian;
+} run_opts;
+
+typedef struct out_state {
+  int json;
+  char *text;
+  size_t len, cap;
+} out_state;
+
+static int on_text(void *user, const char *bytes, size_t len) {
+  out_state *o = user;
+  if (!o->json) {
+    fwrite(bytes, 1, len, stdout);
+    fflush(stdout);
+  }
+  if (o->len + len + 1 > o->cap) {
+    size_t cap = (o->cap + len + 1) * 2;
+    char *t = realloc(o->text, cap);
+    if (!t) return 1;
+    o->text = t;
+    o->cap = cap;
+  }
+  memcpy(o->text + o->len, bytes, len);
+  o->len += len;
+  o->text[o->len] = 0;
+  return 0;
+}
+
+/* The bundled model next to the executable: build tree (<exe>/../../assets) or install
+ * (<exe>/../share/lil). */
+static const char *default_model(char *buf, size_t n) {
+  char exe[PATH_MAX];
+  ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (l <= 0) return NULL;
+  exe[l] = 0;
+  char *slash = strrchr(exe, '/');
+  if (!slash) return NULL;
+  *slash = 0;
+  const char *rel[] = {"../../assets/stories260K.gguf", "../share/lil/stories260K.gguf"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(buf, n, "%s/%s", exe, rel[i]);
+    if (access(buf, R_OK) == 0) return buf;
+  }
+  return NULL;
+}
+
+static char *read_file(const char *path, size_t *len, lil_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    lil_error_set(err, LIL_ERR_IO, "cannot open prompt file '%s'", path);
+    return NULL;
+  }
+  size_t cap = 4096, n = 0;
+  char *b = malloc(cap);
+  while (b) {
+    n += fread(b + n, 1, cap - n - 1, f);
+    if (n < cap - 1) break;
+    char *nb = realloc(b, cap * 2);
+    if (!nb) free(b);
+    b = nb;
+    cap *= 2;
+  }
+  fclose(f);
+  if (!b) lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "out of memory reading '%s'", path);
+  else b[n] = 0, *len = n;
+  return b;
+}
+
+static lil_status guardian_detok(void *user, const int32_t *ids, size_t n, lil_guardian_text *out, lil_error *err) {
+  const lil_tokenizer *tok = user;
+  for (size_t i = 0; i < n; i++) {
+    const char *p;
+    size_t len;
+    lil_status st = lil_token_piece(tok, ids[i], &p, &len, err);
+    if (!st) st = lil_guardian_text_append(out, p, len, err);
+    if (st) return st;
+  }
+  return LIL_OK;
+}
+
+/* "f=250,t=20,action=answer" -> options (f = every, t = threshold). */
+static lil_status guardian_parse(const char *spec, lil_guardian_opts *o, lil_error *err) {
+  lil_guardian_opts_default(o);
+  lil_status st = LIL_OK;
+  char *s = strdup(spec ? spec : ""), *save = NULL;
+  for (char *kv = strtok_r(s, ",", &save); kv && !st; kv = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(kv, '=');
+    if (!eq) {
+      st = lil_error_set(err, LIL_ERR_INVALID_ARG, "--guardian: expected KEY=VALUE, got '%s'", kv);
+      break;
+    }
+    *eq = 0;
+    const char *key = !strcmp(kv, "f") ? "every" : !strcmp(kv, "t") ? "threshold" : kv;
+    st = lil_guardian_opts_set(o, key, eq + 1, err);
+  }
+  free(s);
+  return st ? st : lil_guardian_opts_validate(o, err);
+}
+
+static int parse(int argc, char **argv, run_opts *o) {
+  static const struct option opts[] = {
+      {"model", required_argument, 0, 'm'}, {"prompt", required_argument, 0, 'p'},
+      {"file", required_argument, 0, 'f'}, {"n-predict", required_argument, 0, 'n'},
+      {"ctx-size", required_argument, 0, 'c'}, {"temp", required_argument, 0, O_TEMP},
+      {"top-k", required_argument, 0, O_TOPK}, {"top-p", required_argument, 0, O_TOPP},
+      {"min-p", required_argument, 0, O_MINP}, {"seed", required_argument, 0, O_SEED},
+      {"device", required_argument, 0, O_DEVICE}, {"chat", no_argument, 0, O_CHAT},
+      {"cnv", no_argument, 0, O_CHAT}, {"system", required_argument, 0, O_SYSTEM},
+      {"no-bos", no_argument, 0, O_NOBOS}, {"sparse", required_argument, 0, O_SPARSE},
+      {"guardian", optional_argument, 0, O_GUARD}, {"json", no_argument, 0, O_JSON},
+      {"verbose", no_argument, 0, O_VERBOSE}, {"profile", no_argument, 0, O_PROFILE},
+      {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  int c;
+  double d;
+  uint64_t u;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long_only(argc, argv, "m:p:f:n:c:h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'm': o->model = optarg; break;
+    case 'p': o->prompt = optarg; break;
+    case 'f': o->file = optarg; break;
+    case 'n': if (!cli_parse_u64("run", "-n", optarg, 1, 1u << 30, &o->n_predict)) return 2; break;
+    case 'c': if (!cli_parse_u64("run", "-c", optarg, 1, 1u << 24, &o->n_ctx)) return 2; break;
+    case O_TEMP: if (!cli_parse_double("run", "--temp", optarg, 0, 100, &d)) return 2; o->sampling.temp = (float)d; break;
+    case O_TOPK: if (!cli_parse_u64("run", "--top-k", optarg, 0, 1u << 30, &u)) return 2; o->sampling.top_k = (uint32_t)u; break;
+    case O_TOPP: if (!cli_parse_double("run", "--top-p", optarg, 0, 1, &d)) return 2; o->sampling.top_p = (float)d; break;
+    case O_MINP: if (!cli_parse_double("run", "--min-p", optarg, 0, 1, &d)) return 2; o->sampling.min_p = (float)d; break;
+    case O_SEED: if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX, &o->sampling.seed)) return 2; break;
+    case O_DEVICE: o->device = optarg; break;
+    case O_CHAT: o->chat = 1; break;
+    case O_SYSTEM: o->system = optarg; break;
+    case O_NOBOS: o->no_bos = 1; break;
+    case O_SPARSE:
+      if (strcmp(optarg, "dense")) {
+        fprintf(stderr, "lil run: --sparse '%s' is not available yet (only 'dense')\n", optarg);
+        return 2;
+      }
+      break;
+    case O_GUARD: o->use_guardian = 1; o->guardian = optarg; break;
+    case O_JSON: o->json = 1; break;
+    case O_VERBOSE: o->verbose = 1; break;
+    case O_PROFILE: o->profile = 1; break;
+    case 'h': usage(stdout); return 0;
+    default:
+      fprintf(stderr, "lil run: unknown or incomplete option '%s' (see lil run --help)\n", argv[optind - 1]);
+      return 2;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "lil run: unexpected argument '%s' (use -p for the prompt)\n", argv[optind]);
+    return 2;
+  }
+  if (o->prompt && o->file) {
+    fprintf(stderr, "lil run: give -p or -f, not both\n");
+    return 2;
+  }
+  return -1;
+}
+
+typedef struct run_state {
+  lil_ctx *ctx;
+  lil_model *model;
+  lil_tokenizer *tok;
+  lil_session *sess;
+  lil_guardian_monitor *mon;
+  char *text, *chat;
+  int32_t *ids;
+  size_t n_ids;
+  out_state out;
+  lil_generate_result res;
+} run_state;
+
+static void run_free(run_state *r) {
+  lil_generate_result_free(&r->res);
+  lil_guardian_monitor_free(r->mon);
+  lil_session_free(r->sess);
+  lil_tokenizer_free(r->tok);
+  lil_model_free(r->model);
+  lil_ctx_free(r->ctx);
+  free(r->text);
+  free(r->chat);
+  free(r->ids);
+  free(r->out.text);
+}
+
+static json_t *ids_json(const int32_t *ids, size_t n) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < n; i++) json_array_append_new(a, json_integer(ids[i]));
+  return a;
+}
+
+static lil_status build_prompt(run_state *r, const run_opts *o, lil_error *err) {
+  const char *text = o->prompt ? o->prompt : "";
+  size_t len = strlen(text);
+  lil_status st;
+  if (o->file) {
+    if (!(r->text = read_file(o->file, &len, err))) return err->status;
+    text = r->text;
+  }
+  size_t bad;
+  if (!lil_utf8_validate(text, len, &bad))
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "the prompt is not valid UTF-8 (byte %zu)", bad);
+  if (o->chat) {
+    lil_chat_format f = lil_chat_format_from_gguf(lil_model_gguf(r->model));
+    if (f == LIL_CHAT_UNKNOWN)
+      return lil_error_set(err, LIL_ERR_UNSUPPORTED, "--chat: the model has no chat template lil knows");
+    size_t need;
+    if ((st = lil_chat_apply(f, o->system, text, 1, NULL, 0, &need, err))) return st;
+    if (!(r->chat = malloc(need + 1))) return lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "out of memory");
+    if ((st = lil_chat_apply(f, o->system, text, 1, r->chat, need + 1, &need, err))) return st;
+    text = r->chat;
+    len = need;
+  }
+  int add_bos = !o->no_bos && lil_tokenizer_add_bos(r->tok);
+  if ((st = lil_tokenize(r->tok, text, len, add_bos, o->chat, &r->ids, &r->n_ids, err))) return st;
+  if (!r->n_ids) return lil_error_set(err, LIL_ERR_INVALID_ARG, "empty prompt (no text and no BOS)");
+  if (!o->json && !o->chat) on_text(&r->out, text, len); /* echo the prompt, then the continuation */
+  r->out.len = 0;
+  return LIL_OK;
+}
+
+static lil_status run(run_state *r, const run_opts *o, lil_error *err) {
+  char path[PATH_MAX];
+  const char *model = o->model ? o->model : default_model(path, sizeof(path));
+  if (!model) return lil_error_set(err, LIL_ERR_IO, "no -m given and the bundled stories260K.gguf was not found");
+  lil_ctx_options co;
+  lil_ctx_options_default(&co);
+  co.device = o->device;
+  co.profile = o->profile;
+  lil_status st = lil_ctx_create(&co, &r->ctx, err);
+  if (!st) st = lil_model_load(r->ctx, model, NULL, &r->model, err);
+  if (!st) st = lil_tokenizer_create_from_gguf(lil_model_gguf(r->model), &r->tok, err);
+  if (st) return st;
+  const lil_model_config *c = lil_model_get_config(r->model);
+  if (o->verbose)
+    fprintf(stderr, "model: %s, %s, %u layers, embd %u, heads %u/%u x %u, ff %u, vocab %u; weights %.1f MiB in %.2f s\n",
+            model, lil_arch_name(c->arch), c->n_layer, c->n_embd, c->n_head, c->n_head_kv, c->head_dim, c->n_ff,
+            c->n_vocab, lil_model_weight_bytes(r->model) / 1048576.0, lil_model_upload_seconds(r->model));
+  if ((st = build_prompt(r, o, err))) return st;
+  lil_session_options so;
+  lil_session_options_default(&so);
+  so.n_ctx = (uint32_t)o->n_ctx;
+  so.sampling = o->sampling;
+  if (!o->sampling.top_p) so.sampling.top_p = 1.0f;
+  if ((st = lil_session_create(r->model, &so, &r->sess, err))) return st;
+  if (r->n_ids > lil_session_n_ctx(r->sess))
+    return lil_error_set(err, LIL_ERR_RANGE, "prompt is %zu tokens, context is %u", r->n_ids, lil_session_n_ctx(r->sess));
+  if (o->use_guardian) {
+    lil_guardian_monitor_config mc;
+    lil_guardian_monitor_config_default(&mc);
+    if ((st = guardian_parse(o->guardian, &mc.opts, err))) return st;
+    mc.detokenize = guardian_detok;
+    mc.user = r->tok;
+    if ((st = lil_guardian_monitor_create(&mc, &r->mon, err))) return st;
+  }
+  lil_generate_params gp = {.max_tokens = (uint32_t)o->n_predict, .on_text = on_text, .user = &r->out, .monitor = r->mon};
+  return lil_generate(r->sess, r->tok, r->ids, (uint32_t)r->n_ids, &gp, &r->res, err);
+}
+
+/* JSON strings must be valid UTF-8: invalid bytes (a model can emit any byte) become U+FFFD. */
+static json_t *text_json(const char *s, size_t len) {
+  char *buf = malloc(len * 3 + 1);
+  if (!buf) return json_string("");
+  size_t o = 0;
+  for (size_t i = 0; i < len;) {
+    uint32_t cp;
+    i += lil_utf8_decode(s + i, len - i, &cp);
+    o += lil_utf8_encode(cp, buf + o);
+  }
+  json_t *j = json_stringn(buf, o);
+  free(buf);
+  return j ? j : json_string("");
+}
+
+static void report(run_state *r, const run_opts *o) {
+  lil_generate_result *g = &r->res;
+  double pre_tps = g->prefill_s > 0 ? g->n_prompt / g->prefill_s : 0;
+  double dec_tps = g->decode_s > 0 ? g->n_steps / g->decode_s : 0;
+  uint64_t peak = lil_ctx_device_bytes_peak(r->ctx), kv = lil_session_kv_bytes(r->sess);
+  const char *stop = lil_stop_reason_name(g->stop);
+  if (o->json) {
+    json_t *j = json_object();
+    json_object_set_new(j, "prompt_ids", ids_json(r->ids, r->n_ids));
+    json_object_set_new(j, "ids", ids_json(g->ids, g->n_ids));
+    json_object_set_new(j, "text", text_json(r->out.text ? r->out.text : "", r->out.len));
+    json_object_set_new(j, "stop", json_string(stop));
+    json_t *s = json_object();
+    json_object_set_new(s, "prompt_tokens", json_integer(g->n_prompt));
+    json_object_set_new(s, "generated_tokens", json_integer((json_int_t)g->n_ids));
+    json_object_set_new(s, "prefill_tok_s", json_real(pre_tps));
+    json_object_set_new(s, "decode_tok_s", json_real(dec_tps));
+    json_object_set_new(s, "ttft_ms", json_real(g->ttft_s * 1e3));
+    json_object_set_new(s, "peak_device_bytes", json_integer((json_int_t)peak));
+    json_object_set_new(s, "kv_bytes", json_integer((json_int_t)kv));
+    json_object_set_new(s, "n_ctx", json_integer(lil_session_n_ctx(r->sess)));
+    json_object_set_new(j, "stats", s);
+    if (g->guardian_fired) json_object_set_new(j, "guardian_position", json_integer((json_int_t)g->decision.position));
+    char *txt = json_dumps(j, JSON_COMPACT);
+    if (txt) puts(txt);
+    free(txt);
+    json_decref(j);
+  } else {
+    putchar('\n');
+    fflush(stdout);
+  }
+  if (g->stop == LIL_STOP_CONTEXT) fprintf(stderr, "lil run: context full at %u tokens\n", lil_session_n_ctx(r->sess));
+  if (g->guardian_fired)
+    fprintf(stderr, "lil run: guardian stopped the repetition at token %llu\n", (unsigned long long)g->decision.position);
+  fprintf(stderr,
+          "prompt %u tokens, generated %zu tokens (stop: %s); prefill %.1f tok/s, decode %.1f tok/s, "
+          "first token %.1f ms; peak device memory %.1f MiB, KV %.1f MiB\n",
+          g->n_prompt, g->n_ids, stop, pre_tps, dec_tps, g->ttft_s * 1e3, peak / 1048576.0, kv / 1048576.0);
+}
+
+int cmd_run(int argc, char **argv) {
+  run_opts o = {0};
+  o.sampling.top_p = 1.0f;
+  int rc = parse(argc, argv, &o);
+  if (rc >= 0) return rc;
+  run_state r = {0};
+  r.out.json = o.json;
+  lil_error err = {0};
+  lil_status st = run(&r, &o, &err);
+  if (st) {
+    if (!o.json && r.out.len) putchar('\n');
+    rc = cli_fail("run", &err);
+  } else {
+    report(&r, &o);
+    rc = 0;
+  }
+  run_free(&r);
+  return rc;
+}

@@ -1,0 +1,80 @@
+/* A model on the GPU and a decoding session.
+ *
+ *   lil_model_load(ctx, "m.gguf", NULL, &model, &err);    // mmap, validate, upload every weight
+ *   lil_session_create(model, &opts, &sess, &err);        // KV cache, activations, decode step
+ *   lil_session_prefill(sess, ids, n, &next, &err);       // batched over the prompt
+ *   while (...) lil_session_step(sess, next, &next, &err); // one replayed command buffer per token
+ *
+ * The decode step is recorded once: embed (token id read from a GPU buffer) -> per layer
+ * {rmsnorm, q/k/v (+bias), (q/k norm), rope, attention, o-proj accumulated into the residual,
+ * rmsnorm, gate/up, swiglu, down accumulated} -> final norm -> logits -> argmax or sampling into the
+ * ids buffer and a host-visible token ring. Per step the host writes the position, step counter and
+ * token id (host-visible params), replays, waits, and reads 4 bytes from the ring. */
+#ifndef LIL_MODEL_H
+#define LIL_MODEL_H
+
+#include <stdint.h>
+
+#include "lil_gguf.h"
+#include "lil_model_config.h"
+#include "lil_status.h"
+#include "lil_vk.h"
+
+typedef struct lil_model lil_model;
+typedef struct lil_session lil_session;
+
+typedef struct lil_model_options {
+  int progress; /* 1: progress bar on stderr, 0: none, -1 (default): when stderr is a terminal */
+} lil_model_options;
+
+void lil_model_options_default(lil_model_options *o);
+/* Opens (mmap) and validates the GGUF, checks that the weights fit in the device's memory (else
+ * LIL_ERR_OUT_OF_MEMORY before any upload), uploads them. ctx must outlive the model. */
+lil_status lil_model_load(lil_ctx *ctx, const char *path, const lil_model_options *o, lil_model **out,
+                          lil_error *err);
+void lil_model_free(lil_model *m);
+const lil_model_config *lil_model_get_config(const lil_model *m);
+const lil_gguf *lil_model_gguf(const lil_model *m);
+lil_ctx *lil_model_ctx(const lil_model *m);
+/* Bytes of weights on the device. */
+uint64_t lil_model_weight_bytes(const lil_model *m);
+/* Seconds spent uploading. */
+double lil_model_upload_seconds(const lil_model *m);
+
+typedef struct lil_sampling {
+  float temp;     /* <= 0: greedy (argmax) */
+  uint32_t top_k; /* 0: off */
+  float top_p;    /* 1: off */
+  float min_p;    /* 0: off */
+  uint64_t seed;
+} lil_sampling;
+
+typedef struct lil_session_options {
+  uint32_t n_ctx;         /* 0: min(n_ctx_train, 4096) */
+  uint32_t prefill_chunk; /* prompt tokens per batched pass (0: 512) */
+  lil_sampling sampling;
+  int keep_logits;        /* tests: keep every position's logits of a prefill (lil_session_logits) */
+} lil_session_options;
+
+void lil_session_options_default(lil_session_options *o);
+lil_status lil_session_create(lil_model *m, const lil_session_options *o, lil_session **out, lil_error *err);
+void lil_session_free(lil_session *s);
+
+/* Runs n tokens at positions length .. length+n-1 in chunks, then picks the next token from the
+ * last logits (*next). LIL_ERR_RANGE when length + n > n_ctx. */
+lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, int32_t *next, lil_error *err);
+/* Runs token tok at position length (one replay of the decode step) and picks *next. */
+lil_status lil_session_step(lil_session *s, int32_t tok, int32_t *next, lil_error *err);
+/* Forgets every token (the cache is overwritten from position 0 on). */
+void lil_session_reset(lil_session *s);
+
+uint32_t lil_session_length(const lil_session *s);
+uint32_t lil_session_n_ctx(const lil_session *s);
+/* Bytes of the KV cache (allocated). */
+uint64_t lil_session_kv_bytes(const lil_session *s);
+/* Logits of the last call: after lil_session_step one row, after a prefill with keep_logits the
+ * rows of the last chunk (else its last row). rows receives the row count; out holds
+ * rows * n_vocab floats (out NULL: only the count). Downloads (tests and tools only). */
+lil_status lil_session_logits(lil_session *s, float *out, uint32_t *rows, lil_error *err);
+
+#endif

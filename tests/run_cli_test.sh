@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `lil run` end to end: stories260K's 200 greedy ids through the real CLI (--json), sampled
+# determinism, stop on -n / context full / EOG, and one-line errors for bad input.
+# usage: run_cli_test.sh PATH/TO/lil PATH/TO/gguf_bad_writer
+set -u
+LIL=$1
+MKBAD=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+# run NAME STATUS ARGS...: stdout in $out, stderr in $err
+run() {
+  local name=$1 want=$2
+  shift 2
+  "$LIL" run "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  out=$(cat "$tmp/out")
+  err=$(cat "$tmp/err")
+  [ "$got" = "$want" ] || { fail "$name: exit $got, expected $want; stderr: $(head -3 "$tmp/err")"; return 1; }
+}
+one_line_err() { # NAME PATTERN
+  grep -q -- "$2" <<<"$err" || fail "$1: stderr lacks '$2': $err"
+  [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$1: error is not one line: $err"
+}
+json() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); $1" "$out"; }
+
+EXPECTED="403 407 261 378 432 383 286 261 376 298 315 421 395 317 426 338 401 396 267 337 410 408 419 292 411 322 265 282 295 433 426 385 328 432 358 394 261 370 432 352 266 268 388 426 338 391 266 267 337 335 312 432 398 312 286 267 414 270 333 415 426 13 438 310 439 419 357 336 432 313 438 310 432 278 316 439 419 298 414 267 265 282 295 433 426 436 317 286 296 418 269 279 292 416 439 413 409 416 327 263 415 294 267 400 426 338 336 432 313 442 391 267 337 335 364 420 268 388 432 398 359 280 303 439 413 272 417 264 312 426 436 13 438 310 286 296 418 269 279 292 416 439 413 409 416 327 263 415 294 267 400 426 338 336 432 313 442 439 423 262 304 420 422 432 317 426 359 279 292 416 439 413 409 416 327 263 415 294 267 400 426 436 13 438 310 279 292 416 439 413 391 267 281 421 427 311 357 432 384 358"
+
+if run greedy-200 0 --json -n 200; then
+  got=$(json 'print(" ".join(map(str, d["ids"])))')
+  [ "$got" = "$EXPECTED" ] || fail "greedy-200: ids differ: $got"
+  json 'assert d["stop"] == "limit" and d["prompt_ids"] == [1] and d["stats"]["generated_tokens"] == 200' ||
+    fail "greedy-200: json fields"
+  json 'assert "Lily was sad and didn" in d["text"] and d["stats"]["peak_device_bytes"] > 0' || fail "greedy-200: text"
+  grep -q "decode .* tok/s" <<<"$err" || fail "greedy-200: no summary on stderr: $err"
+fi
+# streamed text (no --json): the prompt then the continuation
+run stream 0 -p "Once upon a time" -n 8
+grep -q "^Once upon a time, there was" <<<"$out" || fail "stream: $out"
+# sampled: same seed twice = same ids, another seed differs
+run sample-a 0 --json -n 40 --temp 1 --top-k 40 --top-p 0.95 --min-p 0.02 --seed 5 && a=$(json 'print(d["ids"])')
+run sample-b 0 --json -n 40 --temp 1 --top-k 40 --top-p 0.95 --min-p 0.02 --seed 5 && b=$(json 'print(d["ids"])')
+run sample-c 0 --json -n 40 --temp 1 --top-k 40 --top-p 0.95 --min-p 0.02 --seed 6 && c=$(json 'print(d["ids"])')
+[ "$a" = "$b" ] || fail "sampling: same seed, different ids"
+[ "$a" != "$c" ] || fail "sampling: different seeds, same ids"
+# context full
+run ctx-full 0 --json -c 16
+# 16 positions fed; the last generated token is the prediction from the full context
+json 'assert d["stop"] == "context" and len(d["prompt_ids"]) + len(d["ids"]) == 17' || fail "ctx-full: $out"
+grep -q "context full at 16 tokens" <<<"$err" || fail "ctx-full: message: $err"
+# EOG: stories260K does not emit EOS; the golden random-weight llama at temperature 3 with seed 1
+# draws EOS (2) after 135 tokens: the loop stops there and leaves it out
+GOLDEN="$(dirname "$0")/data/golden/llama-f32.gguf"
+run eog 0 --json -m "$GOLDEN" -c 256 --temp 3 --seed 1
+json 'assert d["stop"] == "eog" and 2 not in d["ids"] and len(d["ids"]) == 135' ||
+  fail "eog: $(json 'print(d["stop"], len(d["ids"]))')"
+# errors: one line, non-zero exit
+printf 'Once \xff upon' >"$tmp/bad.txt"
+run bad-utf8 2 -f "$tmp/bad.txt"; one_line_err bad-utf8 "not valid UTF-8"
+python3 -c 'print("Once upon a time " * 40)' >"$tmp/long.txt"
+run too-long 1 -f "$tmp/long.txt" -c 64; one_line_err too-long "prompt is [0-9]* tokens, context is 64"
+head -c 5000 "$(dirname "$LIL")/../../assets/stories260K.gguf" >"$tmp/trunc.gguf"
+run corrupt 1 -m "$tmp/trunc.gguf"; one_line_err corrupt "trunc.gguf"
+run missing 1 -m "$tmp/nope.gguf"; one_line_err missing "nope.gguf"
+"$MKBAD" "$tmp/arch.gguf" || fail "could not write the unknown-arch GGUF"
+run unknown-arch 1 -m "$tmp/arch.gguf"; one_line_err unknown-arch "gpt-neo"
+run bad-temp 2 --temp hot; one_line_err bad-temp "\-\-temp"
+run bad-n 2 -n 0; one_line_err bad-n "\-n"
+run bad-sparse 2 --sparse quest; one_line_err bad-sparse "quest"
+run bad-guardian 2 --guardian=frobs=1 -n 1; one_line_err bad-guardian "frobs"
+run help 0 --help; grep -q "usage: lil run" <<<"$out" || fail "help"
+[ $fails = 0 ] && echo "run_cli: all checks passed"
+exit $((fails > 0))

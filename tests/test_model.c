@@ -1,0 +1,180 @@
+/* The GPU model against the golden logits (HF transformers) and the CPU reference, every
+ * position: the first PREFILL tokens as one batched prefill, the rest as decode steps. And
+ * stories260K's 200 greedy ids through the API, sampled determinism, context full.
+ * Tolerances (max abs error / max |logit|) vs golden: F32 1e-3, F16 1e-2, Q8_0 0.1 (the weights'
+ * own rounding, see test_model_ref.c); vs the CPU reference on the same file: 1e-3 for all types. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lil_model.h"
+#include "model_ref.h"
+#include "model_test_data.h"
+#include "test_common.h"
+#include "test_vk_common.h"
+
+#define PREFILL 5
+
+static double golden_tol(const char *type) { return !strcmp(type, "f32") ? 1e-3 : !strcmp(type, "f16") ? 1e-2 : 0.1; }
+
+static lil_model *load(lil_ctx *ctx, const char *path) {
+  lil_model *m;
+  lil_error e = {0};
+  lil_model_options o = {.progress = 0};
+  ck_assert_msg(lil_model_load(ctx, path, &o, &m, &e) == LIL_OK, "%s", e.msg);
+  return m;
+}
+
+START_TEST(test_golden_gpu) {
+  golden_set gs;
+  golden_load(&gs);
+  lil_ctx *ctx = test_ctx_create();
+  const golden_model *gm = &gs.models[_i];
+  lil_error e = {0};
+  lil_model *m = load(ctx, gm->gguf_path);
+  const lil_model_config *c = lil_model_get_config(m);
+  model_ref *r;
+  ck_assert_msg(model_ref_create(c, gs.n_tokens, &r, &e) == LIL_OK, "%s", e.msg);
+  lil_session_options so;
+  lil_session_options_default(&so);
+  so.n_ctx = 32;
+  so.keep_logits = 1;
+  lil_session *s;
+  ck_assert_msg(lil_session_create(m, &so, &s, &e) == LIL_OK, "%s", e.msg);
+  float *lg = malloc((size_t)PREFILL * gs.n_vocab * 4);
+  double worst_g = 0, worst_r = 0, maxg = 0;
+  int32_t next;
+  for (uint32_t t = 0; t < gs.n_tokens; t++) {
+    uint32_t rows;
+    if (t < PREFILL) {
+      if (t == 0) {
+        ck_assert_msg(lil_session_prefill(s, gs.tokens, PREFILL, &next, &e) == LIL_OK, "%s", e.msg);
+        ck_assert_msg(lil_session_logits(s, lg, &rows, &e) == LIL_OK, "%s", e.msg);
+        ck_assert_uint_eq(rows, PREFILL);
+      }
+    } else {
+      ck_assert_msg(lil_session_step(s, gs.tokens[t], &next, &e) == LIL_OK, "%s", e.msg);
+      ck_assert_msg(lil_session_logits(s, lg, &rows, &e) == LIL_OK, "%s", e.msg);
+      ck_assert_uint_eq(rows, 1);
+    }
+    const float *got = t < PREFILL ? lg + (size_t)t * gs.n_vocab : lg;
+    const float *ref = model_ref_forward(r, gs.tokens[t], t);
+    double eg, mg, er, mr;
+    golden_compare(got, gm->logits + (size_t)t * gs.n_vocab, gs.n_vocab, &eg, &mg);
+    golden_compare(got, ref, gs.n_vocab, &er, &mr);
+    worst_g = fmax(worst_g, eg);
+    worst_r = fmax(worst_r, er / mr);
+    maxg = fmax(maxg, mg);
+    if (t >= PREFILL - 1) /* the selected token is the argmax of the last logits */
+      ck_assert_int_eq(next, model_ref_argmax(got, gs.n_vocab));
+  }
+  fprintf(stderr, "gpu %-5s %-4s: vs golden max abs err %.3g (ratio %.3g, tol %.0e); vs CPU ref ratio %.3g (tol 1e-3)\n",
+          gm->arch, gm->type, worst_g, worst_g / maxg, golden_tol(gm->type), worst_r);
+  ck_assert_msg(worst_g / maxg <= golden_tol(gm->type), "vs golden: %g", worst_g / maxg);
+  ck_assert_msg(worst_r <= 1e-3, "vs CPU reference: %g", worst_r);
+  free(lg);
+  lil_session_free(s);
+  model_ref_free(r);
+  lil_model_free(m);
+  test_ctx_free(ctx);
+  golden_free(&gs);
+}
+END_TEST
+
+static void stories_run(lil_ctx *ctx, lil_model *m, const lil_session_options *so, uint32_t n, int32_t *out) {
+  lil_error e = {0};
+  lil_session *s;
+  ck_assert_msg(lil_session_create(m, so, &s, &e) == LIL_OK, "%s", e.msg);
+  int32_t bos = 1, tok;
+  ck_assert_msg(lil_session_prefill(s, &bos, 1, &tok, &e) == LIL_OK, "%s", e.msg);
+  for (uint32_t i = 0; i < n; i++) {
+    out[i] = tok;
+    if (i + 1 < n) ck_assert_msg(lil_session_step(s, tok, &tok, &e) == LIL_OK, "%s", e.msg);
+  }
+  lil_session_free(s);
+  (void)ctx;
+}
+
+START_TEST(test_stories_greedy_gpu) {
+  lil_ctx *ctx = test_ctx_create();
+  lil_model *m = load(ctx, test_source_path("assets/stories260K.gguf"));
+  lil_session_options so;
+  lil_session_options_default(&so);
+  so.n_ctx = 256;
+  int32_t ids[STORIES_N_EXPECTED];
+  stories_run(ctx, m, &so, STORIES_N_EXPECTED, ids);
+  for (int i = 0; i < STORIES_N_EXPECTED; i++)
+    ck_assert_msg(ids[i] == stories_expected_ids[i], "token %d: got %d, expected %d", i, ids[i], stories_expected_ids[i]);
+  lil_model_free(m);
+  test_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_sampled_determinism) {
+  lil_ctx *ctx = test_ctx_create();
+  lil_model *m = load(ctx, test_source_path("assets/stories260K.gguf"));
+  lil_session_options so;
+  lil_session_options_default(&so);
+  so.n_ctx = 64;
+  so.sampling = (lil_sampling){.temp = 1.0f, .top_k = 40, .top_p = 0.95f, .min_p = 0.02f, .seed = 1234};
+  int32_t a[48], b[48], c[48];
+  stories_run(ctx, m, &so, 48, a);
+  stories_run(ctx, m, &so, 48, b);
+  so.sampling.seed = 99;
+  stories_run(ctx, m, &so, 48, c);
+  ck_assert_mem_eq(a, b, sizeof(a));
+  ck_assert_msg(memcmp(a, c, sizeof(a)) != 0, "different seeds gave the same 48 tokens");
+  int differs_from_greedy = 0;
+  for (int i = 0; i < 48; i++) differs_from_greedy |= a[i] != stories_expected_ids[i];
+  ck_assert_msg(differs_from_greedy, "sampling at T=1 reproduced greedy decoding");
+  /* top_k = 1 is greedy whatever the seed */
+  so.sampling = (lil_sampling){.temp = 0.8f, .top_k = 1, .top_p = 1.0f, .seed = 7};
+  stories_run(ctx, m, &so, 48, c);
+  ck_assert_mem_eq(c, stories_expected_ids, sizeof(c));
+  lil_model_free(m);
+  test_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_context_full) {
+  lil_ctx *ctx = test_ctx_create();
+  lil_model *m = load(ctx, test_source_path("assets/stories260K.gguf"));
+  lil_session_options so;
+  lil_session_options_default(&so);
+  so.n_ctx = 8;
+  so.prefill_chunk = 3; /* 7 prompt tokens in chunks 3, 3, 1 */
+  lil_session *s;
+  lil_error e = {0};
+  ck_assert_msg(lil_session_create(m, &so, &s, &e) == LIL_OK, "%s", e.msg);
+  int32_t prompt[9] = {1, 403, 407, 261, 378, 432, 383, 286, 261}, tok;
+  ck_assert_int_eq(lil_session_prefill(s, prompt, 9, &tok, &e), LIL_ERR_RANGE);
+  ck_assert_str_eq(e.msg, "prompt is 9 tokens, context is 8");
+  ck_assert_msg(lil_session_prefill(s, prompt, 7, &tok, &e) == LIL_OK, "%s", e.msg);
+  ck_assert_int_eq(tok, 286); /* chunked prefill continues the greedy story */
+  ck_assert_msg(lil_session_step(s, tok, &tok, &e) == LIL_OK, "%s", e.msg);
+  ck_assert_int_eq(tok, 261);
+  ck_assert_int_eq(lil_session_step(s, tok, &tok, &e), LIL_ERR_RANGE);
+  ck_assert_str_eq(e.msg, "context full at 8 tokens");
+  lil_session_free(s);
+  lil_model_free(m);
+  test_ctx_free(ctx);
+}
+END_TEST
+
+int main(void) {
+  Suite *su = suite_create("model");
+  TCase *tc = tcase_create("gpu");
+  tcase_set_timeout(tc, 300);
+  tcase_add_loop_test(tc, test_golden_gpu, 0, 6);
+  tcase_add_test(tc, test_stories_greedy_gpu);
+  tcase_add_test(tc, test_sampled_determinism);
+  tcase_add_test(tc, test_context_full);
+  suite_add_tcase(su, tc);
+  SRunner *sr = srunner_create(su);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}
