@@ -49,7 +49,7 @@ static void fill_random(run *r, float *dst, uint32_t n, float amp) {
 static void check_close(const float *got, const float *want, uint32_t n, const char *what, uint32_t step, uint32_t l) {
   for (uint32_t i = 0; i < n; i++) {
     float tol = 2e-3f + 2e-3f * fabsf(want[i]);
-    ck_assert_msg(fabsf(got[i] - want[i]) <= tol, "%s step %u layer %u [%u]: got %g want %g", what, step, l, i,
+    if (!(fabsf(got[i] - want[i]) <= tol)) ck_abort_msg( "%s step %u layer %u [%u]: got %g want %g", what, step, l, i,
                   (double)got[i], (double)want[i]);
   }
 }
