@@ -3,5 +3,6 @@
 #define LIL_CLI_BENCH_H
 
 int bench_copy(int argc, char **argv);
+int bench_attention(int argc, char **argv);
 
 #endif

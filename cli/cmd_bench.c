@@ -12,6 +12,7 @@ static const struct {
   int (*main)(int argc, char **argv);
 } benches[] = {
     {"copy", "copy bandwidth of the device (the ceiling for every kernel)", bench_copy},
+    {"attention", "decode attention per layer over context lengths, dense and sparse policies", bench_attention},
 };
 #define N_BENCHES (sizeof(benches) / sizeof(benches[0]))
 
