@@ -1,0 +1,207 @@
+/* Recording of the attention kernels into a lil_seq (prefill and decode), and the step API. */
+#include <math.h>
+#include <string.h>
+
+#include "attn_internal.h"
+
+static uint32_t div_up(uint64_t a, uint64_t b) { return (uint32_t)((a + b - 1) / b); }
+
+static lil_binding region(lil_buffer *b, uint64_t word, uint64_t words) {
+  return (lil_binding){b, word * 4, words * 4};
+}
+
+static lil_status kernel(lil_attention *att, const char *name, uint32_t nb, uint32_t push, uint32_t n_spec,
+                         const uint32_t *spec, lil_kernel **k, lil_error *err) {
+  lil_kernel_desc d = {.shader = name, .n_bindings = nb, .push_size = push, .n_spec = n_spec};
+  memcpy(d.spec, spec, n_spec * sizeof(uint32_t));
+  return lil_kernel_get(att->ctx, &d, k, err);
+}
+
+static int quest_meta(const lil_attention *att) {
+  return att->cfg.policy.kind == LIL_ATTN_QUEST || att->cfg.policy.kind == LIL_ATTN_RAAS;
+}
+
+static lil_status record_update(lil_attention *att, lil_seq *seq, lil_error *err) {
+  lil_kernel *k;
+  uint32_t spec[] = {64};
+  lil_status st = kernel(att, "attn_update", 2, 0, 1, spec, &k, err);
+  if (st) return st;
+  lil_binding b[2] = {{att->state, 0, 0}, {att->updates, 0, 0}};
+  uint32_t groups = div_up(att->upd_cap, 64);
+  if (groups > 256) groups = 256;
+  return lil_seq_dispatch(seq, k, b, 2, 1, NULL, 0, groups, 1, 1, "attn_update", err);
+}
+
+/* Append of n_tokens rows to every segment of the layer, and the Quest min/max of touched pages. */
+static lil_status record_append(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding kin, lil_binding vin,
+                                uint32_t n_tokens, lil_error *err) {
+  const lil_attention_config *c = &att->cfg;
+  int f32 = c->kv_type == LIL_KV_F32;
+  lil_kernel *ka, *km = NULL;
+  uint32_t spec[] = {64};
+  lil_status st = kernel(att, f32 ? "kv_append_f32" : "kv_append_f16", 6, 20, 1, spec, &ka, err);
+  if (!st && quest_meta(att)) st = kernel(att, f32 ? "kv_minmax_f32" : "kv_minmax_f16", 5, 16, 1, spec, &km, err);
+  for (uint32_t si = layer * att->segs_per_layer; si < (layer + 1) * att->segs_per_layer && !st; si++) {
+    kv_segment *s = &att->segs[si];
+    uint64_t pages = (uint64_t)s->nh * att->cap;
+    lil_binding b[6] = {kin, vin, {s->k, 0, 0}, {s->v, 0, 0}, region(att->state, s->table, pages),
+                        region(att->state, s->base, s->nh)};
+    uint32_t push[5] = {c->head_dim, att->P, att->cap, c->n_kv_heads * c->head_dim, s->h0};
+    st = lil_seq_dispatch(seq, ka, b, 6, 0xc, push, sizeof(push), n_tokens, s->nh, 1, "kv_append", err);
+    if (st || !km) continue;
+    lil_binding bm[5] = {{s->k, 0, 0}, region(att->state, s->table, pages), region(att->state, s->base, s->nh),
+                         region(att->state, s->mask, pages), {s->minmax, 0, 0}};
+    uint32_t pm[4] = {c->head_dim, att->P, att->cap, n_tokens};
+    st = lil_seq_dispatch(seq, km, bm, 5, 0x10, pm, sizeof(pm), div_up(n_tokens, att->P) + 1, s->nh, 1, "kv_minmax",
+                          err);
+  }
+  return st;
+}
+
+lil_status lil_attention_record_prefill(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding q, lil_binding k,
+                                        lil_binding v, lil_binding out, uint32_t n_tokens, lil_error *err) {
+  const lil_attention_config *c = &att->cfg;
+  if (layer >= c->n_layers || n_tokens == 0 || n_tokens > c->max_prompt)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention prefill: layer %u / %u tokens out of range", layer,
+                         n_tokens);
+  lil_status st = layer == 0 ? record_update(att, seq, err) : LIL_OK;
+  if (!st) st = record_append(att, seq, layer, k, v, n_tokens, err);
+  if (st) return st;
+  uint32_t D = c->head_dim, rows = D <= 128 ? 16 : D <= 256 ? 8 : 4;
+  uint32_t spec[] = {64, D, att->G, rows, rows};
+  lil_kernel *kp;
+  if ((st = kernel(att, "attn_prefill", 5, 12, 5, spec, &kp, err))) return st;
+  lil_binding b[5] = {q, k, v, out, {att->plse, 0, (uint64_t)n_tokens * c->n_heads * 4}};
+  struct {
+    uint32_t n, n_kv;
+    float scale;
+  } push = {n_tokens, c->n_kv_heads, 1.0f / sqrtf((float)D)};
+  return lil_seq_dispatch(seq, kp, b, 5, 0x18, &push, sizeof(push), div_up((uint64_t)n_tokens * att->G, rows),
+                          c->n_kv_heads, 1, "attn_prefill", err);
+}
+
+/* Workgroup shape of the decode kernels: C threads per row (16-byte chunks), L rows side by side. */
+static void decode_shape(const lil_attention *att, uint32_t *W, uint32_t *R) {
+  uint32_t C = att->cfg.head_dim / (att->cfg.kv_type == LIL_KV_F32 ? 4 : 8);
+  uint32_t L = 128 / C;
+  if (L < 1) L = 1;
+  if (L > 32) L = 32;
+  *W = C * L;
+  uint32_t r = 4096 / (*W * att->G);
+  *R = r < 1 ? 1 : r > 4 ? 4 : r;
+}
+
+lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding q, lil_binding k,
+                                       lil_binding v, lil_binding out, lil_error *err) {
+  const lil_attention_config *c = &att->cfg;
+  if (layer >= c->n_layers) return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention decode: layer %u", layer);
+  int f32 = c->kv_type == LIL_KV_F32;
+  lil_attn_policy_kind kind = c->policy.kind;
+  int select = (kind == LIL_ATTN_QUEST && layer >= c->policy.dense_layers) || kind == LIL_ATTN_RAAS;
+  int h2o = kind == LIL_ATTN_H2O;
+  uint32_t D = c->head_dim, G = att->G, W, R, NH = c->n_heads, S = att->n_splits;
+  decode_shape(att, &W, &R);
+  lil_status st = layer == 0 ? record_update(att, seq, err) : LIL_OK;
+  if (!st) st = record_append(att, seq, layer, k, v, 1, err);
+  lil_kernel *kd, *kmerge, *kq = NULL, *kt = NULL, *kh = NULL;
+  uint32_t sd[] = {W, D, G, R}, s64[] = {64}, s128[] = {128}, sh[] = {128, G};
+  if (!st) st = kernel(att, f32 ? "attn_decode_f32" : "attn_decode_f16", 8, 32, 4, sd, &kd, err);
+  if (!st) st = kernel(att, "attn_merge", 3, 16, 1, s64, &kmerge, err);
+  if (!st && select) st = kernel(att, f32 ? "quest_score_f32" : "quest_score_f16", 5, 8, 3, sd, &kq, err);
+  if (!st && select) st = kernel(att, "page_topk", 8, 12, 1, s128, &kt, err);
+  if (!st && h2o) st = kernel(att, "h2o_update", 8, 12, 2, sh, &kh, err);
+  lil_binding dummy = {att->dummy, 0, 0};
+  uint64_t ml_off = (uint64_t)S * NH * D;
+  for (uint32_t si = layer * att->segs_per_layer; si < (layer + 1) * att->segs_per_layer && !st; si++) {
+    kv_segment *s = &att->segs[si];
+    uint64_t pages = (uint64_t)s->nh * att->cap;
+    lil_binding table = region(att->state, s->table, pages), count = region(att->state, s->count, s->nh);
+    if (select) {
+      uint32_t L = W / (D / (f32 ? 4 : 8));
+      lil_binding qs = region(att->qscore, s->table, pages);
+      lil_binding bq[5] = {q, {s->minmax, 0, 0}, table, count, qs};
+      uint32_t pq[2] = {att->cap, s->h0};
+      st = lil_seq_dispatch(seq, kq, bq, 5, 0x10, pq, sizeof(pq), div_up(att->cap, L), s->nh, 1, "quest_score", err);
+      int raas = kind == LIL_ATTN_RAAS;
+      lil_binding sel = region(att->sel, s->table, pages), selc = region(att->sel, s->count, s->nh);
+      lil_binding bt[8] = {qs,
+                           table,
+                           count,
+                           raas ? dummy : sel,
+                           raas ? dummy : selc,
+                           raas ? region(att->state, s->ts, pages) : dummy,
+                           raas ? region(att->victims, s->victim, s->nh) : dummy,
+                           region(att->state, 0, ATT_ALIGN_WORDS)};
+      uint32_t pt[3] = {att->cap, att->budget_pages, (uint32_t)raas};
+      if (!st)
+        st = lil_seq_dispatch(seq, kt, bt, 8, raas ? 0x60 : 0x18, pt, sizeof(pt), 1, s->nh, 1, "page_topk", err);
+      if (!raas) table = sel, count = selc;
+    }
+    lil_binding mask = region(att->state, s->mask, pages);
+    lil_binding scores = h2o ? (lil_binding){att->scratch, s->scratch * 4, pages * att->P * G * 4} : dummy;
+    lil_binding bd[8] = {q, {s->k, 0, 0}, {s->v, 0, 0}, table, count, mask, {att->part, 0, 0}, scores};
+    struct {
+      uint32_t P, cap, n_splits, n_qheads, h0, ml_off, write_scores;
+      float scale;
+    } pd = {att->P, att->cap, S, NH, s->h0, (uint32_t)ml_off, (uint32_t)h2o, 1.0f / sqrtf((float)D)};
+    if (!st)
+      st = lil_seq_dispatch(seq, kd, bd, 8, h2o ? 0xc0 : 0x40, &pd, sizeof(pd), S, s->nh, 1, "attn_decode", err);
+  }
+  lil_binding bm[3] = {{att->part, 0, 0}, out, {att->lse, 0, 0}};
+  uint32_t pm[4] = {D, S, NH, (uint32_t)ml_off};
+  if (!st) st = lil_seq_dispatch(seq, kmerge, bm, 3, 0x6, pm, sizeof(pm), NH, 1, 1, "attn_merge", err);
+  for (uint32_t si = layer * att->segs_per_layer; h2o && si < (layer + 1) * att->segs_per_layer && !st; si++) {
+    kv_segment *s = &att->segs[si];
+    uint64_t pages = (uint64_t)s->nh * att->cap;
+    lil_binding bh[8] = {{att->scratch, s->scratch * 4, pages * att->P * G * 4},
+                         {att->lse, 0, 0},
+                         region(att->state, s->table, pages),
+                         region(att->state, s->count, s->nh),
+                         region(att->state, s->mask, pages),
+                         region(att->state, s->emask, pages),
+                         region(att->state, s->acc, pages * att->P),
+                         region(att->victims, s->victim, s->nh)};
+    uint32_t ph[3] = {att->P, att->cap, s->h0};
+    st = lil_seq_dispatch(seq, kh, bh, 8, 0xc0, ph, sizeof(ph), 1, s->nh, 1, "h2o_update", err);
+  }
+  return st;
+}
+
+/* ---- step API ------------------------------------------------------------------------------ */
+
+lil_status lil_attention_begin_prefill(lil_attention *att, uint32_t pos0, uint32_t n_tokens, lil_error *err) {
+  if (att->in_prefill || att->in_step)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention: begin_prefill inside an open prefill/step");
+  if (pos0 != att->len || pos0 != 0)
+    return lil_error_set(err, LIL_ERR_UNSUPPORTED, "attention: prefill at position %u (length %u): only one prompt "
+                                                   "at position 0 is supported", pos0, att->len);
+  if (n_tokens == 0 || n_tokens > att->cfg.max_prompt || (uint64_t)att->len + n_tokens > att->cfg.max_ctx)
+    return lil_error_set(err, LIL_ERR_RANGE, "attention: prefill of %u tokens (max_prompt %u, max_ctx %u)", n_tokens,
+                         att->cfg.max_prompt, att->cfg.max_ctx);
+  lil_status st = att_book_prefill(att, n_tokens, err);
+  if (!st) att->in_prefill = n_tokens;
+  return st;
+}
+
+lil_status lil_attention_end_prefill(lil_attention *att, lil_error *err) {
+  if (!att->in_prefill) return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention: end_prefill without begin_prefill");
+  return att_book_end_prefill(att, err);
+}
+
+lil_status lil_attention_begin_step(lil_attention *att, uint32_t pos, lil_error *err) {
+  if (att->in_prefill || att->in_step)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention: begin_step inside an open prefill/step");
+  if (pos != att->len)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention: step at position %u, expected %u", pos, att->len);
+  if (pos >= att->cfg.max_ctx)
+    return lil_error_set(err, LIL_ERR_RANGE, "attention: position %u past max_ctx %u", pos, att->cfg.max_ctx);
+  lil_status st = att_book_step(att, pos, err);
+  if (!st) att->in_step = 1;
+  return st;
+}
+
+lil_status lil_attention_end_step(lil_attention *att, lil_error *err) {
+  if (!att->in_step) return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention: end_step without begin_step");
+  att->in_step = 0;
+  return att_book_end_step(att, err);
+}

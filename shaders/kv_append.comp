@@ -1,0 +1,36 @@
+#version 450
+// Appends n_tokens K and V rows (F32 input, after RoPE) of the KV heads [h0, h0+nh) of one layer to
+// the paged cache. Token t of head h goes to logical slot append_base[h] + t of the head's page
+// list: page table[(h)*cap + slot / P], slot % P. The host fills append_base and the tables.
+// Grid: (n_tokens, nh). Threads over the row.
+layout(local_size_x_id = 0) in;
+layout(std430, set = 0, binding = 0) readonly buffer K { float kin[]; };
+layout(std430, set = 0, binding = 1) readonly buffer V { float vin[]; };
+layout(std430, set = 0, binding = 2) buffer KP { uint kpool[]; };
+layout(std430, set = 0, binding = 3) buffer VP { uint vpool[]; };
+layout(std430, set = 0, binding = 4) readonly buffer Table { uint table[]; };  // this segment's lists
+layout(std430, set = 0, binding = 5) readonly buffer Base { uint append_base[]; };  // this segment's
+layout(push_constant) uniform Push {
+  uint D, P, cap, row_stride;  // row_stride: floats per token in k/v input (n_kv_heads * D)
+  uint h0;                     // first KV head of the segment (input column offset h0 * D)
+} pc;
+
+void main() {
+  uint t = gl_WorkGroupID.x, h = gl_WorkGroupID.y;
+  uint ls = append_base[h] + t;
+  uint page = table[h * pc.cap + ls / pc.P];
+  uint row = page * pc.P + ls % pc.P;
+  uint src = t * pc.row_stride + (pc.h0 + h) * pc.D;
+#ifdef KV_F32
+  for (uint d = gl_LocalInvocationID.x; d < pc.D; d += gl_WorkGroupSize.x) {
+    kpool[row * pc.D + d] = floatBitsToUint(kin[src + d]);
+    vpool[row * pc.D + d] = floatBitsToUint(vin[src + d]);
+  }
+#else
+  uint W = pc.D / 2;
+  for (uint w = gl_LocalInvocationID.x; w < W; w += gl_WorkGroupSize.x) {
+    kpool[row * W + w] = packHalf2x16(vec2(kin[src + 2 * w], kin[src + 2 * w + 1]));
+    vpool[row * W + w] = packHalf2x16(vec2(vin[src + 2 * w], vin[src + 2 * w + 1]));
+  }
+#endif
+}

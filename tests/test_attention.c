@@ -1,0 +1,480 @@
+/* Attention: paged KV cache, prefill and decode kernels and the sparse policies against the CPU
+ * references (attn_ref.c) on random data, with the validation layer on. White-box: the host mirror
+ * of the page lists (attn_internal.h) says which positions each (layer, KV head) holds.
+ * Tolerances: outputs 2e-3 abs + 2e-3 rel (F32 accumulation in a different order; F16 K/V are
+ * rounded identically on both sides), Quest scores 1e-4 rel, h2o scores 1e-4. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attn_internal.h"
+#include "attn_ref.h"
+#include "test_common.h"
+#include "test_vk_common.h"
+
+typedef struct scen {
+  lil_attn_policy_kind kind;
+  uint32_t L, NH, H, D, P, budget, sink, recent, dense_layers, prompt, steps, splits;
+  lil_kv_type kvt;
+  uint32_t check_every; /* 0: only the last step */
+} scen;
+
+typedef struct run {
+  const scen *sc;
+  lil_ctx *ctx;
+  lil_attention *att;
+  uint32_t G, max_ctx, qs, ks; /* per-layer strides (floats) of the decode io buffers */
+  lil_buffer *q, *k, *v, *out;
+  lil_seq *step;
+  float *K, *V;          /* [L][max_ctx][H][D] as cached (F16-rounded) */
+  float *Q;              /* [L][NH][D] of the current step */
+  double *acc;           /* h2o reference: [L][H][max_ctx] */
+  uint64_t rng;
+  float *last_out;       /* [L][NH][D] of the last step */
+} run;
+
+static uint32_t up64(uint32_t x) { return (x + 63) / 64 * 64; }
+static float *kslot(run *r, float *base, uint32_t l, uint32_t pos, uint32_t h) {
+  const scen *s = r->sc;
+  return base + (((uint64_t)l * r->max_ctx + pos) * s->H + h) * s->D;
+}
+static float cache_round(const scen *s, float x) { return s->kvt == LIL_KV_F16 ? attn_ref_f16(x) : x; }
+
+static void fill_random(run *r, float *dst, uint32_t n, float amp) {
+  for (uint32_t i = 0; i < n; i++) dst[i] = test_rand_uniform(&r->rng, -amp, amp);
+}
+
+static void check_close(const float *got, const float *want, uint32_t n, const char *what, uint32_t step, uint32_t l) {
+  for (uint32_t i = 0; i < n; i++) {
+    float tol = 2e-3f + 2e-3f * fabsf(want[i]);
+    ck_assert_msg(fabsf(got[i] - want[i]) <= tol, "%s step %u layer %u [%u]: got %g want %g", what, step, l, i,
+                  (double)got[i], (double)want[i]);
+  }
+}
+
+/* Reference output of (layer l, KV head h) over the given positions; also the per-position
+ * probabilities summed over the group (h2o), if probs != NULL. */
+static void ref_head(run *r, uint32_t l, uint32_t h, const uint32_t *pos, uint32_t n, const float *q, float *out,
+                     double *probs) {
+  const scen *s = r->sc;
+  uint32_t D = s->D, G = r->G;
+  float *keys = malloc((n + 1) * D * sizeof(float)), *vals = malloc((n + 1) * D * sizeof(float));
+  float lse[64];
+  for (uint32_t t = 0; t < n; t++) {
+    memcpy(keys + t * D, kslot(r, r->K, l, pos[t], h), D * sizeof(float));
+    memcpy(vals + t * D, kslot(r, r->V, l, pos[t], h), D * sizeof(float));
+  }
+  float scale = 1.0f / sqrtf((float)D);
+  attn_ref_attend(q, keys, vals, n, G, D, scale, out, lse);
+  if (probs)
+    for (uint32_t t = 0; t < n; t++) {
+      double p = 0;
+      for (uint32_t g = 0; g < G; g++) {
+        double d = 0;
+        for (uint32_t i = 0; i < D; i++) d += (double)q[g * D + i] * keys[t * D + i];
+        p += exp(d * scale - lse[g]);
+      }
+      probs[t] = p;
+    }
+  free(keys);
+  free(vals);
+}
+
+static void run_open(run *r, const scen *s) {
+  memset(r, 0, sizeof(*r));
+  r->sc = s;
+  r->rng = test_seed() ^ ((uint64_t)s->kind * 7919 + s->P * 131 + s->NH);
+  r->G = s->NH / s->H;
+  r->max_ctx = s->prompt + s->steps + 3;
+  r->ctx = test_ctx_create();
+  lil_attention_config c;
+  lil_attention_config_default(&c);
+  c.n_layers = s->L, c.n_heads = s->NH, c.n_kv_heads = s->H, c.head_dim = s->D, c.max_ctx = r->max_ctx;
+  c.max_prompt = s->prompt, c.page_size = s->P, c.kv_type = s->kvt, c.n_splits = s->splits;
+  c.policy.kind = s->kind, c.policy.budget = s->budget, c.policy.sink = s->sink, c.policy.recent = s->recent;
+  c.policy.dense_layers = s->dense_layers;
+  lil_error err = {0};
+  ck_assert_msg(!lil_attention_create(r->ctx, &c, &r->att, &err), "create: %s", err.msg);
+  r->qs = up64(s->NH * s->D), r->ks = up64(s->H * s->D);
+  r->q = test_buffer(r->ctx, LIL_MEM_ACTIVATIONS, (uint64_t)s->L * r->qs * 4);
+  r->out = test_buffer(r->ctx, LIL_MEM_ACTIVATIONS, (uint64_t)s->L * r->qs * 4);
+  r->k = test_buffer(r->ctx, LIL_MEM_ACTIVATIONS, (uint64_t)s->L * r->ks * 4);
+  r->v = test_buffer(r->ctx, LIL_MEM_ACTIVATIONS, (uint64_t)s->L * r->ks * 4);
+  uint64_t kv = (uint64_t)s->L * r->max_ctx * s->H * s->D;
+  r->K = calloc(kv, sizeof(float));
+  r->V = calloc(kv, sizeof(float));
+  r->Q = calloc((uint64_t)s->L * s->NH * s->D, sizeof(float));
+  r->acc = calloc((uint64_t)s->L * s->H * r->max_ctx, sizeof(double));
+  r->last_out = calloc((uint64_t)s->L * r->qs, sizeof(float));
+  ck_assert(!lil_seq_create(r->ctx, &r->step, &err));
+  for (uint32_t l = 0; l < s->L; l++) {
+    lil_binding q = {r->q, (uint64_t)l * r->qs * 4, s->NH * s->D * 4}, o = {r->out, (uint64_t)l * r->qs * 4, s->NH * s->D * 4};
+    lil_binding k = {r->k, (uint64_t)l * r->ks * 4, s->H * s->D * 4}, v = {r->v, (uint64_t)l * r->ks * 4, s->H * s->D * 4};
+    ck_assert_msg(!lil_attention_record_decode(r->att, r->step, l, q, k, v, o, &err), "record: %s", err.msg);
+  }
+}
+
+static void run_close(run *r) {
+  lil_seq_free(r->step);
+  lil_attention_free(r->att);
+  lil_buffer_free(r->q), lil_buffer_free(r->k), lil_buffer_free(r->v), lil_buffer_free(r->out);
+  free(r->K), free(r->V), free(r->Q), free(r->acc), free(r->last_out);
+  test_ctx_free(r->ctx);
+}
+
+/* Prompt through the prefill path; checks the causal prefill output against the reference. */
+static void run_prefill(run *r) {
+  const scen *s = r->sc;
+  uint32_t n = s->prompt, D = s->D, NH = s->NH, H = s->H, G = r->G;
+  if (!n) return;
+  lil_error err = {0};
+  uint32_t qs = up64(n * NH * D), ks = up64(n * H * D);
+  lil_buffer *q = test_buffer(r->ctx, LIL_MEM_ACTIVATIONS, (uint64_t)s->L * qs * 4);
+  lil_buffer *o = test_buffer(r->ctx, LIL_MEM_ACTIVATIONS, (uint64_t)s->L * qs * 4);
+  lil_buffer *k = test_buffer(r->ctx, LIL_MEM_ACTIVATIONS, (uint64_t)s->L * ks * 4);
+  lil_buffer *v = test_buffer(r->ctx, LIL_MEM_ACTIVATIONS, (uint64_t)s->L * ks * 4);
+  float *hq = calloc((uint64_t)s->L * qs, 4), *hk = calloc((uint64_t)s->L * ks, 4), *hv = calloc((uint64_t)s->L * ks, 4);
+  float *ho = malloc((uint64_t)s->L * qs * 4);
+  fill_random(r, hq, s->L * qs, 2.0f), fill_random(r, hk, s->L * ks, 1.0f), fill_random(r, hv, s->L * ks, 1.0f);
+  test_upload(q, hq, (uint64_t)s->L * qs * 4), test_upload(k, hk, (uint64_t)s->L * ks * 4);
+  test_upload(v, hv, (uint64_t)s->L * ks * 4);
+  test_poison(o);
+  lil_seq *seq;
+  ck_assert(!lil_seq_create(r->ctx, &seq, &err));
+  ck_assert_msg(!lil_attention_begin_prefill(r->att, 0, n, &err), "begin_prefill: %s", err.msg);
+  for (uint32_t l = 0; l < s->L; l++) {
+    lil_binding bq = {q, (uint64_t)l * qs * 4, n * NH * D * 4}, bo = {o, (uint64_t)l * qs * 4, n * NH * D * 4};
+    lil_binding bk = {k, (uint64_t)l * ks * 4, n * H * D * 4}, bv = {v, (uint64_t)l * ks * 4, n * H * D * 4};
+    ck_assert_msg(!lil_attention_record_prefill(r->att, seq, l, bq, bk, bv, bo, n, &err), "record_prefill: %s", err.msg);
+  }
+  ck_assert_msg(!lil_seq_run(seq, &err), "prefill run: %s", err.msg);
+  ck_assert_msg(!lil_attention_end_prefill(r->att, &err), "end_prefill: %s", err.msg);
+  test_download(o, ho, (uint64_t)s->L * qs * 4);
+  /* the prompt's K/V as cached, and the causal reference (F32 inputs, not rounded) */
+  uint32_t *pos = malloc(n * sizeof(uint32_t));
+  for (uint32_t i = 0; i < n; i++) pos[i] = i;
+  float *want = malloc(G * D * sizeof(float));
+  for (uint32_t l = 0; l < s->L; l++) {
+    for (uint32_t t = 0; t < n; t++)
+      for (uint32_t h = 0; h < H; h++)
+        for (uint32_t d = 0; d < D; d++) {
+          *(kslot(r, r->K, l, t, h) + d) = hk[l * ks + (t * H + h) * D + d];
+          *(kslot(r, r->V, l, t, h) + d) = hv[l * ks + (t * H + h) * D + d];
+        }
+    for (uint32_t t = 0; t < n; t += (t < 3 || t + 3 >= n) ? 1 : 5)
+      for (uint32_t h = 0; h < H; h++) {
+        ref_head(r, l, h, pos, t + 1, hq + l * qs + (t * NH + h * G) * D, want, NULL);
+        check_close(ho + l * qs + (t * NH + h * G) * D, want, G * D, "prefill", t, l);
+      }
+    for (uint64_t i = 0; i < (uint64_t)n * H * D; i++) {
+      float *kk = kslot(r, r->K, l, 0, 0) + i, *vv = kslot(r, r->V, l, 0, 0) + i;
+      *kk = cache_round(s, *kk), *vv = cache_round(s, *vv);
+    }
+  }
+  free(pos), free(want), free(hq), free(hk), free(hv), free(ho);
+  lil_seq_free(seq);
+  lil_buffer_free(q), lil_buffer_free(o), lil_buffer_free(k), lil_buffer_free(v);
+}
+
+static uint32_t *download_state(run *r) {
+  lil_attention *a = r->att;
+  uint32_t *st = malloc(a->state_words * 4);
+  test_download(a->state, st, a->state_words * 4);
+  return st;
+}
+
+/* Positions attended by (l, h): every cached token, or (quest, sparse layer) the tokens of the
+ * pages the GPU selected; the selection itself is checked against the reference top-k of the
+ * GPU's page scores, and the scores against the CPU bound. */
+static uint32_t attended(run *r, uint32_t l, uint32_t h, uint32_t step, uint32_t *pos) {
+  lil_attention *a = r->att;
+  const scen *s = r->sc;
+  uint32_t li = l * s->H + h, P = a->P;
+  kv_list *kl = &a->lists[li];
+  if (s->kind != LIL_ATTN_QUEST || l < s->dense_layers)
+    return att_cached_positions(a, l, h, pos, r->max_ctx);
+  kv_segment *sg = &a->segs[a->seg_of[li]];
+  uint32_t hl = h - sg->h0, n = kl->n;
+  uint32_t *sel = malloc(a->state_words * 4);
+  float *qsc = malloc(a->state_words * 4);
+  test_download(a->sel, sel, a->state_words * 4);
+  test_download(a->qscore, qsc, a->state_words * 4);
+  float *scores = qsc + sg->table + (uint64_t)hl * a->cap;
+  /* scores vs the CPU bound over the cached (rounded) keys */
+  for (uint32_t e = 0; e < n; e++) {
+    uint32_t j = kl->page[e], D = s->D;
+    float mn[512], mx[512];
+    int any = 0;
+    for (uint32_t sl = 0; sl < P; sl++) {
+      if (!(kl->mask[j] & (1u << sl))) continue;
+      const float *key = kslot(r, r->K, l, kl->first_pos[j] + sl, h);
+      for (uint32_t d = 0; d < D; d++) {
+        mn[d] = any ? fminf(mn[d], key[d]) : key[d];
+        mx[d] = any ? fmaxf(mx[d], key[d]) : key[d];
+      }
+      any = 1;
+    }
+    float want = attn_ref_quest_score(r->Q + ((uint64_t)l * s->NH + h * r->G) * D, mn, mx, r->G, D);
+    ck_assert_msg(fabsf(scores[e] - want) <= 1e-4f * (1 + fabsf(want)), "quest score step %u l %u h %u page %u: %g vs %g",
+                  step, l, h, e, (double)scores[e], (double)want);
+  }
+  uint32_t *ref = malloc((n + 1) * sizeof(uint32_t));
+  uint32_t k = attn_ref_topk(scores, n, a->budget_pages, ref);
+  ck_assert_uint_eq(sel[sg->count + hl], k);
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < k; i++) {
+    uint32_t dp = sel[sg->table + (uint64_t)hl * a->cap + i];
+    ck_assert_msg(dp == hl * a->cap + kl->page[ref[i]], "quest selection step %u l %u h %u #%u", step, l, h, i);
+    uint32_t j = kl->page[ref[i]];
+    for (uint32_t sl = 0; sl < P; sl++)
+      if (kl->mask[j] & (1u << sl)) pos[m++] = kl->first_pos[j] + sl;
+  }
+  free(ref), free(sel), free(qsc);
+  return m;
+}
+
+/* h2o: GPU accumulated scores vs the reference, and the GPU victim vs the reference choice. */
+static void check_h2o(run *r, uint32_t l, uint32_t h, uint32_t step, const uint32_t *st) {
+  lil_attention *a = r->att;
+  const scen *s = r->sc;
+  uint32_t li = l * s->H + h, P = a->P;
+  kv_list *kl = &a->lists[li];
+  kv_segment *sg = &a->segs[a->seg_of[li]];
+  uint32_t hl = h - sg->h0, n = kl->n * P;
+  float *acc = malloc(n * sizeof(float));
+  uint8_t *ok = calloc(n, 1);
+  for (uint32_t u = 0; u < n; u++) {
+    uint32_t j = kl->page[u / P], bit = 1u << (u % P);
+    union { uint32_t w; float f; } cv = {st[sg->acc + ((uint64_t)hl * a->cap + j) * P + u % P]};
+    acc[u] = cv.f;
+    if (!(kl->mask[j] & bit)) continue;
+    ok[u] = (kl->emask[j] & bit) != 0;
+    double want = r->acc[((uint64_t)l * s->H + h) * r->max_ctx + kl->slot_pos[j * P + u % P]];
+    ck_assert_msg(fabs(acc[u] - want) <= 1e-4 * (1 + want), "h2o score step %u l %u h %u slot %u: %g vs %g", step, l, h,
+                  u, (double)acc[u], want);
+  }
+  const uint32_t *vict = lil_buffer_host(a->victims);
+  uint32_t want = attn_ref_h2o_victim(acc, ok, n);
+  ck_assert_msg(vict[sg->victim + hl] == want, "h2o victim step %u l %u h %u: %u vs %u", step, l, h,
+                vict[sg->victim + hl], want);
+  free(acc), free(ok);
+}
+
+/* raas: the stamps of this step (top half by the GPU's Quest scores) and the victim. */
+static void check_raas(run *r, uint32_t l, uint32_t h, uint32_t step, uint32_t pos, const uint32_t *st) {
+  lil_attention *a = r->att;
+  const scen *s = r->sc;
+  uint32_t li = l * s->H + h;
+  kv_list *kl = &a->lists[li];
+  kv_segment *sg = &a->segs[a->seg_of[li]];
+  uint32_t hl = h - sg->h0, n = kl->n;
+  float *qsc = malloc(a->state_words * 4);
+  test_download(a->qscore, qsc, a->state_words * 4);
+  uint32_t *ref = malloc((n + 1) * sizeof(uint32_t));
+  uint32_t k = attn_ref_topk(qsc + sg->table + (uint64_t)hl * a->cap, n, (n + 1) / 2, ref);
+  uint8_t *top = calloc(n, 1);
+  for (uint32_t i = 0; i < k; i++) top[ref[i]] = 1;
+  uint32_t best = ATT_NONE, best_ts = ATT_NONE;
+  for (uint32_t e = 0; e < n; e++) {
+    uint32_t j = kl->page[e], ts = st[sg->ts + (uint64_t)hl * a->cap + j];
+    int prot = kl->first_pos[j] < a->prompt_len;
+    ck_assert_msg(prot ? ts == ATT_NONE : ts <= pos, "raas ts step %u", step);
+    if (!prot && top[e]) ck_assert_msg(ts == pos, "raas stamp step %u l %u h %u entry %u: %u", step, l, h, e, ts);
+    if (!prot && !top[e]) ck_assert_msg(ts < pos, "raas unselected page stamped");
+    if (!prot && ts < best_ts) best_ts = ts, best = e;
+  }
+  const uint32_t *vict = lil_buffer_host(a->victims);
+  ck_assert_msg(vict[sg->victim + hl] == best, "raas victim step %u l %u h %u: %u vs %u", step, l, h,
+                vict[sg->victim + hl], best);
+  free(qsc), free(ref), free(top);
+}
+
+static void check_bounds(run *r) {
+  const scen *s = r->sc;
+  lil_attention *a = r->att;
+  for (uint32_t l = 0; l < s->L; l++)
+    for (uint32_t h = 0; h < s->H; h++) {
+      uint32_t t = lil_attention_cached_tokens(a, l, h), p = lil_attention_cached_pages(a, l, h);
+      if (s->kind == LIL_ATTN_WINDOW || s->kind == LIL_ATTN_H2O) ck_assert_uint_le(t, s->budget);
+      if (s->kind == LIL_ATTN_WINDOW) ck_assert_uint_le(p, (s->budget + s->P - 1) / s->P + 2);
+      if (s->kind == LIL_ATTN_RAAS) ck_assert_uint_le(p, (s->prompt + s->P - 1) / s->P + a->budget_pages);
+    }
+  ck_assert_uint_le(lil_attention_kv_bytes(a), lil_attention_kv_capacity_bytes(a));
+}
+
+/* Decode steps with checks; returns with the last step's outputs in r->last_out. */
+static void run_steps(run *r) {
+  const scen *s = r->sc;
+  uint32_t D = s->D, NH = s->NH, H = s->H, G = r->G;
+  lil_error err = {0};
+  float *hq = calloc((uint64_t)s->L * r->qs, 4), *hk = calloc((uint64_t)s->L * r->ks, 4);
+  float *hv = calloc((uint64_t)s->L * r->ks, 4);
+  uint32_t *pos = malloc(r->max_ctx * sizeof(uint32_t));
+  float *want = malloc(G * D * sizeof(float));
+  double *probs = malloc(r->max_ctx * sizeof(double));
+  for (uint32_t step = 0; step < s->steps; step++) {
+    uint32_t p = lil_attention_length(r->att);
+    fill_random(r, hq, s->L * r->qs, 2.0f), fill_random(r, hk, s->L * r->ks, 1.0f), fill_random(r, hv, s->L * r->ks, 1.0f);
+    test_upload(r->q, hq, (uint64_t)s->L * r->qs * 4), test_upload(r->k, hk, (uint64_t)s->L * r->ks * 4);
+    test_upload(r->v, hv, (uint64_t)s->L * r->ks * 4);
+    for (uint32_t l = 0; l < s->L; l++) {
+      memcpy(r->Q + (uint64_t)l * NH * D, hq + l * r->qs, NH * D * 4);
+      for (uint32_t h = 0; h < H; h++)
+        for (uint32_t d = 0; d < D; d++) {
+          kslot(r, r->K, l, p, h)[d] = cache_round(s, hk[l * r->ks + h * D + d]);
+          kslot(r, r->V, l, p, h)[d] = cache_round(s, hv[l * r->ks + h * D + d]);
+        }
+    }
+    test_poison(r->out);
+    ck_assert_msg(!lil_attention_begin_step(r->att, p, &err), "begin_step %u: %s", step, err.msg);
+    ck_assert_msg(!lil_seq_run(r->step, &err), "step run: %s", err.msg);
+    int check = (s->check_every && step % s->check_every == 0) || step + 1 == s->steps;
+    int need_acc = s->kind == LIL_ATTN_H2O;
+    if (check || need_acc) {
+      test_download(r->out, r->last_out, (uint64_t)s->L * r->qs * 4);
+      uint32_t *st = check ? download_state(r) : NULL;
+      for (uint32_t l = 0; l < s->L; l++)
+        for (uint32_t h = 0; h < H; h++) {
+          uint32_t n = attended(r, l, h, step, pos);
+          if (!check && need_acc) n = att_cached_positions(r->att, l, h, pos, r->max_ctx);
+          ref_head(r, l, h, pos, n, r->Q + ((uint64_t)l * NH + h * G) * D, want, need_acc ? probs : NULL);
+          if (need_acc)
+            for (uint32_t t = 0; t < n; t++) r->acc[((uint64_t)l * H + h) * r->max_ctx + pos[t]] += probs[t];
+          if (!check) continue;
+          check_close(r->last_out + (uint64_t)l * r->qs + h * G * D, want, G * D, "decode", step, l);
+          if (s->kind == LIL_ATTN_H2O) check_h2o(r, l, h, step, st);
+          if (s->kind == LIL_ATTN_RAAS) check_raas(r, l, h, step, p, st);
+        }
+      free(st);
+    }
+    ck_assert_msg(!lil_attention_end_step(r->att, &err), "end_step: %s", err.msg);
+    check_bounds(r);
+  }
+  free(hq), free(hk), free(hv), free(pos), free(want), free(probs);
+}
+
+static void run_scenario(const scen *s, float *out_copy) {
+  run r;
+  run_open(&r, s);
+  run_prefill(&r);
+  run_steps(&r);
+  if (out_copy) memcpy(out_copy, r.last_out, (uint64_t)s->L * r.qs * 4);
+  run_close(&r);
+}
+
+static scen base(lil_attn_policy_kind k, uint32_t NH, uint32_t H, uint32_t P) {
+  scen s = {.kind = k, .L = 2, .NH = NH, .H = H, .D = 16, .P = P, .budget = 24, .sink = 3, .recent = 6,
+            .dense_layers = 1, .prompt = 13, .steps = 30, .splits = 0, .kvt = LIL_KV_F16, .check_every = 1};
+  return s;
+}
+
+START_TEST(test_dense) {
+  scen a = base(LIL_ATTN_DENSE, 4, 2, 4);
+  run_scenario(&a, NULL);
+  scen b = base(LIL_ATTN_DENSE, 4, 1, 16); /* GQA 4 */
+  b.kvt = LIL_KV_F32, b.D = 8, b.splits = 3;
+  run_scenario(&b, NULL);
+}
+END_TEST
+
+START_TEST(test_window) {
+  scen a = base(LIL_ATTN_WINDOW, 2, 2, 4); /* GQA 1 */
+  run_scenario(&a, NULL);
+  scen b = base(LIL_ATTN_WINDOW, 4, 2, 16);
+  b.budget = 20, b.sink = 4;
+  run_scenario(&b, NULL);
+}
+END_TEST
+
+START_TEST(test_quest) {
+  scen a = base(LIL_ATTN_QUEST, 4, 2, 4);
+  a.budget = 12;
+  run_scenario(&a, NULL);
+  scen b = base(LIL_ATTN_QUEST, 8, 2, 16); /* GQA 4 */
+  b.budget = 16, b.prompt = 37, b.steps = 20;
+  run_scenario(&b, NULL);
+}
+END_TEST
+
+START_TEST(test_h2o) {
+  scen a = base(LIL_ATTN_H2O, 4, 2, 4);
+  a.budget = 20, a.recent = 5;
+  run_scenario(&a, NULL);
+  scen b = base(LIL_ATTN_H2O, 2, 2, 16);
+  b.budget = 18, b.recent = 4, b.prompt = 9;
+  run_scenario(&b, NULL);
+}
+END_TEST
+
+START_TEST(test_raas) {
+  scen a = base(LIL_ATTN_RAAS, 4, 2, 4);
+  a.budget = 12;
+  run_scenario(&a, NULL);
+  scen b = base(LIL_ATTN_RAAS, 8, 2, 16);
+  b.budget = 16, b.steps = 40;
+  run_scenario(&b, NULL);
+}
+END_TEST
+
+/* A policy whose budget covers the whole context gives dense's result. */
+START_TEST(test_same_as_dense) {
+  scen d = base(LIL_ATTN_DENSE, 4, 2, 4);
+  d.steps = 12, d.check_every = 0, d.splits = 2, d.dense_layers = 0;
+  uint32_t n = d.L * up64(d.NH * d.D);
+  float *want = malloc(n * 4), *got = malloc(n * 4);
+  uint64_t seed = test_seed();
+  lil_attn_policy_kind kinds[] = {LIL_ATTN_DENSE, LIL_ATTN_WINDOW, LIL_ATTN_QUEST, LIL_ATTN_H2O, LIL_ATTN_RAAS};
+  for (int i = 0; i < 5; i++) {
+    scen s = d;
+    s.kind = kinds[i], s.budget = 64, s.recent = 8;
+    run r;
+    run_open(&r, &s);
+    r.rng = seed; /* the same inputs for every policy */
+    run_prefill(&r);
+    run_steps(&r);
+    memcpy(i ? got : want, r.last_out, n * 4);
+    run_close(&r);
+    for (uint32_t j = 0; i && j < n; j++)
+      ck_assert_msg(fabsf(got[j] - want[j]) <= 1e-6f, "%s differs from dense at %u: %g vs %g",
+                    lil_attn_policy_name(kinds[i]), j, (double)got[j], (double)want[j]);
+  }
+  free(want), free(got);
+}
+END_TEST
+
+/* Several hundred real GPU steps of the evicting policies with a tiny head: memory stays bounded,
+ * outputs checked every 25 steps. */
+START_TEST(test_long_eviction) {
+  lil_attn_policy_kind kinds[] = {LIL_ATTN_WINDOW, LIL_ATTN_H2O, LIL_ATTN_RAAS};
+  for (int i = 0; i < 3; i++) {
+    scen s = base(kinds[i], 2, 1, 4);
+    s.D = 8, s.L = 1, s.steps = 300, s.budget = 16, s.recent = 4, s.check_every = 25, s.prompt = 5;
+    run_scenario(&s, NULL);
+  }
+}
+END_TEST
+
+Suite *attention_suite(void) {
+  Suite *s = suite_create("attention");
+  TCase *t = tcase_create("gpu");
+  tcase_set_timeout(t, 300);
+  tcase_add_test(t, test_dense);
+  tcase_add_test(t, test_window);
+  tcase_add_test(t, test_quest);
+  tcase_add_test(t, test_h2o);
+  tcase_add_test(t, test_raas);
+  tcase_add_test(t, test_same_as_dense);
+  tcase_add_test(t, test_long_eviction);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(void) {
+  SRunner *sr = srunner_create(attention_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}
