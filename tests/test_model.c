@@ -2,7 +2,9 @@
  * position: the first PREFILL tokens as one batched prefill, the rest as decode steps. And
  * stories260K's 200 greedy ids through the API, sampled determinism, context full.
  * Tolerances (max abs error / max |logit|) vs golden: F32 1e-3, F16 1e-2, Q8_0 0.1 (the weights'
- * own rounding, see test_model_ref.c); vs the CPU reference on the same file: 1e-3 for all types. */
+ * own rounding, see test_model_ref.c); vs the CPU reference on the same file: 1e-3 for all types
+ * with an F32 KV cache, 3e-3 with the default F16 KV cache (K and V rounded to 11 significant
+ * bits: about 5e-4 relative per element, measured 1.1e-3 at most on these files). */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -31,7 +33,9 @@ START_TEST(test_golden_gpu) {
   golden_set gs;
   golden_load(&gs);
   lil_ctx *ctx = test_ctx_create();
-  const golden_model *gm = &gs.models[_i];
+  const golden_model *gm = &gs.models[_i % 6];
+  const int kv_f16 = _i >= 6;
+  const double ref_tol = kv_f16 ? 3e-3 : 1e-3;
   lil_error e = {0};
   lil_model *m = load(ctx, gm->gguf_path);
   const lil_model_config *c = lil_model_get_config(m);
@@ -41,6 +45,7 @@ START_TEST(test_golden_gpu) {
   lil_session_options_default(&so);
   so.n_ctx = 32;
   so.keep_logits = 1;
+  so.kv_type = kv_f16 ? LIL_KV_F16 : LIL_KV_F32;
   lil_session *s;
   ck_assert_msg(lil_session_create(m, &so, &s, &e) == LIL_OK, "%s", e.msg);
   float *lg = malloc((size_t)PREFILL * gs.n_vocab * 4);
@@ -70,10 +75,10 @@ START_TEST(test_golden_gpu) {
     if (t >= PREFILL - 1) /* the selected token is the argmax of the last logits */
       ck_assert_int_eq(next, model_ref_argmax(got, gs.n_vocab));
   }
-  fprintf(stderr, "gpu %-5s %-4s: vs golden max abs err %.3g (ratio %.3g, tol %.0e); vs CPU ref ratio %.3g (tol 1e-3)\n",
-          gm->arch, gm->type, worst_g, worst_g / maxg, golden_tol(gm->type), worst_r);
+  fprintf(stderr, "gpu %-5s %-4s kv %s: vs golden max abs err %.3g (ratio %.3g, tol %.0e); vs CPU ref ratio %.3g (tol %.0e)\n",
+          gm->arch, gm->type, kv_f16 ? "f16" : "f32", worst_g, worst_g / maxg, golden_tol(gm->type), worst_r, ref_tol);
   ck_assert_msg(worst_g / maxg <= golden_tol(gm->type), "vs golden: %g", worst_g / maxg);
-  ck_assert_msg(worst_r <= 1e-3, "vs CPU reference: %g", worst_r);
+  ck_assert_msg(worst_r <= ref_tol, "vs CPU reference: %g", worst_r);
   free(lg);
   lil_session_free(s);
   model_ref_free(r);
@@ -144,15 +149,17 @@ START_TEST(test_context_full) {
   lil_session_options so;
   lil_session_options_default(&so);
   so.n_ctx = 8;
-  so.prefill_chunk = 3; /* 7 prompt tokens in chunks 3, 3, 1 */
   lil_session *s;
   lil_error e = {0};
   ck_assert_msg(lil_session_create(m, &so, &s, &e) == LIL_OK, "%s", e.msg);
   int32_t prompt[9] = {1, 403, 407, 261, 378, 432, 383, 286, 261}, tok;
   ck_assert_int_eq(lil_session_prefill(s, prompt, 9, &tok, &e), LIL_ERR_RANGE);
   ck_assert_str_eq(e.msg, "prompt is 9 tokens, context is 8");
-  ck_assert_msg(lil_session_prefill(s, prompt, 7, &tok, &e) == LIL_OK, "%s", e.msg);
-  ck_assert_int_eq(tok, 286); /* chunked prefill continues the greedy story */
+  /* 4 tokens as one batched pass, 3 more as a continuation (decode steps with forced tokens) */
+  ck_assert_msg(lil_session_prefill(s, prompt, 4, &tok, &e) == LIL_OK, "%s", e.msg);
+  ck_assert_int_eq(tok, 378);
+  ck_assert_msg(lil_session_prefill(s, prompt + 4, 3, &tok, &e) == LIL_OK, "%s", e.msg);
+  ck_assert_int_eq(tok, 286); /* the continuation carries on the greedy story */
   ck_assert_msg(lil_session_step(s, tok, &tok, &e) == LIL_OK, "%s", e.msg);
   ck_assert_int_eq(tok, 261);
   ck_assert_int_eq(lil_session_step(s, tok, &tok, &e), LIL_ERR_RANGE);
@@ -167,7 +174,7 @@ int main(void) {
   Suite *su = suite_create("model");
   TCase *tc = tcase_create("gpu");
   tcase_set_timeout(tc, 300);
-  tcase_add_loop_test(tc, test_golden_gpu, 0, 6);
+  tcase_add_loop_test(tc, test_golden_gpu, 0, 12);
   tcase_add_test(tc, test_stories_greedy_gpu);
   tcase_add_test(tc, test_sampled_determinism);
   tcase_add_test(tc, test_context_full);
