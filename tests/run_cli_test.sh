@@ -50,10 +50,10 @@ run ctx-full 0 --json -c 16
 json 'assert d["stop"] == "context" and len(d["prompt_ids"]) + len(d["ids"]) == 17' || fail "ctx-full: $out"
 grep -q "context full at 16 tokens" <<<"$err" || fail "ctx-full: message: $err"
 # EOG: stories260K does not emit EOS; the golden random-weight llama at temperature 3 with seed 1
-# draws EOS (2) after 135 tokens: the loop stops there and leaves it out
+# draws EOS (2) after 139 tokens with seed 8 (lavapipe, F16 KV): the loop stops there and leaves it out
 GOLDEN="$(dirname "$0")/data/golden/llama-f32.gguf"
-run eog 0 --json -m "$GOLDEN" -c 256 --temp 3 --seed 1
-json 'assert d["stop"] == "eog" and 2 not in d["ids"] and len(d["ids"]) == 135' ||
+run eog 0 --json -m "$GOLDEN" -c 256 --temp 3 --seed 8
+json 'assert d["stop"] == "eog" and 2 not in d["ids"] and len(d["ids"]) == 139' ||
   fail "eog: $(json 'print(d["stop"], len(d["ids"]))')"
 # errors: one line, non-zero exit
 printf 'Once \xff upon' >"$tmp/bad.txt"
