@@ -15,6 +15,7 @@ static const struct {
     {"copy", "copy bandwidth of the device (the ceiling for every kernel)", bench_copy},
     {"guardian", "cost of one Guardian check at 1k..128k generated tokens", bench_guardian},
     {"kernels", "per-kernel time, GB/s and fraction of copy bandwidth (matvec, ...)", bench_kernels},
+    {"attention", "decode attention per layer over context lengths, dense and sparse policies", bench_attention},
 };
 #define N_BENCHES (sizeof(benches) / sizeof(benches[0]))
 

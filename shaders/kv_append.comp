@@ -13,11 +13,12 @@ layout(std430, set = 0, binding = 5) readonly buffer Base { uint append_base[]; 
 layout(push_constant) uniform Push {
   uint D, P, cap, row_stride;  // row_stride: floats per token in k/v input (n_kv_heads * D)
   uint h0;                     // first KV head of the segment (input column offset h0 * D)
+  uint first;                  // input row t is token first + t of the step's append
 } pc;
 
 void main() {
   uint t = gl_WorkGroupID.x, h = gl_WorkGroupID.y;
-  uint ls = append_base[h] + t;
+  uint ls = append_base[h] + pc.first + t;
   uint page = table[h * pc.cap + ls / pc.P];
   uint row = page * pc.P + ls % pc.P;
   uint src = t * pc.row_stride + (pc.h0 + h) * pc.D;

@@ -1,6 +1,6 @@
 #version 450
 // Quest metadata: element-wise min and max of the valid keys of each page touched by this step's
-// append (logical pages append_base/P .. (append_base + n_tokens - 1)/P of each head). Recomputed
+// append (logical pages (append_base + first)/P .. (append_base + first + n_tokens - 1)/P of each head). Recomputed
 // from the page (P rows) so a prefill of many tokens into one page needs no atomics. Stored in the
 // KV type (the min/max of F16 keys are exact F16 values): per page [min row D][max row D].
 // Grid: (max pages touched, nh).
@@ -10,12 +10,12 @@ layout(std430, set = 0, binding = 1) readonly buffer Table { uint table[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Base { uint append_base[]; };
 layout(std430, set = 0, binding = 3) readonly buffer Mask { uint mask[]; };  // by segment-local page
 layout(std430, set = 0, binding = 4) buffer MM { uint minmax[]; };
-layout(push_constant) uniform Push { uint D, P, cap, n_tokens; } pc;
+layout(push_constant) uniform Push { uint D, P, cap, n_tokens, first; } pc;
 
 void main() {
   uint h = gl_WorkGroupID.y;
-  uint first = append_base[h] / pc.P, last = (append_base[h] + pc.n_tokens - 1) / pc.P;
-  uint lp = first + gl_WorkGroupID.x;
+  uint b = append_base[h] + pc.first;
+  uint lp = b / pc.P + gl_WorkGroupID.x, last = (b + pc.n_tokens - 1) / pc.P;
   if (lp > last) return;
   uint page = table[h * pc.cap + lp];
   uint m = mask[page];

@@ -231,9 +231,11 @@ static lil_status set_base(lil_attention *att, uint32_t li, uint32_t logical, li
 
 lil_status att_book_prefill(lil_attention *att, uint32_t n, lil_error *err) {
   lil_status st = LIL_OK;
-  if (att->cfg.policy.kind == LIL_ATTN_H2O && att->len + n > att->cfg.policy.budget)
+  /* h2o evicts with scores the GPU accumulates during decode: the first decode step must still fit */
+  if (att->cfg.policy.kind == LIL_ATTN_H2O && att->len + n >= att->cfg.policy.budget)
     return lil_error_set(err, LIL_ERR_UNSUPPORTED,
-                         "attention: h2o prompt of %u tokens over the budget %u (prompt eviction not implemented)",
+                         "attention: h2o prompt of %u tokens must be shorter than the budget %u (prompt eviction "
+                         "not implemented)",
                          att->len + n, att->cfg.policy.budget);
   for (uint32_t li = 0; li < att->n_lists && !st; li++) {
     uint32_t first = 0, lg;

@@ -155,7 +155,7 @@ lil_status lil_attention_create(lil_ctx *ctx, const lil_attention_config *cfg, l
     }
   att->state_words = w;
   uint32_t pp = div_up(c->max_prompt, P);
-  att->upd_cap = (uint64_t)att->n_lists * (4ull * pp + 16) + 64;
+  att->upd_cap = (uint64_t)att->n_lists * (4ull * pp + 16 + (h2o ? c->max_prompt : 0)) + 64; /* h2o: score resets */
   if ((st = att_lists_init(att, err))) goto fail;
 
   char name[64];

@@ -34,24 +34,24 @@ static lil_status record_update(lil_attention *att, lil_seq *seq, lil_error *err
 
 /* Append of n_tokens rows to every segment of the layer, and the Quest min/max of touched pages. */
 static lil_status record_append(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding kin, lil_binding vin,
-                                uint32_t n_tokens, lil_error *err) {
+                                uint32_t n_tokens, uint32_t first, lil_error *err) {
   const lil_attention_config *c = &att->cfg;
   int f32 = c->kv_type == LIL_KV_F32;
   lil_kernel *ka, *km = NULL;
   uint32_t spec[] = {64};
-  lil_status st = kernel(att, f32 ? "kv_append_f32" : "kv_append_f16", 6, 20, 1, spec, &ka, err);
-  if (!st && quest_meta(att)) st = kernel(att, f32 ? "kv_minmax_f32" : "kv_minmax_f16", 5, 16, 1, spec, &km, err);
+  lil_status st = kernel(att, f32 ? "kv_append_f32" : "kv_append_f16", 6, 24, 1, spec, &ka, err);
+  if (!st && quest_meta(att)) st = kernel(att, f32 ? "kv_minmax_f32" : "kv_minmax_f16", 5, 20, 1, spec, &km, err);
   for (uint32_t si = layer * att->segs_per_layer; si < (layer + 1) * att->segs_per_layer && !st; si++) {
     kv_segment *s = &att->segs[si];
     uint64_t pages = (uint64_t)s->nh * att->cap;
     lil_binding b[6] = {kin, vin, {s->k, 0, 0}, {s->v, 0, 0}, region(att->state, s->table, pages),
                         region(att->state, s->base, s->nh)};
-    uint32_t push[5] = {c->head_dim, att->P, att->cap, c->n_kv_heads * c->head_dim, s->h0};
+    uint32_t push[6] = {c->head_dim, att->P, att->cap, c->n_kv_heads * c->head_dim, s->h0, first};
     st = lil_seq_dispatch(seq, ka, b, 6, 0xc, push, sizeof(push), n_tokens, s->nh, 1, "kv_append", err);
     if (st || !km) continue;
     lil_binding bm[5] = {{s->k, 0, 0}, region(att->state, s->table, pages), region(att->state, s->base, s->nh),
                          region(att->state, s->mask, pages), {s->minmax, 0, 0}};
-    uint32_t pm[4] = {c->head_dim, att->P, att->cap, n_tokens};
+    uint32_t pm[5] = {c->head_dim, att->P, att->cap, n_tokens, first};
     st = lil_seq_dispatch(seq, km, bm, 5, 0x10, pm, sizeof(pm), div_up(n_tokens, att->P) + 1, s->nh, 1, "kv_minmax",
                           err);
   }
@@ -65,7 +65,7 @@ lil_status lil_attention_record_prefill(lil_attention *att, lil_seq *seq, uint32
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention prefill: layer %u / %u tokens out of range", layer,
                          n_tokens);
   lil_status st = layer == 0 ? record_update(att, seq, err) : LIL_OK;
-  if (!st) st = record_append(att, seq, layer, k, v, n_tokens, err);
+  if (!st) st = record_append(att, seq, layer, k, v, n_tokens, 0, err);
   if (st) return st;
   uint32_t D = c->head_dim, rows = D <= 128 ? 16 : D <= 256 ? 8 : 4;
   uint32_t spec[] = {64, D, att->G, rows, rows};
@@ -78,6 +78,16 @@ lil_status lil_attention_record_prefill(lil_attention *att, lil_seq *seq, uint32
   } push = {n_tokens, c->n_kv_heads, 1.0f / sqrtf((float)D)};
   return lil_seq_dispatch(seq, kp, b, 5, 0x18, &push, sizeof(push), div_up((uint64_t)n_tokens * att->G, rows),
                           c->n_kv_heads, 1, "attn_prefill", err);
+}
+
+lil_status lil_attention_record_append(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding k, lil_binding v,
+                                       uint32_t n_tokens, uint32_t first, lil_error *err) {
+  const lil_attention_config *c = &att->cfg;
+  if (layer >= c->n_layers || n_tokens == 0 || (uint64_t)first + n_tokens > c->max_prompt)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention append: layer %u / tokens %u..%u out of range", layer,
+                         first, first + n_tokens);
+  lil_status st = layer == 0 && first == 0 ? record_update(att, seq, err) : LIL_OK;
+  return st ? st : record_append(att, seq, layer, k, v, n_tokens, first, err);
 }
 
 /* Workgroup shape of the decode kernels: C threads per row (16-byte chunks), L rows side by side. */
@@ -102,7 +112,7 @@ lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_
   uint32_t D = c->head_dim, G = att->G, W, R, NH = c->n_heads, S = att->n_splits;
   decode_shape(att, &W, &R);
   lil_status st = layer == 0 ? record_update(att, seq, err) : LIL_OK;
-  if (!st) st = record_append(att, seq, layer, k, v, 1, err);
+  if (!st) st = record_append(att, seq, layer, k, v, 1, 0, err);
   lil_kernel *kd, *kmerge, *kq = NULL, *kt = NULL, *kh = NULL;
   uint32_t sd[] = {W, D, G, R}, s64[] = {64}, s128[] = {128}, sh[] = {128, G};
   if (!st) st = kernel(att, f32 ? "attn_decode_f32" : "attn_decode_f16", 8, 32, 4, sd, &kd, err);

@@ -74,6 +74,11 @@ lil_status lil_attention_record_prefill(lil_attention *att, lil_seq *seq, uint32
                                         lil_binding k, lil_binding v, lil_binding out, uint32_t n_tokens,
                                         lil_error *err);
 lil_status lil_attention_end_prefill(lil_attention *att, lil_error *err);
+/* Append only (no attention): rows 0..n_tokens-1 of k/v become tokens first..first+n_tokens-1 of
+ * the open prefill; lets a long prompt's K/V be written in chunks (or attention be done elsewhere).
+ * The layer-0 call with first = 0 records the update kernel, so record it first. */
+lil_status lil_attention_record_append(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding k,
+                                       lil_binding v, uint32_t n_tokens, uint32_t first, lil_error *err);
 
 /* Decode. record_decode records, for one layer: append of this step's K/V row, the policy's page
  * selection (quest/raas scoring and top-k on the GPU), split-KV attention over the page lists, the
