@@ -34,21 +34,30 @@ static void usage(FILE *f) {
           "      --chat, -cnv     format the prompt with the model's chat template (one turn)\n"
           "      --system TEXT    system prompt for --chat\n"
           "      --no-bos         do not add BOS\n"
-          "      --sparse POLICY  attention policy (only 'dense' for now)\n"
+          "      --sparse POLICY  attention policy: dense (default) | window | quest | h2o | raas\n"
+          "      --budget N       tokens of KV a sparse policy keeps or reads (default 2048)\n"
+          "      --page-size P    tokens per KV page, 1..32 (default 16)\n"
+          "      --sink N         window: first tokens always kept (default 4)\n"
+          "      --recent N       h2o: recent tokens always kept (default budget/2)\n"
+          "      --dense-layers N quest: first layers kept dense (default 2)\n"
+          "      --kv-type T      KV cache type: f16 (default) | f32\n"
           "      --guardian[=K=V,...]  stop repetition (f=250,t=20,patience=1,action=stop|answer,...)\n"
           "      --json           print one JSON object (ids, text, stats, stop reason) instead of text\n"
           "      --verbose        model and device details on stderr\n"
-          "      --profile        GPU timestamps (summary only)\n"
+          "      --profile        GPU time per kernel of one decode step (table on stderr)\n"
           "  -h, --help           this help\n");
 }
 
 enum { O_TEMP = 256, O_TOPK, O_TOPP, O_MINP, O_SEED, O_DEVICE, O_CHAT, O_SYSTEM, O_NOBOS, O_SPARSE, O_GUARD, O_JSON,
-       O_VERBOSE, O_PROFILE };
+       O_VERBOSE, O_PROFILE, O_BUDGET, O_PAGE, O_SINK, O_RECENT, O_DENSE_LAYERS, O_KV_TYPE };
 
 typedef struct run_opts {
   const char *model, *prompt, *file, *device, *system, *guardian;
   uint64_t n_predict, n_ctx;
   lil_sampling sampling;
+  lil_attn_policy policy;
+  uint32_t page_size;
+  lil_kv_type kv_type;
   int chat, no_bos, json, verbose, profile, use_guardian;
 } run_opts;
 
@@ -130,10 +139,10 @@ static lil_status guardian_detok(void *user, const int32_t *ids, size_t n, lil_g
 }
 
 /* "f=250,t=20,action=answer" -> options (f = every, t = threshold). */
-static lil_status guardian_parse(const char *spec, lil_guardian_opts *o, lil_error *err) {
+static lil_status guardian_parse(char *s, lil_guardian_opts *o, lil_error *err) {
   lil_guardian_opts_default(o);
   lil_status st = LIL_OK;
-  char *s = strdup(spec ? spec : ""), *save = NULL;
+  char *save = NULL;
   for (char *kv = strtok_r(s, ",", &save); kv && !st; kv = strtok_r(NULL, ",", &save)) {
     char *eq = strchr(kv, '=');
     if (!eq) {
@@ -144,7 +153,6 @@ static lil_status guardian_parse(const char *spec, lil_guardian_opts *o, lil_err
     const char *key = !strcmp(kv, "f") ? "every" : !strcmp(kv, "t") ? "threshold" : kv;
     st = lil_guardian_opts_set(o, key, eq + 1, err);
   }
-  free(s);
   return st ? st : lil_guardian_opts_validate(o, err);
 }
 
@@ -160,6 +168,9 @@ static int parse(int argc, char **argv, run_opts *o) {
       {"no-bos", no_argument, 0, O_NOBOS}, {"sparse", required_argument, 0, O_SPARSE},
       {"guardian", optional_argument, 0, O_GUARD}, {"json", no_argument, 0, O_JSON},
       {"verbose", no_argument, 0, O_VERBOSE}, {"profile", no_argument, 0, O_PROFILE},
+      {"budget", required_argument, 0, O_BUDGET}, {"page-size", required_argument, 0, O_PAGE},
+      {"sink", required_argument, 0, O_SINK}, {"recent", required_argument, 0, O_RECENT},
+      {"dense-layers", required_argument, 0, O_DENSE_LAYERS}, {"kv-type", required_argument, 0, O_KV_TYPE},
       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int c;
   double d;
@@ -182,13 +193,34 @@ static int parse(int argc, char **argv, run_opts *o) {
     case O_CHAT: o->chat = 1; break;
     case O_SYSTEM: o->system = optarg; break;
     case O_NOBOS: o->no_bos = 1; break;
-    case O_SPARSE:
-      if (strcmp(optarg, "dense")) {
-        fprintf(stderr, "lil run: --sparse '%s' is not available yet (only 'dense')\n", optarg);
+    case O_SPARSE: {
+      lil_error e = {0};
+      if (lil_attn_policy_parse(optarg, &o->policy.kind, &e)) {
+        fprintf(stderr, "lil run: --sparse: %s\n", e.msg);
         return 2;
       }
       break;
-    case O_GUARD: o->use_guardian = 1; o->guardian = optarg; break;
+    }
+    case O_BUDGET: if (!cli_parse_u64("run", "--budget", optarg, 1, 1u << 24, &u)) return 2; o->policy.budget = (uint32_t)u; break;
+    case O_PAGE: if (!cli_parse_u64("run", "--page-size", optarg, 1, 32, &u)) return 2; o->page_size = (uint32_t)u; break;
+    case O_SINK: if (!cli_parse_u64("run", "--sink", optarg, 0, 1u << 24, &u)) return 2; o->policy.sink = (uint32_t)u; break;
+    case O_RECENT: if (!cli_parse_u64("run", "--recent", optarg, 0, 1u << 24, &u)) return 2; o->policy.recent = (uint32_t)u; break;
+    case O_DENSE_LAYERS:
+      if (!cli_parse_u64("run", "--dense-layers", optarg, 0, 1u << 16, &u)) return 2;
+      o->policy.dense_layers = (uint32_t)u;
+      break;
+    case O_KV_TYPE:
+      if (strcmp(optarg, "f16") && strcmp(optarg, "f32")) {
+        fprintf(stderr, "lil run: --kv-type '%s' is not one of f16, f32\n", optarg);
+        return 2;
+      }
+      o->kv_type = strcmp(optarg, "f16") ? LIL_KV_F32 : LIL_KV_F16;
+      break;
+    case O_GUARD: /* --guardian=SPEC or --guardian SPEC (a next argument with '=' in it) */
+      o->use_guardian = 1;
+      o->guardian = optarg;
+      if (!optarg && optind < argc && argv[optind][0] != '-' && strchr(argv[optind], '=')) o->guardian = argv[optind++];
+      break;
     case O_JSON: o->json = 1; break;
     case O_VERBOSE: o->verbose = 1; break;
     case O_PROFILE: o->profile = 1; break;
@@ -215,11 +247,13 @@ typedef struct run_state {
   lil_tokenizer *tok;
   lil_session *sess;
   lil_guardian_monitor *mon;
-  char *text, *chat;
+  char *text, *chat, *guardian_spec; /* the spec outlives the monitor (inject= points into it) */
   int32_t *ids;
   size_t n_ids;
   out_state out;
   lil_generate_result res;
+  lil_guardian_monitor_report grep; /* after generation, when the guardian ran */
+  int have_grep;
 } run_state;
 
 static void run_free(run_state *r) {
@@ -231,6 +265,7 @@ static void run_free(run_state *r) {
   lil_ctx_free(r->ctx);
   free(r->text);
   free(r->chat);
+  free(r->guardian_spec);
   free(r->ids);
   free(r->out.text);
 }
@@ -294,19 +329,69 @@ static lil_status run(run_state *r, const run_opts *o, lil_error *err) {
   so.n_ctx = (uint32_t)o->n_ctx;
   so.sampling = o->sampling;
   if (!o->sampling.top_p) so.sampling.top_p = 1.0f;
+  so.policy = o->policy;
+  so.max_prompt = (uint32_t)r->n_ids; /* the prompt is known: the KV pool of evicting policies stays bounded */
+  so.page_size = o->page_size;
+  so.kv_type = o->kv_type;
   if ((st = lil_session_create(r->model, &so, &r->sess, err))) return st;
   if (r->n_ids > lil_session_n_ctx(r->sess))
     return lil_error_set(err, LIL_ERR_RANGE, "prompt is %zu tokens, context is %u", r->n_ids, lil_session_n_ctx(r->sess));
   if (o->use_guardian) {
     lil_guardian_monitor_config mc;
     lil_guardian_monitor_config_default(&mc);
-    if ((st = guardian_parse(o->guardian, &mc.opts, err))) return st;
+    if (!(r->guardian_spec = strdup(o->guardian ? o->guardian : "")))
+      return lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "out of memory");
+    if ((st = guardian_parse(r->guardian_spec, &mc.opts, err))) return st;
     mc.detokenize = guardian_detok;
     mc.user = r->tok;
     if ((st = lil_guardian_monitor_create(&mc, &r->mon, err))) return st;
   }
   lil_generate_params gp = {.max_tokens = (uint32_t)o->n_predict, .on_text = on_text, .user = &r->out, .monitor = r->mon};
-  return lil_generate(r->sess, r->tok, r->ids, (uint32_t)r->n_ids, &gp, &r->res, err);
+  if ((st = lil_generate(r->sess, r->tok, r->ids, (uint32_t)r->n_ids, &gp, &r->res, err))) return st;
+  if (r->mon) {
+    if ((st = lil_guardian_monitor_finish(r->mon, &r->grep, err))) return st;
+    r->have_grep = 1;
+  }
+  return LIL_OK;
+}
+
+/* --profile: the last decode step's GPU time per kernel, aggregated by label. */
+static void profile_table(const run_state *r) {
+  const lil_seq_timing *t;
+  uint32_t n = lil_session_step_timings(r->sess, &t);
+  if (!n) {
+    fprintf(stderr, "profile: no GPU timings (no decode step ran, or the device has no timestamps)\n");
+    return;
+  }
+  struct agg {
+    const char *label;
+    uint32_t count;
+    double ms;
+  } *a = calloc(n, sizeof(*a));
+  if (!a) return;
+  uint32_t na = 0;
+  double total = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    const char *l = t[i].label ? t[i].label : "?";
+    uint32_t j = 0;
+    while (j < na && strcmp(a[j].label, l)) j++;
+    if (j == na) a[na++].label = l;
+    a[j].count++;
+    a[j].ms += t[i].ms;
+    total += t[i].ms;
+  }
+  for (uint32_t i = 1; i < na; i++) /* by time, descending */
+    for (uint32_t j = i; j > 0 && a[j].ms > a[j - 1].ms; j--) {
+      struct agg x = a[j];
+      a[j] = a[j - 1];
+      a[j - 1] = x;
+    }
+  fprintf(stderr, "profile: one decode step, %u dispatches, %.3f ms of kernel time\n", n, total);
+  fprintf(stderr, "  %-20s %6s %10s %6s\n", "kernel", "count", "ms", "%");
+  for (uint32_t i = 0; i < na; i++)
+    fprintf(stderr, "  %-20s %6u %10.4f %5.1f%%\n", a[i].label, a[i].count, a[i].ms,
+            total > 0 ? 100.0 * a[i].ms / total : 0.0);
+  free(a);
 }
 
 /* JSON strings must be valid UTF-8: invalid bytes (a model can emit any byte) become U+FFFD. */
@@ -330,6 +415,9 @@ static void report(run_state *r, const run_opts *o) {
   double dec_tps = g->decode_s > 0 ? g->n_steps / g->decode_s : 0;
   uint64_t peak = lil_ctx_device_bytes_peak(r->ctx), kv = lil_session_kv_bytes(r->sess);
   const char *stop = lil_stop_reason_name(g->stop);
+  /* tokens the run would still have produced: up to -n, else until the context is full */
+  uint64_t cap = o->n_predict ? o->n_predict : lil_session_n_ctx(r->sess) - g->n_prompt + 1;
+  uint64_t saved = cap > g->n_ids ? cap - g->n_ids : 0;
   if (o->json) {
     json_t *j = json_object();
     json_object_set_new(j, "prompt_ids", ids_json(r->ids, r->n_ids));
@@ -346,7 +434,22 @@ static void report(run_state *r, const run_opts *o) {
     json_object_set_new(s, "kv_bytes", json_integer((json_int_t)kv));
     json_object_set_new(s, "n_ctx", json_integer(lil_session_n_ctx(r->sess)));
     json_object_set_new(j, "stats", s);
-    if (g->guardian_fired) json_object_set_new(j, "guardian_position", json_integer((json_int_t)g->decision.position));
+    json_object_set_new(s, "kv_capacity_bytes", json_integer((json_int_t)lil_session_kv_capacity_bytes(r->sess)));
+    json_object_set_new(s, "attention", json_string(lil_attn_policy_name(o->policy.kind)));
+    if (g->guardian_fired) {
+      json_object_set_new(j, "guardian_position", json_integer((json_int_t)g->decision.position));
+      json_t *gj = json_object();
+      json_object_set_new(gj, "reason", json_string("plateau"));
+      json_object_set_new(gj, "action", json_string(g->decision.action == LIL_GUARDIAN_ACTION_ANSWER ? "answer" : "stop"));
+      json_object_set_new(gj, "position", json_integer((json_int_t)g->decision.position));
+      json_object_set_new(gj, "check", json_integer(g->decision.check));
+      if (r->have_grep) json_object_set_new(gj, "published_at", json_integer((json_int_t)r->grep.published_at));
+      json_object_set_new(gj, "stopped_at", json_integer((json_int_t)g->n_ids));
+      if (g->decision.action == LIL_GUARDIAN_ACTION_ANSWER)
+        json_object_set_new(gj, "answer_at", json_integer((json_int_t)g->answer_at));
+      json_object_set_new(gj, "tokens_saved", json_integer((json_int_t)saved));
+      json_object_set_new(j, "guardian", gj);
+    }
     char *txt = json_dumps(j, JSON_COMPACT);
     if (txt) puts(txt);
     free(txt);
@@ -356,17 +459,30 @@ static void report(run_state *r, const run_opts *o) {
     fflush(stdout);
   }
   if (g->stop == LIL_STOP_CONTEXT) fprintf(stderr, "lil run: context full at %u tokens\n", lil_session_n_ctx(r->sess));
-  if (g->guardian_fired)
-    fprintf(stderr, "lil run: guardian stopped the repetition at token %llu\n", (unsigned long long)g->decision.position);
+  if (g->guardian_fired) {
+    if (g->decision.action == LIL_GUARDIAN_ACTION_ANSWER)
+      fprintf(stderr, "lil run: guardian: repetition at token %llu (check %u), answer injected",
+              (unsigned long long)g->decision.position, g->decision.check);
+    else
+      fprintf(stderr, "lil run: guardian stopped the repetition at token %llu (check %u)",
+              (unsigned long long)g->decision.position, g->decision.check);
+    if (r->have_grep) fprintf(stderr, ", flag raised at %llu", (unsigned long long)r->grep.published_at);
+    fprintf(stderr, "; generation ended at %zu tokens, %llu tokens saved\n", g->n_ids, (unsigned long long)saved);
+  }
   fprintf(stderr,
           "prompt %u tokens, generated %zu tokens (stop: %s); prefill %.1f tok/s, decode %.1f tok/s, "
-          "first token %.1f ms; peak device memory %.1f MiB, KV %.1f MiB\n",
-          g->n_prompt, g->n_ids, stop, pre_tps, dec_tps, g->ttft_s * 1e3, peak / 1048576.0, kv / 1048576.0);
+          "first token %.1f ms; peak device memory %.1f MiB, KV %.3f MiB in use (%s attention, %.3f MiB pool)\n",
+          g->n_prompt, g->n_ids, stop, pre_tps, dec_tps, g->ttft_s * 1e3, peak / 1048576.0, kv / 1048576.0,
+          lil_attn_policy_name(o->policy.kind), lil_session_kv_capacity_bytes(r->sess) / 1048576.0);
+  if (o->profile) profile_table(r);
 }
 
 int cmd_run(int argc, char **argv) {
   run_opts o = {0};
   o.sampling.top_p = 1.0f;
+  lil_attention_config ac;
+  lil_attention_config_default(&ac);
+  o.policy = ac.policy;
   int rc = parse(argc, argv, &o);
   if (rc >= 0) return rc;
   run_state r = {0};

@@ -1,5 +1,6 @@
 /* CPU reference forward pass (see model_ref.h). Written from the math, not from any GPU code. */
 #include "model_ref.h"
+#include "lil_quant.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -19,52 +20,6 @@ struct model_ref {
   float *x, *h, *q, *k, *v, *att, *ao, *g, *u, *scores, *logits;
 };
 
-static float f16_to_f32(uint16_t h) {
-  uint32_t s = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 31, m = h & 1023, bits;
-  if (e == 0) {
-    float f = ldexpf((float)m, -24);
-    return s ? -f : f;
-  }
-  if (e == 31) bits = s | 0x7f800000u | (m << 13);
-  else bits = s | ((e + 112) << 23) | (m << 13);
-  float f;
-  memcpy(&f, &bits, 4);
-  return f;
-}
-
-lil_status model_ref_dequant_row(uint32_t type, const void *src, float *dst, uint64_t n, lil_error *err) {
-  const uint8_t *p = src;
-  switch (type) {
-  case LIL_TYPE_F32: memcpy(dst, p, n * 4); return LIL_OK;
-  case LIL_TYPE_F16:
-    for (uint64_t i = 0; i < n; i++) {
-      uint16_t h;
-      memcpy(&h, p + 2 * i, 2);
-      dst[i] = f16_to_f32(h);
-    }
-    return LIL_OK;
-  case LIL_TYPE_BF16:
-    for (uint64_t i = 0; i < n; i++) {
-      uint16_t h;
-      memcpy(&h, p + 2 * i, 2);
-      uint32_t bits = (uint32_t)h << 16;
-      memcpy(&dst[i], &bits, 4);
-    }
-    return LIL_OK;
-  case LIL_TYPE_Q8_0:
-    for (uint64_t b = 0; b < n / 32; b++) {
-      const uint8_t *blk = p + b * 34;
-      uint16_t h;
-      memcpy(&h, blk, 2);
-      float d = f16_to_f32(h);
-      for (int j = 0; j < 32; j++) dst[b * 32 + j] = d * (float)(int8_t)blk[2 + j];
-    }
-    return LIL_OK;
-  default:
-    return lil_error_set(err, LIL_ERR_UNSUPPORTED, "model_ref: no CPU dequantization for type %u", type);
-  }
-}
-
 /* Whole tensor as floats (rows of ne[0]); NULL tensor -> NULL, *st untouched. */
 static float *load(const lil_gguf_tensor *t, lil_status *st, lil_error *err) {
   if (!t || *st) return NULL;
@@ -77,7 +32,7 @@ static float *load(const lil_gguf_tensor *t, lil_status *st, lil_error *err) {
     return NULL;
   }
   for (uint64_t r = 0; r < rows && !*st; r++)
-    *st = model_ref_dequant_row(t->type, (const uint8_t *)t->data + r * rb, f + r * cols, cols, err);
+    *st = lil_dequantize_row(t->type, (const uint8_t *)t->data + r * rb, f + r * cols, cols, err);
   return f;
 }
 
@@ -196,8 +151,8 @@ static void rope(const model_ref *m, float *vec, uint32_t n_heads, uint32_t pos)
       double freq = pow((double)c->rope_freq_base, -2.0 * i / c->n_rot);
       if (m->rope_freqs) freq /= m->rope_freqs[i];
       double a = p * freq, cs = cos(a), sn = sin(a);
-      uint32_t i0 = c->rope_layout == LIL_ROPE_NEOX ? i : 2 * i;
-      uint32_t i1 = c->rope_layout == LIL_ROPE_NEOX ? i + half : 2 * i + 1;
+      uint32_t i0 = c->rope_layout == LIL_ROPE_LAYOUT_NEOX ? i : 2 * i;
+      uint32_t i1 = c->rope_layout == LIL_ROPE_LAYOUT_NEOX ? i + half : 2 * i + 1;
       double x0 = v[i0], x1 = v[i1];
       v[i0] = (float)(x0 * cs - x1 * sn);
       v[i1] = (float)(x0 * sn + x1 * cs);

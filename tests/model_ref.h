@@ -27,8 +27,4 @@ const float *model_ref_forward(model_ref *m, int32_t token, uint32_t pos);
 /* Index of the largest logit (first one on ties). */
 int32_t model_ref_argmax(const float *logits, uint32_t n);
 
-/* Dequantizes n elements of one row of a GGUF tensor type (F32, F16, BF16, Q8_0; others
- * LIL_ERR_UNSUPPORTED). */
-lil_status model_ref_dequant_row(uint32_t type, const void *src, float *dst, uint64_t n, lil_error *err);
-
 #endif

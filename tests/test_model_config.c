@@ -29,7 +29,7 @@ START_TEST(test_stories_config) {
   ck_assert_float_eq_tol(c->rms_eps, 1e-5f, 1e-10f);
   ck_assert(c->rope_freq_base == 10000.0f);
   ck_assert_uint_eq(c->n_rot, 8);
-  ck_assert_int_eq(c->rope_layout, LIL_ROPE_NORMAL);
+  ck_assert_int_eq(c->rope_layout, LIL_ROPE_LAYOUT_NORMAL);
   ck_assert_str_eq(lil_rope_layout_name(c->rope_layout), "normal");
   ck_assert_int_eq(c->rope_scaling, LIL_ROPE_SCALING_NONE);
   ck_assert(c->rope_scaling_factor == 1.0f);
@@ -223,7 +223,7 @@ START_TEST(test_qwen2_untied_bias) {
   lil_model_config *c = load_ok((spec){.arch = "qwen2", .bias = 1, .freq_base = 1000000.0f}, &image, &g);
   ck_assert_int_eq(c->arch, LIL_ARCH_QWEN2);
   ck_assert_str_eq(lil_arch_name(c->arch), "qwen2");
-  ck_assert_int_eq(c->rope_layout, LIL_ROPE_NEOX);
+  ck_assert_int_eq(c->rope_layout, LIL_ROPE_LAYOUT_NEOX);
   ck_assert(c->rope_freq_base == 1000000.0f);
   ck_assert_int_eq(c->has_qkv_bias, 1);
   ck_assert_int_eq(c->has_qk_norm, 0);
@@ -246,7 +246,7 @@ START_TEST(test_qwen3_tied_qk_norm) {
   /* head_dim 32 != n_embd / n_head = 16, as in real Qwen3 models */
   lil_model_config *c = load_ok((spec){.arch = "qwen3", .tied = 1, .qk_norm = 1, .head_dim = 32}, &image, &g);
   ck_assert_int_eq(c->arch, LIL_ARCH_QWEN3);
-  ck_assert_int_eq(c->rope_layout, LIL_ROPE_NEOX);
+  ck_assert_int_eq(c->rope_layout, LIL_ROPE_LAYOUT_NEOX);
   ck_assert_int_eq(c->tied_output, 1);
   ck_assert_ptr_eq(c->output, c->token_embd);
   ck_assert_int_eq(c->has_qk_norm, 1);
@@ -271,7 +271,7 @@ START_TEST(test_llama_variants) {
                                        .scaling_factor = 2.0f, .n_head_kv = 1, .typed_tensor = "blk.0.ffn_up.weight",
                                        .typed_type = LIL_TYPE_Q8_0},
                                 &image, &g);
-  ck_assert_int_eq(c->rope_layout, LIL_ROPE_NORMAL);
+  ck_assert_int_eq(c->rope_layout, LIL_ROPE_LAYOUT_NORMAL);
   ck_assert_int_eq(c->rope_scaling, LIL_ROPE_SCALING_LINEAR);
   ck_assert_str_eq(lil_rope_scaling_name(c->rope_scaling), "linear");
   ck_assert(c->rope_scaling_factor == 2.0f);

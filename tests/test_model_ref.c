@@ -14,6 +14,7 @@
 
 #include "lil_gguf.h"
 #include "lil_model_config.h"
+#include "lil_quant.h"
 #include "model_ref.h"
 #include "model_test_data.h"
 #include "test_common.h"
@@ -78,7 +79,7 @@ START_TEST(test_q8_0_dequant) {
     float *x = malloc(cols * sizeof(float));
     const float *y = f->data;
     for (uint64_t r = 0; r < t->ne[1]; r++) {
-      ck_assert(model_ref_dequant_row(t->type, (const char *)t->data + r * rb, x, cols, &e) == LIL_OK);
+      ck_assert(lil_dequantize_row(t->type, (const char *)t->data + r * rb, x, cols, &e) == LIL_OK);
       for (uint64_t b0 = 0; b0 < cols; b0 += 32) {
         double amax = 0;
         for (int j = 0; j < 32; j++) amax = fmax(amax, fabs(y[r * cols + b0 + j]));

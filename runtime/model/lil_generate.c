@@ -106,6 +106,7 @@ lil_status lil_generate(lil_session *s, const lil_tokenizer *tok, const int32_t 
         break;
       }
       size_t n_inj = 0;
+      r->answer_at = r->n_ids;
       if (d.inject && (st = lil_tokenize(tok, d.inject, strlen(d.inject), 0, 1, &forced, &n_inj, err))) break;
       n_forced = n_inj;
       uint64_t new_limit = r->n_ids + n_forced + d.max_new_tokens;

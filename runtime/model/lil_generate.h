@@ -43,6 +43,7 @@ typedef struct lil_generate_result {
   uint32_t n_steps;                  /* decode steps run */
   int guardian_fired;
   lil_guardian_decision decision;    /* when guardian_fired */
+  size_t answer_at;                  /* action answer: ids before the injected tokens */
 } lil_generate_result;
 
 void lil_generate_result_free(lil_generate_result *r);

@@ -6,15 +6,21 @@
  *   while (...) lil_session_step(sess, next, &next, &err); // one replayed command buffer per token
  *
  * The decode step is recorded once: embed (token id read from a GPU buffer) -> per layer
- * {rmsnorm, q/k/v (+bias), (q/k norm), rope, attention, o-proj accumulated into the residual,
- * rmsnorm, gate/up, swiglu, down accumulated} -> final norm -> logits -> argmax or sampling into the
- * ids buffer and a host-visible token ring. Per step the host writes the position, step counter and
- * token id (host-visible params), replays, waits, and reads 4 bytes from the ring. */
+ * {rmsnorm, q/k/v (+bias), (q/k norm), rope, paged attention (lil_attention: KV append, policy,
+ * flash decoding), o-proj accumulated into the residual, rmsnorm, gate/up, swiglu, down
+ * accumulated} -> final norm -> logits -> argmax or sampling into the step's ids buffer (read by the
+ * next step's embedding) and a host-visible token ring. Per step the host writes the position and
+ * step counter (host-visible params; the token id only when it is forced, i.e. differs from the
+ * one the GPU chose), calls lil_attention_begin_step, replays, waits, lil_attention_end_step, and
+ * reads 4 bytes from the ring.
+ * The prompt runs as one batched pass at position 0 (matmul + prefill attention); tokens given to
+ * a later lil_session_prefill go through decode steps (forced tokens). */
 #ifndef LIL_MODEL_H
 #define LIL_MODEL_H
 
 #include <stdint.h>
 
+#include "lil_attention.h"
 #include "lil_gguf.h"
 #include "lil_model_config.h"
 #include "lil_status.h"
@@ -50,9 +56,14 @@ typedef struct lil_sampling {
 } lil_sampling;
 
 typedef struct lil_session_options {
-  uint32_t n_ctx;         /* 0: min(n_ctx_train, 4096) */
-  uint32_t prefill_chunk; /* prompt tokens per batched pass (0: 512) */
+  uint32_t n_ctx;      /* 0: min(n_ctx_train, 4096) */
+  uint32_t max_prompt; /* longest prompt (one batched pass at position 0); 0: n_ctx */
   lil_sampling sampling;
+  /* attention: policy (lil_session_options_default: lil_attention_config_default's dense, budget
+   * 2048, sink 4, recent budget/2, dense_layers 2), page size (0: 16), KV type (default F16) */
+  lil_attn_policy policy;
+  uint32_t page_size;
+  lil_kv_type kv_type;
   int keep_logits;        /* tests: keep every position's logits of a prefill (lil_session_logits) */
 } lil_session_options;
 
@@ -60,18 +71,23 @@ void lil_session_options_default(lil_session_options *o);
 lil_status lil_session_create(lil_model *m, const lil_session_options *o, lil_session **out, lil_error *err);
 void lil_session_free(lil_session *s);
 
-/* Runs n tokens at positions length .. length+n-1 in chunks, then picks the next token from the
- * last logits (*next). LIL_ERR_RANGE when length + n > n_ctx. */
+/* Runs n tokens at positions length .. length+n-1, then picks the next token from the last logits
+ * (*next). At length 0 one batched pass (n <= max_prompt), else one decode step per token.
+ * LIL_ERR_RANGE when length + n > n_ctx. */
 lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, int32_t *next, lil_error *err);
 /* Runs token tok at position length (one replay of the decode step) and picks *next. */
 lil_status lil_session_step(lil_session *s, int32_t tok, int32_t *next, lil_error *err);
-/* Forgets every token (the cache is overwritten from position 0 on). */
-void lil_session_reset(lil_session *s);
+/* Forgets every token: a fresh KV cache (the decode step is recorded again). */
+lil_status lil_session_reset(lil_session *s, lil_error *err);
 
 uint32_t lil_session_length(const lil_session *s);
 uint32_t lil_session_n_ctx(const lil_session *s);
-/* Bytes of the KV cache (allocated). */
+/* Bytes of KV pages in use (lil_attention_kv_bytes) and allocated for the pool. */
 uint64_t lil_session_kv_bytes(const lil_session *s);
+uint64_t lil_session_kv_capacity_bytes(const lil_session *s);
+const lil_attention *lil_session_attention(const lil_session *s);
+/* Per-dispatch GPU times of the last decode step (ctx created with profile = 1), 0 otherwise. */
+uint32_t lil_session_step_timings(const lil_session *s, const lil_seq_timing **out);
 /* Logits of the last call: after lil_session_step one row, after a prefill with keep_logits the
  * rows of the last chunk (else its last row). rows receives the row count; out holds
  * rows * n_vocab floats (out NULL: only the count). Downloads (tests and tools only). */

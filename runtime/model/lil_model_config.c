@@ -17,9 +17,9 @@ static const struct {
   lil_arch arch;
   lil_rope_layout rope;
 } archs[] = {
-    {"llama", LIL_ARCH_LLAMA, LIL_ROPE_NORMAL},
-    {"qwen2", LIL_ARCH_QWEN2, LIL_ROPE_NEOX},
-    {"qwen3", LIL_ARCH_QWEN3, LIL_ROPE_NEOX},
+    {"llama", LIL_ARCH_LLAMA, LIL_ROPE_LAYOUT_NORMAL},
+    {"qwen2", LIL_ARCH_QWEN2, LIL_ROPE_LAYOUT_NEOX},
+    {"qwen3", LIL_ARCH_QWEN3, LIL_ROPE_LAYOUT_NEOX},
 };
 
 const char *lil_arch_name(lil_arch a) {
@@ -28,7 +28,7 @@ const char *lil_arch_name(lil_arch a) {
   return "unknown";
 }
 
-const char *lil_rope_layout_name(lil_rope_layout l) { return l == LIL_ROPE_NEOX ? "neox" : "normal"; }
+const char *lil_rope_layout_name(lil_rope_layout l) { return l == LIL_ROPE_LAYOUT_NEOX ? "neox" : "normal"; }
 
 static const char *const scaling_names[] = {"none", "linear", "yarn", "longrope"};
 

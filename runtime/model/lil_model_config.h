@@ -36,8 +36,8 @@
 typedef enum lil_arch { LIL_ARCH_LLAMA, LIL_ARCH_QWEN2, LIL_ARCH_QWEN3 } lil_arch;
 
 typedef enum lil_rope_layout {
-  LIL_ROPE_NORMAL, /* adjacent pairs (2i, 2i+1): llama */
-  LIL_ROPE_NEOX,   /* split halves (i, i + n_rot/2): qwen2, qwen3 */
+  LIL_ROPE_LAYOUT_NORMAL, /* adjacent pairs (2i, 2i+1): llama */
+  LIL_ROPE_LAYOUT_NEOX,   /* split halves (i, i + n_rot/2): qwen2, qwen3 */
 } lil_rope_layout;
 
 typedef enum lil_rope_scaling {

@@ -1,67 +1,120 @@
 /* The forward pass, recorded into a sequence. Reads top to bottom like the math (llama2.c style);
- * the same recording serves the decode step (n = 1) and a prefill chunk (n tokens, batched). */
+ * the same recording serves the decode step (n = 1: matvec, decode attention) and the prompt
+ * (n tokens: matmul, prefill attention). */
 #include "lil_model_internal.h"
+#include "lil_ops_basic.h"
+#include "lil_ops_matmul.h"
+#include "lil_ops_matvec.h"
+#include "lil_ops_token.h"
 
-#define TRY(x)                   \
-  do {                           \
-    lil_status st_ = (x);        \
-    if (st_) return st_;         \
+#define TRY(x)            \
+  do {                    \
+    lil_status st_ = (x); \
+    if (st_) return st_;  \
   } while (0)
 
-lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uint32_t n, int all_logits,
+static lil_binding whole(lil_buffer *b) { return (lil_binding){b, 0, 0}; }
+
+/* Y (+)= W X for n tokens: the matvec kernel for one token, the tiled matmul for more. */
+static lil_status linear(lil_ctx *ctx, lil_seq *seq, const lil_weight *w, lil_buffer *x, lil_buffer *y, uint32_t n,
+                         int accumulate, lil_error *err) {
+  if (n == 1) return lil_op_matvec(ctx, seq, w, whole(x), whole(y), 1, accumulate, err);
+  return lil_op_matmul(ctx, seq, w, whole(x), whole(y), n, accumulate, err);
+}
+
+/* y = W x (+ bias on every token). The bias goes into row 0, rows are doubled by copies (1, 2, 4,
+ * ... rows: ceil(log2 n) + 1 dispatches), then the product is accumulated onto them. */
+static lil_status linear_bias(lil_ctx *ctx, lil_seq *seq, const lil_weight *w, lil_buffer *bias, lil_buffer *x,
+                              lil_buffer *y, uint32_t n, lil_error *err) {
+  if (bias) {
+    lil_copy2d c = {.rows = 1, .cols = w->rows, .src_stride = w->rows, .dst_stride = w->rows};
+    TRY(lil_op_copy_rows(ctx, seq, whole(bias), whole(y), NULL, &c, err));
+    for (uint32_t have = 1; have < n; have *= 2) {
+      c.rows = n - have < have ? n - have : have;
+      c.dst_offset = have * w->rows;
+      TRY(lil_op_copy_rows(ctx, seq, whole(y), whole(y), NULL, &c, err));
+    }
+  }
+  return linear(ctx, seq, w, x, y, n, bias != NULL, err);
+}
+
+static lil_status record_select(lil_session *s, lil_seq *seq, lil_binding logits, lil_error *err) {
+  const lil_model_config *c = s->m->cfg;
+  lil_binding ring = whole(s->ring);
+  lil_token_out o = {.params = whole(s->params), .step_index = 1, .out = whole(s->step_ids),
+                     .ring = &ring, .ring_capacity = s->ring_size};
+  const lil_sampling *sp = &s->opt.sampling;
+  if (sp->temp <= 0)
+    return lil_op_argmax(s->m->ctx, seq, logits, c->n_vocab, 1, 0, whole(s->scratch), &o, err);
+  lil_sampling_params p = {sp->temp, sp->top_k, sp->top_p, sp->min_p};
+  return lil_op_sample(s->m->ctx, seq, logits, c->n_vocab, 1, 0, whole(s->scratch), &p, sp->seed, &o, err);
+}
+
+lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uint32_t n, int prefill, int all_logits,
                                 lil_error *err) {
   const lil_model *m = s->m;
   const lil_model_config *c = m->cfg;
   lil_ctx *ctx = m->ctx;
   const uint32_t E = c->n_embd, H = c->n_head, HKV = c->n_head_kv, D = c->head_dim;
-  const uint32_t kvd = HKV * D, kvdv = HKV * c->head_dim_v;
-  const mk_rope_desc rope_q = {H, D, c->n_rot, c->rope_layout == LIL_ROPE_NEOX, c->rope_freq_base,
-                               c->rope_scaling == LIL_ROPE_SCALING_LINEAR ? 1.0f / c->rope_scaling_factor : 1.0f,
-                               m->rope_freqs};
-  mk_rope_desc rope_k = rope_q;
+  lil_rope_params rope_q = {.mode = c->rope_layout == LIL_ROPE_LAYOUT_NEOX ? LIL_ROPE_NEOX : LIL_ROPE_NORMAL,
+                            .n_heads = H, .head_dim = D, .rot_dim = c->n_rot, .base = c->rope_freq_base,
+                            .linear_factor = c->rope_scaling == LIL_ROPE_SCALING_LINEAR ? c->rope_scaling_factor : 0};
+  lil_rope_params rope_k = rope_q;
   rope_k.n_heads = HKV;
-  const mk_attn_desc attn = {H, HKV, D, c->head_dim_v};
+  lil_binding freqs = whole(m->rope_freqs), *ff = m->rope_freqs ? &freqs : NULL;
+  /* positions: the prompt's 0..n-1, or the step's params[0] */
+  lil_binding pos = prefill ? whole(s->pf_pos) : (lil_binding){s->params, 0, 4};
+  lil_binding ids = prefill ? whole(s->pf_ids) : (lil_binding){s->step_ids, 0, 4};
 
   /* x = token_embd[ids] */
-  TRY(mk_embed(ctx, seq, m->embd, s->ids, a->x, n, err));
+  TRY(lil_op_embed(ctx, seq, m->embd, ids, n, whole(a->x), err));
   for (uint32_t l = 0; l < c->n_layer; l++) {
     const model_layer *L = &m->layers[l];
     /* attention block: xb = rmsnorm(x) * attn_norm */
-    TRY(lil_seq_copy(seq, a->x, 0, a->xb, 0, (uint64_t)n * E * 4, err));
-    TRY(mk_rmsnorm(ctx, seq, a->xb, L->attn_norm, E, n, c->rms_eps, err));
+    TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->attn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
     /* q, k, v = Wq xb + bq, Wk xb + bk, Wv xb + bv */
-    TRY(mk_matvec(ctx, seq, L->wq, a->xb, 0, a->q, L->bq, n, 0, err));
-    TRY(mk_matvec(ctx, seq, L->wk, a->xb, 0, a->k, L->bk, n, 0, err));
-    TRY(mk_matvec(ctx, seq, L->wv, a->xb, 0, a->v, L->bv, n, 0, err));
+    TRY(linear_bias(ctx, seq, L->wq, L->bq, a->xb, a->q, n, err));
+    TRY(linear_bias(ctx, seq, L->wk, L->bk, a->xb, a->k, n, err));
+    TRY(linear_bias(ctx, seq, L->wv, L->bv, a->xb, a->v, n, err));
     /* qwen3: per-head rmsnorm of q and k */
     if (L->q_norm) {
-      TRY(mk_rmsnorm(ctx, seq, a->q, L->q_norm, D, n * H, c->rms_eps, err));
-      TRY(mk_rmsnorm(ctx, seq, a->k, L->k_norm, D, n * HKV, c->rms_eps, err));
+      TRY(lil_op_rmsnorm_heads(ctx, seq, whole(a->q), whole(L->q_norm), whole(a->q), n, H, D, c->rms_eps, err));
+      TRY(lil_op_rmsnorm_heads(ctx, seq, whole(a->k), whole(L->k_norm), whole(a->k), n, HKV, D, c->rms_eps, err));
     }
-    /* rotary position embedding at positions params[0] + t */
-    TRY(mk_rope(ctx, seq, a->q, s->params, &rope_q, n, err));
-    TRY(mk_rope(ctx, seq, a->k, s->params, &rope_k, n, err));
-    /* KV cache, causal attention */
-    TRY(mk_kv_store(ctx, seq, a->k, s->kcache[l], s->params, kvd, n, err));
-    TRY(mk_kv_store(ctx, seq, a->v, s->vcache[l], s->params, kvdv, n, err));
-    TRY(mk_attention(ctx, seq, a->q, s->kcache[l], s->vcache[l], a->att, s->params, &attn, n, err));
+    /* rotary position embedding */
+    TRY(lil_op_rope(ctx, seq, whole(a->q), pos, ff, n, &rope_q, err));
+    TRY(lil_op_rope(ctx, seq, whole(a->k), pos, ff, n, &rope_k, err));
+    /* KV cache append + causal attention (paged; the policy picks the pages in decode) */
+    if (prefill)
+      TRY(lil_attention_record_prefill(s->att, seq, l, whole(a->q), whole(a->k), whole(a->v), whole(a->att), n, err));
+    else
+      TRY(lil_attention_record_decode(s->att, seq, l, whole(a->q), whole(a->k), whole(a->v), whole(a->att), err));
     /* x += Wo att */
-    TRY(mk_matvec(ctx, seq, L->wo, a->att, 0, a->x, NULL, n, 1, err));
+    TRY(linear(ctx, seq, L->wo, a->att, a->x, n, 1, err));
     /* feed-forward block: xb = rmsnorm(x) * ffn_norm; x += Wdown (silu(Wgate xb) * Wup xb) */
-    TRY(lil_seq_copy(seq, a->x, 0, a->xb, 0, (uint64_t)n * E * 4, err));
-    TRY(mk_rmsnorm(ctx, seq, a->xb, L->ffn_norm, E, n, c->rms_eps, err));
-    TRY(mk_matvec(ctx, seq, L->gate, a->xb, 0, a->g, NULL, n, 0, err));
-    TRY(mk_matvec(ctx, seq, L->up, a->xb, 0, a->u, NULL, n, 0, err));
-    TRY(mk_swiglu(ctx, seq, a->g, a->u, (uint64_t)n * c->n_ff, err));
-    TRY(mk_matvec(ctx, seq, L->down, a->g, 0, a->x, NULL, n, 1, err));
+    TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->ffn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
+    TRY(linear(ctx, seq, L->gate, a->xb, a->g, n, 0, err));
+    TRY(linear(ctx, seq, L->up, a->xb, a->u, n, 0, err));
+    TRY(lil_op_swiglu(ctx, seq, whole(a->g), whole(a->u), whole(a->g), n, c->n_ff, err));
+    TRY(linear(ctx, seq, L->down, a->g, a->x, n, 1, err));
   }
   /* logits = Wout (rmsnorm(x) * output_norm), for every token or only the last */
-  TRY(mk_rmsnorm(ctx, seq, a->x, m->out_norm, E, n, c->rms_eps, err));
-  uint32_t first = all_logits ? 0 : n - 1;
-  TRY(mk_matvec(ctx, seq, m->output, a->x, first * E, a->logits, NULL, n - first, 0, err));
-  /* next token -> ids[0] and the ring */
-  const lil_sampling *sp = &s->opt.sampling;
-  mk_select_desc sel = {c->n_vocab, (n - first - 1) * c->n_vocab, s->ring_size, sp->temp, sp->top_k, sp->top_p,
-                        sp->min_p, sp->seed};
-  return mk_select(ctx, seq, a->logits, s->ids, s->ring, s->params, &sel, err);
+  if (n == 1) {
+    TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(m->out_norm), whole(a->xb), 1, E, E, E, c->rms_eps, err));
+    TRY(linear(ctx, seq, m->output, a->xb, a->logits, 1, 0, err));
+    return record_select(s, seq, whole(a->logits), err);
+  }
+  if (all_logits) {
+    TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(m->out_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
+    TRY(linear(ctx, seq, m->output, a->xb, a->logits, n, 0, err));
+    lil_copy2d cp = {.rows = 1, .cols = c->n_vocab, .src_offset = (n - 1) * c->n_vocab};
+    TRY(lil_op_copy_rows(ctx, seq, whole(a->logits), whole(a->last), NULL, &cp, err));
+    return record_select(s, seq, whole(a->last), err);
+  }
+  /* only the last token's row: copied out (element offsets need no binding alignment) */
+  lil_copy2d cp = {.rows = 1, .cols = E, .src_offset = (n - 1) * E};
+  TRY(lil_op_copy_rows(ctx, seq, whole(a->x), whole(a->last), NULL, &cp, err));
+  TRY(lil_op_rmsnorm(ctx, seq, whole(a->last), whole(m->out_norm), whole(a->xb), 1, E, E, E, c->rms_eps, err));
+  TRY(linear(ctx, seq, m->output, a->xb, a->logits, 1, 0, err));
+  return record_select(s, seq, whole(a->logits), err);
 }

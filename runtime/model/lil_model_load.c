@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "lil_model_internal.h"
+#include "lil_quant.h"
 
 void lil_model_options_default(lil_model_options *o) { o->progress = -1; }
 
@@ -40,22 +41,22 @@ static void on_part(void *user, uint64_t bytes) {
   }
 }
 
-static lil_status upload(lil_model *m, const lil_gguf_tensor *t, progress *p, mk_weight **out, lil_error *err) {
-  lil_status st = mk_weight_upload(m->ctx, t, on_part, p, out, err);
-  if (!st) p->base += t->size;
-  return st;
-}
-
-static float half_to_float(uint16_t h) {
-  uint32_t s = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 31, mant = h & 1023, bits;
-  if (e == 0) {
-    float f = (float)mant / 16777216.0f;
-    return s ? -f : f;
+static lil_status upload(lil_model *m, const lil_gguf_tensor *t, progress *p, lil_weight **out, lil_error *err) {
+  *out = NULL;
+  if (!lil_quant_supported(t->type)) {
+    const lil_type_info *ti = lil_type_get(t->type);
+    return lil_error_set(err, LIL_ERR_UNSUPPORTED, "tensor '%s': type %s is not supported", t->name, ti ? ti->name : "?");
   }
-  bits = e == 31 ? (s | 0x7f800000u | (mant << 13)) : (s | ((e + 112) << 23) | (mant << 13));
-  float f;
-  memcpy(&f, &bits, 4);
-  return f;
+  uint64_t rows = t->ne[1] * t->ne[2] * t->ne[3];
+  if (rows > UINT32_MAX || t->ne[0] > UINT32_MAX)
+    return lil_error_set(err, LIL_ERR_UNSUPPORTED, "tensor '%s' is too large", t->name);
+  lil_weight_options wo = {.name = t->name};
+  lil_status st = lil_weight_create(m->ctx, t->type, (uint32_t)rows, (uint32_t)t->ne[0], t->data, &wo, out, err);
+  if (!st) {
+    p->base += t->size;
+    on_part(p, 0);
+  }
+  return st;
 }
 
 /* A 1-D tensor (norm weight, bias, rope factors) as an F32 buffer. NULL tensor -> NULL buffer. */
@@ -70,7 +71,7 @@ static lil_status upload_vec(lil_model *m, const lil_gguf_tensor *t, progress *p
     for (uint64_t i = 0; i < n; i++) {
       uint16_t h;
       memcpy(&h, (const uint8_t *)t->data + 2 * i, 2);
-      f[i] = half_to_float(h);
+      f[i] = lil_f16_to_f32(h);
     }
   else {
     free(f);
@@ -92,12 +93,12 @@ void lil_model_free(lil_model *m) {
     model_layer *L = &m->layers[l];
     lil_buffer *bufs[] = {L->attn_norm, L->ffn_norm, L->q_norm, L->k_norm, L->bq, L->bk, L->bv};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) lil_buffer_free(bufs[i]);
-    mk_weight *ws[] = {L->wq, L->wk, L->wv, L->wo, L->gate, L->up, L->down};
-    for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) mk_weight_free(ws[i]);
+    lil_weight *ws[] = {L->wq, L->wk, L->wv, L->wo, L->gate, L->up, L->down};
+    for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) lil_weight_free(ws[i]);
   }
   free(m->layers);
-  if (m->output != m->embd) mk_weight_free(m->output);
-  mk_weight_free(m->embd);
+  if (m->output != m->embd) lil_weight_free(m->output);
+  lil_weight_free(m->embd);
   lil_buffer_free(m->out_norm);
   lil_buffer_free(m->rope_freqs);
   lil_model_config_free(m->cfg);
@@ -136,7 +137,7 @@ static lil_status check_model(lil_model *m, lil_error *err) {
   uint64_t total = 0;
   for (uint64_t i = 0; i < lil_gguf_tensor_count(m->gguf); i++) {
     const lil_gguf_tensor *t = lil_gguf_tensor_at(m->gguf, i);
-    if (t->n_dims >= 2 && !mk_type_supported(t->type)) {
+    if (t->n_dims >= 2 && !lil_quant_supported(t->type)) {
       const lil_type_info *ti = lil_type_get(t->type);
       return lil_error_set(err, LIL_ERR_UNSUPPORTED, "%s: tensor '%s' has type %s, not supported yet", label, t->name,
                            ti ? ti->name : "?");

@@ -1,19 +1,25 @@
-/* lil_session: KV cache, activations, the pre-recorded decode step, prefill in chunks. */
+/* lil_session: paged attention (lil_attention), activations, the pre-recorded decode step, the
+ * batched prompt pass. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lil_model_internal.h"
+#include "lil_ops_token.h"
 
 #define RING_SIZE 256
 
 void lil_session_options_default(lil_session_options *o) {
   memset(o, 0, sizeof(*o));
   o->sampling.top_p = 1.0f;
+  lil_attention_config ac;
+  lil_attention_config_default(&ac);
+  o->policy = ac.policy;
+  o->kv_type = ac.kv_type;
 }
 
 static void acts_free(model_acts *a) {
-  lil_buffer *bufs[] = {a->x, a->xb, a->q, a->k, a->v, a->att, a->g, a->u, a->logits};
+  lil_buffer *bufs[] = {a->x, a->xb, a->q, a->k, a->v, a->att, a->g, a->u, a->logits, a->last};
   for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) lil_buffer_free(bufs[i]);
   memset(a, 0, sizeof(*a));
 }
@@ -21,19 +27,21 @@ static void acts_free(model_acts *a) {
 static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_t logit_rows, lil_error *err) {
   const lil_model_config *c = s->m->cfg;
   lil_ctx *ctx = s->m->ctx;
-  uint64_t qd = (uint64_t)c->n_head * c->head_dim, ad = (uint64_t)c->n_head * c->head_dim_v;
-  uint64_t kvd = (uint64_t)c->n_head_kv * c->head_dim, kvdv = (uint64_t)c->n_head_kv * c->head_dim_v;
+  uint64_t qd = (uint64_t)c->n_head * c->head_dim, kvd = (uint64_t)c->n_head_kv * c->head_dim;
+  uint64_t last = c->n_vocab > c->n_embd ? c->n_vocab : c->n_embd;
   a->n_tokens = n;
+  a->logit_rows = logit_rows;
   lil_status st;
   if ((st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_embd * 4ull, "x", &a->x, err)) ||
       (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_embd * 4ull, "xb", &a->xb, err)) ||
       (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * qd * 4, "q", &a->q, err)) ||
       (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * kvd * 4, "k", &a->k, err)) ||
-      (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * kvdv * 4, "v", &a->v, err)) ||
-      (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * ad * 4, "att", &a->att, err)) ||
+      (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * kvd * 4, "v", &a->v, err)) ||
+      (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * qd * 4, "att", &a->att, err)) ||
       (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_ff * 4ull, "ffn_gate", &a->g, err)) ||
       (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_ff * 4ull, "ffn_up", &a->u, err)) ||
-      (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, logit_rows * c->n_vocab * 4ull, "logits", &a->logits, err)))
+      (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, logit_rows * c->n_vocab * 4ull, "logits", &a->logits, err)) ||
+      (n > 1 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, last * 4, "last_row", &a->last, err))))
     acts_free(a);
   return st;
 }
@@ -44,81 +52,131 @@ void lil_session_free(lil_session *s) {
   lil_seq_free(s->prefill_seq);
   acts_free(&s->step_acts);
   acts_free(&s->prefill_acts);
-  for (uint32_t l = 0; l < s->m->cfg->n_layer; l++) {
-    if (s->kcache) lil_buffer_free(s->kcache[l]);
-    if (s->vcache) lil_buffer_free(s->vcache[l]);
-  }
-  free(s->kcache);
-  free(s->vcache);
-  lil_buffer_free(s->params);
-  lil_buffer_free(s->ids);
-  lil_buffer_free(s->ring);
+  lil_attention_free(s->att);
+  lil_buffer *bufs[] = {s->params, s->step_ids, s->pf_ids, s->pf_pos, s->ring, s->scratch};
+  for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) lil_buffer_free(bufs[i]);
   free(s);
+}
+
+/* A fresh attention (empty cache) and the decode step recorded against it. */
+static lil_status start_attention(lil_session *s, lil_error *err) {
+  const lil_model_config *c = s->m->cfg;
+  lil_attention_free(s->att);
+  s->att = NULL;
+  lil_seq_reset(s->step_seq);
+  s->prefill_recorded = 0;
+  lil_attention_config ac;
+  lil_attention_config_default(&ac);
+  ac.n_layers = c->n_layer;
+  ac.n_heads = c->n_head;
+  ac.n_kv_heads = c->n_head_kv;
+  ac.head_dim = c->head_dim;
+  ac.max_ctx = s->n_ctx;
+  ac.max_prompt = s->opt.max_prompt;
+  if (s->opt.page_size) ac.page_size = s->opt.page_size;
+  ac.kv_type = s->opt.kv_type;
+  ac.policy = s->opt.policy;
+  lil_status st = lil_attention_create(s->m->ctx, &ac, &s->att, err);
+  if (!st) st = model_record_forward(s, s->step_seq, &s->step_acts, 1, 0, 1, err);
+  s->len = 0;
+  s->gpu_next = -1;
+  ((uint32_t *)lil_buffer_host(s->ring))[0] = 0;
+  return st;
 }
 
 lil_status lil_session_create(lil_model *m, const lil_session_options *o, lil_session **out, lil_error *err) {
   *out = NULL;
   const lil_model_config *c = m->cfg;
+  if (c->head_dim_v != c->head_dim)
+    return lil_error_set(err, LIL_ERR_UNSUPPORTED, "attention: value head size %u differs from key head size %u",
+                         c->head_dim_v, c->head_dim);
   lil_session *s = calloc(1, sizeof(*s));
   if (!s) return lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "out of host memory");
   s->m = m;
   if (o) s->opt = *o;
   else lil_session_options_default(&s->opt);
   s->n_ctx = s->opt.n_ctx ? s->opt.n_ctx : (c->n_ctx_train < 4096 ? c->n_ctx_train : 4096);
-  if (!s->opt.prefill_chunk) s->opt.prefill_chunk = 512;
-  if (s->opt.prefill_chunk > s->n_ctx) s->opt.prefill_chunk = s->n_ctx;
+  if (!s->opt.max_prompt || s->opt.max_prompt > s->n_ctx) s->opt.max_prompt = s->n_ctx;
   s->ring_size = RING_SIZE;
   lil_status st = LIL_OK;
   lil_ctx *ctx = m->ctx;
-  uint64_t kvd = (uint64_t)c->n_head_kv * c->head_dim, kvdv = (uint64_t)c->n_head_kv * c->head_dim_v;
+  const lil_sampling *sp = &s->opt.sampling;
+  lil_sampling_params spp = {sp->temp, sp->top_k, sp->top_p, sp->min_p};
+  uint64_t scratch = sp->temp > 0 ? lil_op_sample_scratch_bytes(ctx, c->n_vocab, 1, &spp)
+                                  : lil_op_argmax_scratch_bytes(ctx, c->n_vocab, 1);
   if (s->n_ctx > (1u << 24)) st = lil_error_set(err, LIL_ERR_RANGE, "context %u is too large", s->n_ctx);
-  if (!st && (!(s->kcache = calloc(c->n_layer, sizeof(lil_buffer *))) ||
-              !(s->vcache = calloc(c->n_layer, sizeof(lil_buffer *)))))
-    st = lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "out of host memory");
-  for (uint32_t l = 0; l < c->n_layer && !st; l++)
-    if (!(st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, s->n_ctx * kvd * 4, "k_cache", &s->kcache[l], err)))
-      st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, s->n_ctx * kvdv * 4, "v_cache", &s->vcache[l], err);
   if (!st) st = lil_buffer_create(ctx, LIL_MEM_READBACK, 16, "params", &s->params, err);
-  if (!st) st = lil_buffer_create(ctx, LIL_MEM_READBACK, s->opt.prefill_chunk * 4ull, "ids", &s->ids, err);
-  if (!st) st = lil_buffer_create(ctx, LIL_MEM_READBACK, s->ring_size * 4ull, "token_ring", &s->ring, err);
+  if (!st) st = lil_buffer_create(ctx, LIL_MEM_READBACK, 16, "step_ids", &s->step_ids, err);
+  if (!st) st = lil_buffer_create(ctx, LIL_MEM_READBACK, (1 + s->ring_size) * 4ull, "token_ring", &s->ring, err);
+  if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, scratch, "select_scratch", &s->scratch, err);
   if (!st) st = acts_create(s, &s->step_acts, 1, 1, err);
   if (!st) st = lil_seq_create(ctx, &s->step_seq, err);
-  if (!st) st = model_record_forward(s, s->step_seq, &s->step_acts, 1, 1, err);
   if (!st) st = lil_seq_create(ctx, &s->prefill_seq, err);
+  if (!st) {
+    memset(lil_buffer_host(s->params), 0, 16);
+    memset(lil_buffer_host(s->step_ids), 0, 16);
+    st = start_attention(s, err);
+  }
   if (st) {
     lil_session_free(s);
     return st;
   }
-  memset(lil_buffer_host(s->params), 0, 16);
   *out = s;
   return LIL_OK;
 }
 
-static void set_params(lil_session *s, uint32_t pos0) {
-  uint32_t *p = lil_buffer_host(s->params);
-  p[0] = pos0;
-  p[1] = s->step;
-}
-
 static int32_t ring_read(lil_session *s) {
   const uint32_t *r = lil_buffer_host(s->ring);
-  return (int32_t)r[s->step % s->ring_size];
+  return (int32_t)r[1 + s->step % s->ring_size];
 }
 
 lil_status lil_session_step(lil_session *s, int32_t tok, int32_t *next, lil_error *err) {
-  if (s->len >= s->n_ctx)
-    return lil_error_set(err, LIL_ERR_RANGE, "context full at %u tokens", s->n_ctx);
+  if (s->len >= s->n_ctx) return lil_error_set(err, LIL_ERR_RANGE, "context full at %u tokens", s->n_ctx);
   if (tok < 0 || (uint32_t)tok >= s->m->cfg->n_vocab)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "token id %d is out of range", tok);
-  set_params(s, s->len);
-  ((uint32_t *)lil_buffer_host(s->ids))[0] = (uint32_t)tok;
-  lil_status st = lil_seq_run(s->step_seq, err);
+  /* the GPU left its choice in step_ids; the host writes only a forced token */
+  if (tok != s->gpu_next) ((uint32_t *)lil_buffer_host(s->step_ids))[0] = (uint32_t)tok;
+  uint32_t *p = lil_buffer_host(s->params);
+  p[0] = s->len;
+  p[1] = s->step;
+  lil_status st = lil_attention_begin_step(s->att, s->len, err);
   if (st) return st;
-  *next = ring_read(s);
+  st = lil_seq_run(s->step_seq, err);
+  lil_status st2 = lil_attention_end_step(s->att, err);
+  if (st || st2) {
+    s->gpu_next = -1;
+    return st ? st : st2;
+  }
+  *next = s->gpu_next = ring_read(s);
   s->step++;
   s->len++;
   s->last_rows = 1;
   s->last_was_step = 1;
+  return LIL_OK;
+}
+
+/* Buffers and the recording of the batched prompt pass for n tokens. */
+static lil_status prepare_prefill(lil_session *s, uint32_t n, lil_error *err) {
+  if (s->prefill_recorded == n) return LIL_OK;
+  lil_ctx *ctx = s->m->ctx;
+  uint32_t rows = s->opt.keep_logits ? n : 1;
+  lil_status st = LIL_OK;
+  if (n > s->prefill_acts.n_tokens || rows != s->prefill_acts.logit_rows) {
+    acts_free(&s->prefill_acts);
+    lil_buffer_free(s->pf_ids);
+    lil_buffer_free(s->pf_pos);
+    s->pf_ids = s->pf_pos = NULL;
+    if ((st = acts_create(s, &s->prefill_acts, n, rows, err)) ||
+        (st = lil_buffer_create(ctx, LIL_MEM_READBACK, n * 4ull, "prompt_ids", &s->pf_ids, err)) ||
+        (st = lil_buffer_create(ctx, LIL_MEM_READBACK, n * 4ull, "prompt_pos", &s->pf_pos, err)))
+      return st;
+    uint32_t *pos = lil_buffer_host(s->pf_pos);
+    for (uint32_t i = 0; i < n; i++) pos[i] = i;
+  }
+  lil_seq_reset(s->prefill_seq);
+  s->prefill_recorded = 0;
+  if ((st = model_record_forward(s, s->prefill_seq, &s->prefill_acts, n, 1, s->opt.keep_logits, err))) return st;
+  s->prefill_recorded = n;
   return LIL_OK;
 }
 
@@ -130,47 +188,40 @@ lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, i
     if (ids[i] < 0 || (uint32_t)ids[i] >= s->m->cfg->n_vocab)
       return lil_error_set(err, LIL_ERR_INVALID_ARG, "token id %d is out of range", ids[i]);
   lil_status st = LIL_OK;
-  for (uint32_t done = 0; done < n && !st;) {
-    uint32_t chunk = n - done < s->opt.prefill_chunk ? n - done : s->opt.prefill_chunk;
-    if (s->prefill_recorded != chunk) {
-      /* activations sized for the largest chunk; re-recorded when the chunk length changes */
-      if (!s->prefill_acts.x) {
-        uint32_t cap = n < s->opt.prefill_chunk ? n : s->opt.prefill_chunk;
-        if ((st = acts_create(s, &s->prefill_acts, cap, s->opt.keep_logits ? cap : 1, err))) break;
-      } else if (chunk > s->prefill_acts.n_tokens) {
-        acts_free(&s->prefill_acts);
-        if ((st = acts_create(s, &s->prefill_acts, chunk, s->opt.keep_logits ? chunk : 1, err))) break;
-      }
-      lil_seq_reset(s->prefill_seq);
-      if ((st = model_record_forward(s, s->prefill_seq, &s->prefill_acts, chunk, s->opt.keep_logits, err))) break;
-      s->prefill_recorded = chunk;
-    }
-    set_params(s, s->len);
-    uint32_t *dst = lil_buffer_host(s->ids);
-    for (uint32_t i = 0; i < chunk; i++) dst[i] = (uint32_t)ids[done + i];
-    if ((st = lil_seq_run(s->prefill_seq, err))) break;
-    s->len += chunk;
-    done += chunk;
-    s->last_rows = s->opt.keep_logits ? chunk : 1;
-  }
-  if (st) {
-    s->prefill_recorded = 0;
+  if (s->len > 0) { /* a continuation: decode steps with forced tokens */
+    for (uint32_t i = 0; i < n && !st; i++) st = lil_session_step(s, ids[i], next, err);
     return st;
   }
-  *next = ring_read(s);
-  s->step++;
+  if (n > s->opt.max_prompt)
+    return lil_error_set(err, LIL_ERR_RANGE, "prompt is %u tokens, the session's max_prompt is %u", n,
+                         s->opt.max_prompt);
+  if ((st = prepare_prefill(s, n, err))) return st;
+  uint32_t *dst = lil_buffer_host(s->pf_ids);
+  for (uint32_t i = 0; i < n; i++) dst[i] = (uint32_t)ids[i];
+  uint32_t *p = lil_buffer_host(s->params);
+  p[0] = 0;
+  p[1] = s->step;
+  if ((st = lil_attention_begin_prefill(s->att, 0, n, err))) return st;
+  st = lil_seq_run(s->prefill_seq, err);
+  lil_status st2 = lil_attention_end_prefill(s->att, err);
+  if (st || st2) return st ? st : st2;
+  s->len = n;
+  s->last_rows = s->opt.keep_logits ? n : 1;
   s->last_was_step = 0;
+  *next = s->gpu_next = ring_read(s);
+  s->step++;
   return LIL_OK;
 }
 
-void lil_session_reset(lil_session *s) { s->len = 0; }
+lil_status lil_session_reset(lil_session *s, lil_error *err) { return start_attention(s, err); }
 uint32_t lil_session_length(const lil_session *s) { return s->len; }
 uint32_t lil_session_n_ctx(const lil_session *s) { return s->n_ctx; }
+uint64_t lil_session_kv_bytes(const lil_session *s) { return lil_attention_kv_bytes(s->att); }
+uint64_t lil_session_kv_capacity_bytes(const lil_session *s) { return lil_attention_kv_capacity_bytes(s->att); }
+const lil_attention *lil_session_attention(const lil_session *s) { return s->att; }
 
-uint64_t lil_session_kv_bytes(const lil_session *s) {
-  uint64_t t = 0;
-  for (uint32_t l = 0; l < s->m->cfg->n_layer; l++) t += lil_buffer_size(s->kcache[l]) + lil_buffer_size(s->vcache[l]);
-  return t;
+uint32_t lil_session_step_timings(const lil_session *s, const lil_seq_timing **out) {
+  return lil_seq_timings(s->step_seq, out);
 }
 
 lil_status lil_session_logits(lil_session *s, float *out, uint32_t *rows, lil_error *err) {
