@@ -38,7 +38,10 @@ START_TEST(test_golden_gpu) {
   lil_ctx *ctx = test_ctx_create();
   const golden_model *gm = &gs.models[_i % 6];
   const int kv_f16 = _i >= 6;
-  const double ref_tol = kv_f16 ? 3e-3 : 1e-3;
+  /* An F16 KV cache, or a prefill through fp16 cooperative matrices (X and W rounded to f16 on
+   * GPUs with VK_NV_cooperative_matrix), moves the logits by up to ~2e-3 of their largest value. */
+  const int fp16_prefill = lil_ctx_plan(ctx)->use_coopmat_nv;
+  const double ref_tol = kv_f16 || fp16_prefill ? 3e-3 : 1e-3;
   lil_error e = {0};
   lil_model *m = load(ctx, gm->gguf_path);
   const lil_model_config *c = lil_model_get_config(m);
@@ -192,9 +195,11 @@ START_TEST(test_q4_0_gpu_vs_ref) {
     worst = fmax(worst, er / mr);
     worst_golden = fmax(worst_golden, eg / mg);
   }
-  fprintf(stderr, "gpu %s as q4_0: vs CPU ref ratio %.3g (tol 1e-3); vs the F32 golden ratio %.3g (information)\n",
+  fprintf(stderr, "gpu %s as q4_0: vs CPU ref ratio %.3g; vs the F32 golden ratio %.3g (information)\n",
           src[_i], worst, worst_golden);
-  ck_assert_msg(worst <= 1e-3, "q4_0 vs CPU reference: %g", worst);
+  /* fp16 cooperative-matrix prefill on GPUs that have it: see test_golden_gpu */
+  const double q4_tol = lil_ctx_plan(ctx)->use_coopmat_nv ? 3e-3 : 1e-3;
+  ck_assert_msg(worst <= q4_tol, "q4_0 vs CPU reference: %g (tol %g)", worst, q4_tol);
   free(lg);
   lil_session_free(s);
   model_ref_free(r);
