@@ -153,6 +153,45 @@ START_TEST(test_matvec_parts) {
 }
 END_TEST
 
+/* Q8_0 / Q4_0 through the 16-bit-storage kernels (matvec_q16.comp, the default where the plan has
+ * storage16 and subgroup arithmetic): every rows-per-workgroup variant (1, 2, 4), every column
+ * capacity (ncols 1..8 -> 1/2/4/8), one and several subgroups per workgroup, a row count that is
+ * not a multiple of the rows per workgroup, blocks per row not a multiple of the threads' stride. */
+static void q16_shapes(lil_ctx *ctx, uint64_t *rng) {
+  static const uint32_t q16_types[] = {LIL_TYPE_Q8_0, LIL_TYPE_Q4_0};
+  uint32_t sg = lil_ctx_plan(ctx)->subgroup_size;
+  for (size_t t = 0; t < 2; t++)
+    for (uint32_t rows = 1; rows <= 4; rows *= 2)
+      for (uint32_t wgm = 1; wgm <= 4; wgm *= 4) {
+        lil_matvec_config cfg = {sg * wgm, rows};
+        uint32_t nc = 1 + (rows + wgm) % 8;
+        check_matvec_cfg(ctx, q16_types[t], 37, 32 * 37, nc, (int)(rows + t) % 2, 0, &cfg, rng);
+        check_matvec_cfg(ctx, q16_types[t], 5, 32 * (sg + 1), 9 - nc, (int)(rows + t + 1) % 2, 0, &cfg, rng);
+      }
+}
+
+START_TEST(test_matvec_q16) {
+  uint64_t rng = test_seed();
+  lil_ctx *ctx = test_ctx_create();
+  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_storage16, 1); /* lavapipe and the GPUs lil targets have it */
+  q16_shapes(ctx, &rng);
+  test_ctx_free(ctx);
+}
+END_TEST
+
+/* The same shapes without 16-bit storage: the generic kernel (matvec.comp) for Q8_0 / Q4_0. */
+START_TEST(test_matvec_no_storage16) {
+  uint64_t rng = test_seed();
+  lil_ctx_options o;
+  lil_ctx_options_default(&o);
+  o.disable = "storage16";
+  lil_ctx *ctx = test_ctx_create_opts(&o);
+  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_storage16, 0);
+  q16_shapes(ctx, &rng);
+  test_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(test_embed) {
   uint64_t rng = test_seed();
   lil_ctx *ctx = test_ctx_create();
@@ -225,6 +264,8 @@ int main(void) {
   tcase_add_loop_test(tc, test_matvec_types, 0, (int)N_TYPES);
   tcase_add_test(tc, test_matvec_no_subgroup);
   tcase_add_test(tc, test_matvec_parts);
+  tcase_add_test(tc, test_matvec_q16);
+  tcase_add_test(tc, test_matvec_no_storage16);
   tcase_add_test(tc, test_embed);
   tcase_add_test(tc, test_errors);
   suite_add_tcase(s, tc);

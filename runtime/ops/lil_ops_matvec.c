@@ -54,6 +54,66 @@ lil_status lil_op_matvec(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_bi
   return lil_op_matvec_cfg(ctx, seq, W, x, y, ncols, accumulate, NULL, err);
 }
 
+/* The 16-bit-storage kernels (shaders/matvec_q16.comp, Q8_0 / Q4_0): 4 threads per block, so they
+ * need subgroup arithmetic, 16-bit storage and subgroups of at least 4 invocations. */
+static int use_q16(const lil_device_plan *p, uint32_t type) {
+  return (type == LIL_TYPE_Q8_0 || type == LIL_TYPE_Q4_0) && p->use_storage16 && p->use_subgroup_arith &&
+         p->subgroup_size >= 4 && p->subgroup_size % 4 == 0;
+}
+
+typedef struct matvec16_push {
+  uint32_t rows, row_u16, nb, y_base, y_stride, x_stride4, accumulate, ncols;
+} matvec16_push;
+
+/* Launch shape of the q16 kernels without overrides: 4 rows per workgroup (x reused 4 times), and
+ * as many subgroups per workgroup (1..8, splitting the row) as it takes to have about 8192
+ * subgroups in the dispatch (enough loads in flight on a large GPU; H200: 151936 rows -> 1
+ * subgroup, 14336 -> 4, 4096 -> 8). */
+#define Q16_ROWS 4
+#define Q16_TARGET_SUBGROUPS 8192
+
+static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
+                             uint32_t ncols, int accumulate, const lil_matvec_config *cfg, lil_error *err) {
+  const lil_device_plan *p = lil_ctx_plan(ctx);
+  uint32_t sg = p->subgroup_size;
+  uint32_t rows = cfg && cfg->rows_per_group ? cfg->rows_per_group : Q16_ROWS;
+  /* variants: rows per workgroup 1/2/4 (the largest <= rows), column capacity 1/2/4/8 (the smallest
+   * >= ncols); the workgroup a multiple of the subgroup, its reduction slots within half the shared
+   * memory */
+  uint32_t nr = rows >= 4 ? 4 : rows >= 2 ? 2 : 1, nc = 1;
+  while (nc < ncols) nc *= 2;
+  uint32_t wg = cfg && cfg->workgroup_size ? cfg->workgroup_size : 0;
+  if (!wg) {
+    uint32_t k = 1;
+    uint64_t groups = (W->rows + nr - 1) / nr;
+    while (k < 8 && groups * k < Q16_TARGET_SUBGROUPS) k *= 2;
+    wg = sg * k;
+  }
+  wg = wg < sg ? sg : wg / sg * sg;
+  while (wg > sg && (uint64_t)(wg / 4) * nr * nc * 4 > p->shared_memory / 2) wg -= sg;
+  char shader[40];
+  snprintf(shader, sizeof(shader), "matvec16_%s_r%u_c%u", type_suffix(W->type), nr, nc);
+  if (x.offset % 16)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: x binding offset %llu not 16-aligned", shader,
+                         (unsigned long long)x.offset);
+  lil_kernel_desc kd = {.shader = shader, .n_bindings = 3, .push_size = sizeof(matvec16_push), .n_spec = 1,
+                        .spec = {wg}};
+  lil_kernel *k = NULL;
+  lil_status st = lil_kernel_get(ctx, &kd, &k, err);
+  if (st) return st;
+  for (uint32_t i = 0; i < W->n_parts; i++) {
+    const lil_weight_part *pt = &W->parts[i];
+    matvec16_push pc = {pt->n_rows, (uint32_t)(W->row_bytes / 2), W->cols / 32, pt->first_row, W->rows,
+                        W->cols / 4, accumulate ? 1u : 0u, ncols};
+    uint32_t groups = (pt->n_rows + nr - 1) / nr;
+    uint32_t gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
+    lil_binding b[3] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y};
+    st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &pc, sizeof(pc), gx, gy, 1, shader, err);
+    if (st) return st;
+  }
+  return LIL_OK;
+}
+
 lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
                              uint32_t ncols, int accumulate, const lil_matvec_config *cfg, lil_error *err) {
   const lil_device_plan *p = lil_ctx_plan(ctx);
@@ -65,6 +125,7 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
       binding_range(y) < (uint64_t)ncols * W->rows * 4)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: x or y binding smaller than %u x (%u, %u) floats",
                          shader, ncols, W->cols, W->rows);
+  if (use_q16(p, W->type)) return matvec_q16(ctx, seq, W, x, y, ncols, accumulate, cfg, err);
   uint32_t wg = p->matvec_workgroup_size ? p->matvec_workgroup_size : 64;
   uint32_t rows = p->matvec_rows_per_group ? p->matvec_rows_per_group : 1;
   if (cfg && cfg->workgroup_size) wg = cfg->workgroup_size;
