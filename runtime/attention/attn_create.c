@@ -156,6 +156,11 @@ lil_status lil_attention_create(lil_ctx *ctx, const lil_attention_config *cfg, l
   att->state_words = w;
   uint32_t pp = div_up(c->max_prompt, P);
   att->upd_cap = (uint64_t)att->n_lists * (4ull * pp + 16 + (h2o ? c->max_prompt : 0)) + 64; /* h2o: score resets */
+  att->upd_at = calloc(att->state_words, sizeof(uint32_t));
+  if (!att->upd_at) {
+    st = lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "attention update index");
+    goto fail;
+  }
   if ((st = att_lists_init(att, err))) goto fail;
 
   char name[64];
@@ -206,6 +211,7 @@ void lil_attention_free(lil_attention *att) {
   att_lists_free(att);
   free(att->segs);
   free(att->seg_of);
+  free(att->upd_at);
   free(att);
 }
 
