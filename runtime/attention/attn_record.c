@@ -120,6 +120,17 @@ static decode_shape get_decode_shape(const lil_attention *att) {
   return s;
 }
 
+static uint32_t min_split_pages(const lil_attention *att) {
+  decode_shape ds = get_decode_shape(att);
+  return att->cfg.n_splits ? 1 : div_up(ds.wg / ds.lpr * ds.r, att->P);
+}
+
+uint32_t lil_attention_active_splits(const lil_attention *att, uint32_t pages) {
+  uint32_t pps = div_up(pages, att->n_splits), mp = min_split_pages(att);
+  if (pps < mp) pps = mp;
+  return pps ? div_up(pages, pps) : 0;
+}
+
 lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding q, lil_binding k,
                                        lil_binding v, lil_binding out, lil_error *err) {
   const lil_attention_config *c = &att->cfg;
@@ -132,7 +143,7 @@ lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_
   decode_shape ds = get_decode_shape(att);
   /* auto splits: at least one block of R rows per row group in every split that works (fewer splits
    * at short contexts); splits set by the caller are used as given */
-  uint32_t ng = ds.wg / ds.lpr, min_pages = c->n_splits ? 1 : div_up(ng * ds.r, att->P);
+  uint32_t min_pages = min_split_pages(att);
   const char *dname = f32 ? (ds.shuffle ? "attn_decode_f32_sg" : "attn_decode_f32")
                           : (ds.shuffle ? "attn_decode_f16_sg" : "attn_decode_f16");
   lil_status st = layer == 0 ? record_update(att, seq, err) : LIL_OK;
