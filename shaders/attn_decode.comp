@@ -15,6 +15,7 @@
 // groups are merged at the end through shared memory, NS groups per round.
 // Grid: (n_splits, nh).
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #ifdef USE_SHUFFLE
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
@@ -26,6 +27,7 @@ layout(constant_id = 2) const uint G = 1;
 layout(constant_id = 3) const uint R = 4;    // rows per group per iteration (divides P)
 layout(constant_id = 4) const uint LPR = 1;  // lanes per row (1 without USE_SHUFFLE)
 layout(constant_id = 5) const uint NS = 1;   // groups merged per round (shared memory: NS * D floats)
+layout(constant_id = 6) const uint PF = 1;   // 1: load the next block before computing this one
 layout(std430, set = 0, binding = 0) readonly buffer Q { float q[]; };
 layout(std430, set = 0, binding = 1) readonly buffer KP { uvec4 kpool[]; };
 layout(std430, set = 0, binding = 2) readonly buffer VP { uvec4 vpool[]; };
@@ -74,66 +76,102 @@ void main() {
   }
   uint u_begin = p_begin * pc.P, u_end = p_end * pc.P;
   float qv[G][CE], acc[G][CE], m[G], l[G];
-  for (uint g = 0; g < G; g++) {
-    for (uint k = 0; k < CPL; k++)
-      for (uint e = 0; e < EPC; e++) qv[g][k * EPC + e] = q[(qh0 + g) * D + (c0 + k * LPR) * EPC + e] * pc.scale;
-    for (uint i = 0; i < CE; i++) acc[g][i] = 0.0;
+  [[unroll]] for (uint g = 0; g < G; g++) {
+    [[unroll]] for (uint k = 0; k < CPL; k++)
+      [[unroll]] for (uint e = 0; e < EPC; e++)
+        qv[g][k * EPC + e] = q[(qh0 + g) * D + (c0 + k * LPR) * EPC + e] * pc.scale;
+    [[unroll]] for (uint i = 0; i < CE; i++) acc[g][i] = 0.0;
     m[g] = M_INIT;
     l[g] = 0.0;
   }
-  for (uint t0 = u_begin + gi * R; t0 < u_end; t0 += NG * R) {
-    // R consecutive tokens of one page (R divides P, t0 % R == 0)
-    uint page = table[h * pc.cap + t0 / pc.P];
-    uint bits = mask[page] >> (t0 % pc.P);
-    uint row0 = page * pc.P + t0 % pc.P;
-    uvec4 kw[R][CPL], vw[R][CPL];
-    for (uint r = 0; r < R; r++) {
-      bool ok = (bits & (1u << r)) != 0;
-      for (uint k = 0; k < CPL; k++) {
-        kw[r][k] = ok ? kpool[(row0 + r) * C + c0 + k * LPR] : uvec4(0);
-        vw[r][k] = ok ? vpool[(row0 + r) * C + c0 + k * LPR] : uvec4(0);
+  // Software pipeline: the next block's page, mask and K/V rows are loaded (PF = 1) before the
+  // current block is computed. Loads are unconditional (masked slots are in bounds; their scores
+  // and values are dropped by selects).
+  uint t0 = u_begin + gi * R;
+  uint page = t0 < u_end ? table[h * pc.cap + t0 / pc.P] : 0u;
+  uint bits = 0;
+  uvec4 kw[R][CPL], vw[R][CPL], kn[R][CPL], vn[R][CPL];
+  if (t0 < u_end) {
+    bits = mask[page] >> (t0 % pc.P);
+    [[unroll]] for (uint r = 0; r < R; r++)
+      [[unroll]] for (uint k = 0; k < CPL; k++) {
+        kw[r][k] = kpool[(page * pc.P + t0 % pc.P + r) * C + c0 + k * LPR];
+        vw[r][k] = vpool[(page * pc.P + t0 % pc.P + r) * C + c0 + k * LPR];
       }
+  }
+  while (t0 < u_end) {
+    uint t1 = t0 + NG * R, bits_n = 0;
+    if (PF != 0 && t1 < u_end) {
+      uint pn = table[h * pc.cap + t1 / pc.P];
+      bits_n = mask[pn] >> (t1 % pc.P);
+      [[unroll]] for (uint r = 0; r < R; r++)
+        [[unroll]] for (uint k = 0; k < CPL; k++) {
+          kn[r][k] = kpool[(pn * pc.P + t1 % pc.P + r) * C + c0 + k * LPR];
+          vn[r][k] = vpool[(pn * pc.P + t1 % pc.P + r) * C + c0 + k * LPR];
+        }
     }
     float s[R][G];
-    for (uint r = 0; r < R; r++) {
+    [[unroll]] for (uint r = 0; r < R; r++) {
       float d[G];
-      for (uint g = 0; g < G; g++) d[g] = 0.0;
-      for (uint k = 0; k < CPL; k++) {
+      [[unroll]] for (uint g = 0; g < G; g++) d[g] = 0.0;
+      [[unroll]] for (uint k = 0; k < CPL; k++) {
         float e[EPC];
         unpack_chunk(kw[r][k], e);
-        for (uint g = 0; g < G; g++)
-          for (uint i = 0; i < EPC; i++) d[g] += qv[g][k * EPC + i] * e[i];
+        [[unroll]] for (uint g = 0; g < G; g++)
+          [[unroll]] for (uint i = 0; i < EPC; i++) d[g] += qv[g][k * EPC + i] * e[i];
       }
 #ifdef USE_SHUFFLE
-      for (uint o = 1; o < LPR; o <<= 1)
-        for (uint g = 0; g < G; g++) d[g] += subgroupShuffleXor(d[g], o);
+      [[unroll]] for (uint o = 1; o < LPR; o <<= 1)
+        [[unroll]] for (uint g = 0; g < G; g++) d[g] += subgroupShuffleXor(d[g], o);
 #endif
       bool ok = (bits & (1u << r)) != 0;
-      for (uint g = 0; g < G; g++) s[r][g] = ok ? d[g] : NEG_SCORE;
+      [[unroll]] for (uint g = 0; g < G; g++) s[r][g] = ok ? d[g] : NEG_SCORE;
     }
     if (pc.write_scores != 0 && c0 == 0)
       for (uint r = 0; r < R; r++)
         for (uint g = 0; g < G; g++) scores[(h * pc.cap * pc.P + t0 + r) * G + g] = s[r][g];
-    for (uint g = 0; g < G; g++) {
+    float pr[R][G];
+    [[unroll]] for (uint g = 0; g < G; g++) {
       float mx = m[g];
-      for (uint r = 0; r < R; r++) mx = max(mx, s[r][g]);
+      [[unroll]] for (uint r = 0; r < R; r++) mx = max(mx, s[r][g]);
       float alpha = exp(m[g] - mx);
       m[g] = mx;
-      float p[R];
       float sum = 0.0;
-      for (uint r = 0; r < R; r++) {
-        p[r] = s[r][g] > 0.5 * NEG_SCORE ? exp(s[r][g] - mx) : 0.0;
-        sum += p[r];
+      [[unroll]] for (uint r = 0; r < R; r++) {
+        pr[r][g] = s[r][g] > 0.5 * NEG_SCORE ? exp(s[r][g] - mx) : 0.0;
+        sum += pr[r][g];
       }
       l[g] = l[g] * alpha + sum;
-      for (uint i = 0; i < CE; i++) acc[g][i] *= alpha;
-      for (uint r = 0; r < R; r++)
-        for (uint k = 0; k < CPL; k++) {
-          float e[EPC];
-          unpack_chunk(vw[r][k], e);
-          for (uint i = 0; i < EPC; i++) acc[g][k * EPC + i] += p[r] * e[i];
-        }
+      [[unroll]] for (uint i = 0; i < CE; i++) acc[g][i] *= alpha;
     }
+    [[unroll]] for (uint r = 0; r < R; r++) {
+      bool ok = (bits & (1u << r)) != 0;
+      [[unroll]] for (uint k = 0; k < CPL; k++) {
+        float e[EPC];
+        unpack_chunk(ok ? vw[r][k] : uvec4(0), e);
+        [[unroll]] for (uint g = 0; g < G; g++)
+          [[unroll]] for (uint i = 0; i < EPC; i++) acc[g][k * EPC + i] += pr[r][g] * e[i];
+      }
+    }
+    if (t1 < u_end) {
+      if (PF != 0) {
+        [[unroll]] for (uint r = 0; r < R; r++)
+          [[unroll]] for (uint k = 0; k < CPL; k++) {
+            kw[r][k] = kn[r][k];
+            vw[r][k] = vn[r][k];
+          }
+        bits = bits_n;
+      } else {
+        uint pn = table[h * pc.cap + t1 / pc.P];
+        bits = mask[pn] >> (t1 % pc.P);
+        [[unroll]] for (uint r = 0; r < R; r++)
+          [[unroll]] for (uint k = 0; k < CPL; k++) {
+            kw[r][k] = kpool[(pn * pc.P + t1 % pc.P + r) * C + c0 + k * LPR];
+            vw[r][k] = vpool[(pn * pc.P + t1 % pc.P + r) * C + c0 + k * LPR];
+          }
+      }
+    }
+    t0 = t1;
   }
   // merge the groups: common max M, scale factors exp(m - M), sum of the scaled outputs
   if (c0 == 0)

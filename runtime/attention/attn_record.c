@@ -1,5 +1,7 @@
 /* Recording of the attention kernels into a lil_seq (prefill and decode), and the step API. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attn_internal.h"
@@ -95,7 +97,7 @@ lil_status lil_attention_record_append(lil_attention *att, lil_seq *seq, uint32_
  * are not disabled; else LPR = 1), R rows per group per iteration (divides P), NS groups merged per
  * round. */
 typedef struct decode_shape {
-  uint32_t wg, lpr, r, ns, shuffle;
+  uint32_t wg, lpr, r, ns, shuffle, pf;
 } decode_shape;
 
 static decode_shape get_decode_shape(const lil_attention *att) {
@@ -113,6 +115,13 @@ static decode_shape get_decode_shape(const lil_attention *att) {
   if (s.wg < s.lpr) s.wg = s.lpr;
   uint32_t cpl = C / s.lpr;
   s.r = cpl >= 4 ? 1 : cpl == 2 ? 2 : 4;
+  s.pf = cpl <= 2;
+  /* tuning override: LIL_ATTN_DECODE=wg,rows,prefetch (e.g. 128,4,1) */
+  const char *env = getenv("LIL_ATTN_DECODE");
+  unsigned ew = 0, er = 0, ep = 0;
+  if (env && sscanf(env, "%u,%u,%u", &ew, &er, &ep) == 3 && ew >= s.lpr && ew <= 1024 && ew % s.lpr == 0 &&
+      (!s.shuffle || ew % sg == 0) && er >= 1 && er <= 16)
+    s.wg = ew, s.r = er, s.pf = ep != 0;
   while (att->P % s.r) s.r /= 2;
   uint32_t ng = s.wg / s.lpr;
   s.ns = 2048 / D ? 2048 / D : 1;
@@ -153,8 +162,8 @@ lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_
   if (ql > 32) ql = 32;
   qw = ql * qc;
   uint32_t mwg = lil_ctx_snapshot(att->ctx)->kind == LIL_DEVICE_CPU ? 64 : 256, none[1] = {0};
-  uint32_t sd[] = {ds.wg, D, G, ds.r, ds.lpr, ds.ns}, sq[] = {qw, D, G}, smg[] = {mwg}, sh[] = {128, G};
-  if (!st) st = kernel(att, dname, 8, 36, 6, sd, &kd, err);
+  uint32_t sd[] = {ds.wg, D, G, ds.r, ds.lpr, ds.ns, ds.pf}, sq[] = {qw, D, G}, smg[] = {mwg}, sh[] = {128, G};
+  if (!st) st = kernel(att, dname, 8, 36, 7, sd, &kd, err);
   if (!st) st = kernel(att, "attn_merge", 3, 16, 1, smg, &kmerge, err);
   if (!st && select) st = kernel(att, f32 ? "quest_score_f32" : "quest_score_f16", 5, 8, 3, sq, &kq, err);
   if (!st && select) st = kernel(att, "page_topk", 8, 12, 0, none, &kt, err);
