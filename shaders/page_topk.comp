@@ -1,5 +1,6 @@
 #version 450
-// Per-head page selection from Quest scores. One workgroup of 256 threads per KV head.
+// Per-head page selection from Quest scores. One workgroup per KV head; the keys are cached in
+// shared memory when the list has at most KCAP pages.
 // Order: key(score) with the newest page (list index count-1) forced to the top; ties are broken
 // by the lower list index. k = min(k, count) pages (MODE 0) or ceil(count / 2) (MODE 1).
 // The k-th largest key T is found by a radix select over order-preserving uint keys, 8 bits per
@@ -11,7 +12,8 @@
 // left alone) and writes the eviction victim: the unprotected list entry with the oldest stamp
 // (lower list index on ties) to victim[h] (0xffffffff: none).
 // Grid: (1, nh).
-layout(local_size_x = 256) in;
+layout(local_size_x_id = 0) in;  // >= 256 (one thread per histogram bin), a power of two
+layout(constant_id = 1) const uint KCAP = 4096;  // keys cached in shared memory (longer lists: read from L2)
 layout(std430, set = 0, binding = 0) readonly buffer Scores { float scores[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Table { uint table[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Count { uint count[]; };
@@ -22,16 +24,19 @@ layout(std430, set = 0, binding = 6) buffer Victim { uint victim[]; };
 layout(std430, set = 0, binding = 7) readonly buffer Step { uint step[]; };  // step[0]: position
 layout(push_constant) uniform Push { uint cap, k, mode; } pc;
 
-const uint WG = 256;
+const uint WG = gl_WorkGroupSize.x;
 shared uint s_a[WG], s_b[WG];
 shared uint s_hist[256];
 shared uint s_bin, s_above;
+shared uint s_key[KCAP];
 
-uint key_of(uint h, uint i, uint n) {
+uint key_load(uint h, uint i, uint n) {
   if (i == n - 1) return 0xffffffffu;
   uint b = floatBitsToUint(scores[h * pc.cap + i]);
   return (b & 0x80000000u) != 0 ? ~b : (b | 0x80000000u);
 }
+
+uint key_of(uint h, uint i, uint n) { return n <= KCAP ? s_key[i] : key_load(h, i, n); }
 
 // Inclusive prefix sums over the workgroup of (a, b) (Hillis-Steele in shared memory).
 uvec2 scan(uint tid, uvec2 v) {
@@ -54,11 +59,15 @@ void main() {
   uint h = gl_WorkGroupID.y, tid = gl_LocalInvocationID.x;
   uint n = count[h];
   uint k = pc.mode == 0 ? min(pc.k, n) : (n + 1) / 2;
+  if (n <= KCAP) {
+    for (uint i = tid; i < n; i += WG) s_key[i] = key_load(h, i, n);
+    barrier();
+  }
   uint T = 0;
   if (k < n && k > 0) {
     uint pmask = 0, need = k;  // need: keys still to take among those matching T on pmask
     for (int shift = 24; shift >= 0; shift -= 8) {
-      s_hist[tid] = 0;
+      if (tid < 256) s_hist[tid] = 0;
       barrier();
       for (uint i = tid; i < n; i += WG) {
         uint key = key_of(h, i, n);
@@ -66,9 +75,9 @@ void main() {
       }
       barrier();
       // suffix sums from the top bin: thread t holds bin 255 - t
-      uint cnt = s_hist[255 - tid];
+      uint cnt = tid < 256 ? s_hist[255 - tid] : 0u;
       uint incl = scan(tid, uvec2(cnt, 0)).x;
-      if (incl >= need && incl - cnt < need) {
+      if (tid < 256 && incl >= need && incl - cnt < need) {
         s_bin = 255 - tid;
         s_above = incl - cnt;
       }

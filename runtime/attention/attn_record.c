@@ -161,12 +161,16 @@ lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_
   uint32_t qw = 128, qc = D / (f32 ? 4 : 8), ql = qw / qc ? qw / qc : 1;
   if (ql > 32) ql = 32;
   qw = ql * qc;
-  uint32_t mwg = lil_ctx_snapshot(att->ctx)->kind == LIL_DEVICE_CPU ? 64 : 256, none[1] = {0};
+  int cpu = lil_ctx_snapshot(att->ctx)->kind == LIL_DEVICE_CPU;
+  uint32_t mwg = cpu ? 64 : 256, stk[2] = {cpu ? 256 : 1024, cpu ? 4096 : 8192};
+  /* page_topk shared memory: key cache + 2 scan arrays + 256 bins */
+  uint64_t shm = lil_ctx_plan(att->ctx)->shared_memory, fixed = (2ull * stk[0] + 256 + 16) * 4;
+  if (shm && stk[1] * 4ull + fixed > shm) stk[1] = shm > fixed + 1024 ? (uint32_t)((shm - fixed) / 4 / 256 * 256) : 256;
   uint32_t sd[] = {ds.wg, D, G, ds.r, ds.lpr, ds.ns, ds.pf}, sq[] = {qw, D, G}, smg[] = {mwg}, sh[] = {128, G};
   if (!st) st = kernel(att, dname, 8, 36, 7, sd, &kd, err);
   if (!st) st = kernel(att, "attn_merge", 3, 16, 1, smg, &kmerge, err);
   if (!st && select) st = kernel(att, f32 ? "quest_score_f32" : "quest_score_f16", 5, 8, 3, sq, &kq, err);
-  if (!st && select) st = kernel(att, "page_topk", 8, 12, 0, none, &kt, err);
+  if (!st && select) st = kernel(att, "page_topk", 8, 12, 2, stk, &kt, err);
   if (!st && h2o) st = kernel(att, "h2o_update", 8, 12, 2, sh, &kh, err);
   lil_binding dummy = {att->dummy, 0, 0};
   uint64_t ml_off = (uint64_t)S * NH * D;
