@@ -22,13 +22,16 @@ typedef struct bench_opts {
   lil_kv_type kvt;
   uint32_t contexts[32], n_contexts;
   int policies[5], n_policies;
-  int json;
+  int json, kernels;
 } bench_opts;
 
 typedef struct bench_row {
   double attn_ms, select_ms, book_ms, total_ms;
-  uint64_t attn_bytes, select_bytes, kv_bytes;
+  uint64_t attn_bytes, part_bytes, select_bytes, kv_bytes;
   uint32_t cached, attended;
+  uint32_t n_kernels;
+  char kernel_label[32][24];
+  double kernel_ms[32]; /* best time of each dispatch of the step */
 } bench_row;
 
 static void usage(FILE *f) {
@@ -43,6 +46,7 @@ static void usage(FILE *f) {
              "  --f32             F32 K/V (default F16)\n"
              "  --splits N        decode splits per KV head (default auto)\n"
              "  --iters N         timed steps (default 20)\n"
+             "  --kernels         also print each dispatch's best time\n"
              "  --quick           tiny shapes for lavapipe\n"
              "  --device SEL --json\n");
 }
@@ -153,6 +157,11 @@ static lil_status bench_one(lil_ctx *ctx, const bench_opts *o, lil_attn_policy_k
     const lil_seq_timing *t;
     uint32_t n = lil_seq_timings(step, &t);
     double a = 0, s = 0, b = 0;
+    if (it == warm) row->n_kernels = n < 32 ? n : 32;
+    for (uint32_t i = 0; i < row->n_kernels && i < n; i++) {
+      if (it == warm || t[i].ms < row->kernel_ms[i]) row->kernel_ms[i] = t[i].ms;
+      snprintf(row->kernel_label[i], sizeof(row->kernel_label[i]), "%s", t[i].label);
+    }
     for (uint32_t i = 0; i < n; i++) {
       if (is_label(t[i].label, attn_l)) a += t[i].ms;
       else if (is_label(t[i].label, sel_l)) s += t[i].ms;
@@ -175,8 +184,12 @@ static lil_status bench_one(lil_ctx *ctx, const bench_opts *o, lil_attn_policy_k
       row->cached += cached;
       row->attended += attended;
       if (kind == LIL_ATTN_QUEST || kind == LIL_ATTN_RAAS) row->select_bytes += (uint64_t)pages * 2 * D * es;
+      uint32_t att_pages = kind == LIL_ATTN_QUEST && pages > kpages ? kpages : pages;
+      /* split partials: unnormalized output + (max, sum) of each working split, written and read */
+      row->part_bytes += 2ull * lil_attention_active_splits(att, att_pages) * (NH / H) * (D + 2) * 4;
     }
-    row->attn_bytes = (uint64_t)row->attended * D * es * 2;
+    /* K and V of the attended tokens, q, out, partials */
+    row->attn_bytes = (uint64_t)row->attended * D * es * 2 + 2ull * NH * D * 4 + row->part_bytes;
     row->cached /= H;
     row->attended /= H;
     row->kv_bytes = lil_attention_kv_bytes(att);
@@ -199,6 +212,7 @@ int bench_attention(int argc, char **argv) {
       {"splits", required_argument, 0, 'S'},   {"iters", required_argument, 0, 'i'},
       {"quick", no_argument, 0, 'q'},          {"device", required_argument, 0, 'd'},
       {"json", no_argument, 0, 'j'},           {"help", no_argument, 0, 'h'},
+      {"kernels", no_argument, 0, 'k'},
       {0, 0, 0, 0}};
   bench_opts o = {.heads = 16, .kv_heads = 8, .head_dim = 128, .page = 16, .budget = 2048, .sink = 4, .iters = 20,
                   .kvt = LIL_KV_F16, .n_policies = 5, .policies = {0, 1, 2, 3, 4}};
@@ -232,6 +246,7 @@ int bench_attention(int argc, char **argv) {
     case 'q': quick = 1; break;
     case 'd': co.device = optarg; break;
     case 'j': o.json = 1; break;
+    case 'k': o.kernels = 1; break;
     case 'h': usage(stdout); return 0;
     default: fprintf(stderr, "lil bench attention: unknown or incomplete option '%s'\n", argv[optind - 1]); return 2;
     }
@@ -276,6 +291,11 @@ int bench_attention(int argc, char **argv) {
         printf("%-7s %8u %8u %8u %10.2f %10.2f %10.2f %9.1f %7.3f %9.2f\n", lil_attn_policy_name(kind), o.contexts[ci],
                r.cached, r.attended, r.attn_ms * 1e3, r.select_ms * 1e3, r.book_ms * 1e3, gbps, gbps / cr.gbps,
                (double)r.kv_bytes / (1 << 20));
+      if (o.kernels && !o.json) {
+        printf("         ");
+        for (uint32_t i = 0; i < r.n_kernels; i++) printf(" %s %.2f", r.kernel_label[i], r.kernel_ms[i] * 1e3);
+        printf(" (us)\n");
+      }
       fflush(stdout);
       first = 0;
     }

@@ -1,16 +1,33 @@
 #version 450
 // Flash-decoding over paged K/V: one workgroup per (split, KV head) serves all G query heads of the
 // KV head, so each K and V row is read once. The head's page list (count[h] pages, read per step)
-// is cut into n_splits ranges; each workgroup writes its unnormalized partial output, running max
-// and sum, merged by attn_merge. Slots whose bit is clear in the page's mask are skipped.
-// Threads: lane = tid / C over tokens, c = tid % C over 16-byte chunks of a row (C = D / EPC).
+// is cut into n_splits ranges of at least min_pages pages (short lists use fewer splits; the rest
+// write an empty partial); each workgroup writes its unnormalized partial output, running max and
+// sum, merged by attn_merge. Slots whose bit is clear in the page's mask are skipped.
+//
+// Threads: the workgroup is NG = WG / LPR independent row groups of LPR lanes. A group takes R
+// consecutive tokens (one page: R divides P) per iteration, every NG * R tokens; lane c0 of a group
+// loads 16-byte chunks c0, c0 + LPR, ... of each row (CPL = C / LPR chunks), so the LPR lanes of a
+// group read whole rows, coalesced. Partial dot products are summed over the group's lanes with
+// subgroup shuffles (USE_SHUFFLE; LPR is a power of two <= the subgroup size and groups are aligned
+// in the subgroup) or, without, LPR = 1 (a lane reads whole rows). Each group keeps its own online
+// softmax (max, sum per query head) and output in registers: no barrier in the main loop. The
+// groups are merged at the end through shared memory, NS groups per round.
 // Grid: (n_splits, nh).
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+#ifdef USE_SHUFFLE
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
+#endif
 #include "attn_common.glsl"
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint D = 128;
 layout(constant_id = 2) const uint G = 1;
-layout(constant_id = 3) const uint R = 4;  // rows per lane per tile (independent 16-byte loads)
+layout(constant_id = 3) const uint R = 4;    // rows per group per iteration (divides P)
+layout(constant_id = 4) const uint LPR = 1;  // lanes per row (1 without USE_SHUFFLE)
+layout(constant_id = 5) const uint NS = 1;   // groups merged per round (shared memory: NS * D floats)
+layout(constant_id = 6) const uint PF = 1;   // 1: load the next block before computing this one
 layout(std430, set = 0, binding = 0) readonly buffer Q { float q[]; };
 layout(std430, set = 0, binding = 1) readonly buffer KP { uvec4 kpool[]; };
 layout(std430, set = 0, binding = 2) readonly buffer VP { uvec4 vpool[]; };
@@ -25,121 +42,171 @@ layout(push_constant) uniform Push {
   uint ml_off;                      // float offset of the (max, sum) pairs in part
   uint write_scores;                // 1: raw scores to scores[h][slot][g] (h2o)
   float scale;
+  uint min_pages;                   // fewest pages per split
 } pc;
 
-const uint C = D / EPC;
+const uint C = D / EPC;    // 16-byte chunks per row
+const uint CPL = C / LPR;  // chunks per lane
+const uint CE = CPL * EPC; // elements per lane
 const uint WG = gl_WorkGroupSize.x;
-const uint L = WG / C;
-const uint TT = L * R;
-shared float red[TT * G * C];
-shared float s_p[TT * G];
-shared float s_m[G], s_l[G], s_alpha[G];
-shared float s_o[L * D];
+const uint NG = WG / LPR;
+const uint OPT = (D + WG - 1) / WG;  // output elements per thread in the merge
+shared float s_m[NG * G], s_l[NG * G];
+shared float s_o[NS * D];
 
 void main() {
   uint split = gl_WorkGroupID.x, h = gl_WorkGroupID.y, tid = gl_LocalInvocationID.x;
-  uint lane = tid / C, c = tid % C;
-  bool in_lane = lane < L;
+#ifdef USE_SHUFFLE
+  uint gi = gl_SubgroupID * (gl_SubgroupSize / LPR) + gl_SubgroupInvocationID / LPR;
+  uint c0 = gl_SubgroupInvocationID % LPR;
+#else
+  uint gi = tid, c0 = 0;
+#endif
   uint n = count[h];
-  uint pps = (n + pc.n_splits - 1) / pc.n_splits;
+  uint pps = max((n + pc.n_splits - 1) / pc.n_splits, pc.min_pages);
   uint p_begin = min(n, split * pps), p_end = min(n, p_begin + pps);
-  uint u_begin = p_begin * pc.P, u_end = p_end * pc.P;
   uint qh0 = (pc.h0 + h) * G;
-  float qv[G][EPC];
-  float acc[G][EPC];
-  for (uint g = 0; g < G; g++)
-    for (uint e = 0; e < EPC; e++) {
-      qv[g][e] = in_lane ? q[(qh0 + g) * D + c * EPC + e] * pc.scale : 0.0;
-      acc[g][e] = 0.0;
+  uint ml = pc.ml_off + (split * pc.n_qheads + qh0) * 2;
+  if (p_begin == p_end) {  // empty split (uniform): max -1e30, sum 0; attn_merge skips its output
+    if (tid < G) {
+      part[ml + tid * 2] = M_INIT;
+      part[ml + tid * 2 + 1] = 0.0;
     }
-  if (tid < G) {
-    s_m[tid] = M_INIT;
-    s_l[tid] = 0.0;
+    return;
   }
-  barrier();
-  for (uint t0 = u_begin; t0 < u_end; t0 += TT) {
-    // scores: partial dot products per chunk
-    for (uint r = 0; r < R; r++) {
-      uint t = lane + r * L, u = t0 + t;
-      bool valid = false;
-      uint row = 0;
-      if (in_lane && u < u_end) {
-        uint page = table[h * pc.cap + u / pc.P];
-        valid = (mask[page] & (1u << (u % pc.P))) != 0;
-        row = page * pc.P + u % pc.P;
+  uint u_begin = p_begin * pc.P, u_end = p_end * pc.P;
+  float qv[G][CE], acc[G][CE], m[G], l[G];
+  [[unroll]] for (uint g = 0; g < G; g++) {
+    [[unroll]] for (uint k = 0; k < CPL; k++)
+      [[unroll]] for (uint e = 0; e < EPC; e++)
+        qv[g][k * EPC + e] = q[(qh0 + g) * D + (c0 + k * LPR) * EPC + e] * pc.scale;
+    [[unroll]] for (uint i = 0; i < CE; i++) acc[g][i] = 0.0;
+    m[g] = M_INIT;
+    l[g] = 0.0;
+  }
+  // Software pipeline: the next block's page, mask and K/V rows are loaded (PF = 1) before the
+  // current block is computed. Loads are unconditional (masked slots are in bounds; their scores
+  // and values are dropped by selects).
+  uint t0 = u_begin + gi * R;
+  uint page = t0 < u_end ? table[h * pc.cap + t0 / pc.P] : 0u;
+  uint bits = 0;
+  uvec4 kw[R][CPL], vw[R][CPL], kn[R][CPL], vn[R][CPL];
+  if (t0 < u_end) {
+    bits = mask[page] >> (t0 % pc.P);
+    [[unroll]] for (uint r = 0; r < R; r++)
+      [[unroll]] for (uint k = 0; k < CPL; k++) {
+        kw[r][k] = kpool[(page * pc.P + t0 % pc.P + r) * C + c0 + k * LPR];
+        vw[r][k] = vpool[(page * pc.P + t0 % pc.P + r) * C + c0 + k * LPR];
       }
-      float e[EPC];
-      if (valid) unpack_chunk(kpool[row * C + c], e);
-      for (uint g = 0; g < G; g++) {
-        float d = 0.0;
-        if (valid)
-          for (uint i = 0; i < EPC; i++) d += qv[g][i] * e[i];
-        if (in_lane) red[(t * G + g) * C + c] = d;
+  }
+  while (t0 < u_end) {
+    uint t1 = t0 + NG * R, bits_n = 0;
+    if (PF != 0 && t1 < u_end) {
+      uint pn = table[h * pc.cap + t1 / pc.P];
+      bits_n = mask[pn] >> (t1 % pc.P);
+      [[unroll]] for (uint r = 0; r < R; r++)
+        [[unroll]] for (uint k = 0; k < CPL; k++) {
+          kn[r][k] = kpool[(pn * pc.P + t1 % pc.P + r) * C + c0 + k * LPR];
+          vn[r][k] = vpool[(pn * pc.P + t1 % pc.P + r) * C + c0 + k * LPR];
+        }
+    }
+    float s[R][G];
+    [[unroll]] for (uint r = 0; r < R; r++) {
+      float d[G];
+      [[unroll]] for (uint g = 0; g < G; g++) d[g] = 0.0;
+      [[unroll]] for (uint k = 0; k < CPL; k++) {
+        float e[EPC];
+        unpack_chunk(kw[r][k], e);
+        [[unroll]] for (uint g = 0; g < G; g++)
+          [[unroll]] for (uint i = 0; i < EPC; i++) d[g] += qv[g][k * EPC + i] * e[i];
       }
+#ifdef USE_SHUFFLE
+      [[unroll]] for (uint o = 1; o < LPR; o <<= 1)
+        [[unroll]] for (uint g = 0; g < G; g++) d[g] += subgroupShuffleXor(d[g], o);
+#endif
+      bool ok = (bits & (1u << r)) != 0;
+      [[unroll]] for (uint g = 0; g < G; g++) s[r][g] = ok ? d[g] : NEG_SCORE;
     }
-    barrier();
-    for (uint i = tid; i < TT * G; i += WG) {
-      uint t = i / G, u = t0 + t;
-      bool valid = false;
-      if (u < u_end) {
-        uint page = table[h * pc.cap + u / pc.P];
-        valid = (mask[page] & (1u << (u % pc.P))) != 0;
-      }
-      float s = 0.0;
-      for (uint k = 0; k < C; k++) s += red[i * C + k];
-      s = valid ? s : NEG_SCORE;
-      s_p[i] = s;
-      if (pc.write_scores != 0 && u < u_end) scores[(h * pc.cap * pc.P + u) * G + i % G] = s;
-    }
-    barrier();
-    if (tid < G) {
-      float mx = M_INIT;
-      for (uint t = 0; t < TT; t++) mx = max(mx, s_p[t * G + tid]);
-      float m_old = s_m[tid], m_new = max(m_old, mx);
-      s_alpha[tid] = exp(m_old - m_new);
-      s_m[tid] = m_new;
-    }
-    barrier();
-    for (uint i = tid; i < TT * G; i += WG) {
-      float s = s_p[i];
-      s_p[i] = s > 0.5 * NEG_SCORE ? exp(s - s_m[i % G]) : 0.0;
-    }
-    barrier();
-    if (tid < G) {
+    if (pc.write_scores != 0 && c0 == 0)
+      for (uint r = 0; r < R; r++)
+        for (uint g = 0; g < G; g++) scores[(h * pc.cap * pc.P + t0 + r) * G + g] = s[r][g];
+    float pr[R][G];
+    [[unroll]] for (uint g = 0; g < G; g++) {
+      float mx = m[g];
+      [[unroll]] for (uint r = 0; r < R; r++) mx = max(mx, s[r][g]);
+      float alpha = exp(m[g] - mx);
+      m[g] = mx;
       float sum = 0.0;
-      for (uint t = 0; t < TT; t++) sum += s_p[t * G + tid];
-      s_l[tid] = s_l[tid] * s_alpha[tid] + sum;
+      [[unroll]] for (uint r = 0; r < R; r++) {
+        pr[r][g] = s[r][g] > 0.5 * NEG_SCORE ? exp(s[r][g] - mx) : 0.0;
+        sum += pr[r][g];
+      }
+      l[g] = l[g] * alpha + sum;
+      [[unroll]] for (uint i = 0; i < CE; i++) acc[g][i] *= alpha;
     }
-    for (uint g = 0; g < G; g++)
-      for (uint e = 0; e < EPC; e++) acc[g][e] *= s_alpha[g];
-    for (uint r = 0; r < R; r++) {
-      uint t = lane + r * L, u = t0 + t;
-      if (!in_lane || u >= u_end) continue;
-      uint page = table[h * pc.cap + u / pc.P];
-      if ((mask[page] & (1u << (u % pc.P))) == 0) continue;
-      float e[EPC];
-      unpack_chunk(vpool[(page * pc.P + u % pc.P) * C + c], e);
-      for (uint g = 0; g < G; g++) {
-        float p = s_p[t * G + g];
-        for (uint i = 0; i < EPC; i++) acc[g][i] += p * e[i];
+    [[unroll]] for (uint r = 0; r < R; r++) {
+      bool ok = (bits & (1u << r)) != 0;
+      [[unroll]] for (uint k = 0; k < CPL; k++) {
+        float e[EPC];
+        unpack_chunk(ok ? vw[r][k] : uvec4(0), e);
+        [[unroll]] for (uint g = 0; g < G; g++)
+          [[unroll]] for (uint i = 0; i < EPC; i++) acc[g][k * EPC + i] += pr[r][g] * e[i];
       }
     }
-    barrier();
-  }
-  // reduce the lanes' partial outputs, one query head at a time
-  for (uint g = 0; g < G; g++) {
-    if (in_lane)
-      for (uint e = 0; e < EPC; e++) s_o[lane * D + c * EPC + e] = acc[g][e];
-    barrier();
-    for (uint d = tid; d < D; d += WG) {
-      float o = 0.0;
-      for (uint l = 0; l < L; l++) o += s_o[l * D + d];
-      part[(split * pc.n_qheads + qh0 + g) * D + d] = o;
+    if (t1 < u_end) {
+      if (PF != 0) {
+        [[unroll]] for (uint r = 0; r < R; r++)
+          [[unroll]] for (uint k = 0; k < CPL; k++) {
+            kw[r][k] = kn[r][k];
+            vw[r][k] = vn[r][k];
+          }
+        bits = bits_n;
+      } else {
+        uint pn = table[h * pc.cap + t1 / pc.P];
+        bits = mask[pn] >> (t1 % pc.P);
+        [[unroll]] for (uint r = 0; r < R; r++)
+          [[unroll]] for (uint k = 0; k < CPL; k++) {
+            kw[r][k] = kpool[(pn * pc.P + t1 % pc.P + r) * C + c0 + k * LPR];
+            vw[r][k] = vpool[(pn * pc.P + t1 % pc.P + r) * C + c0 + k * LPR];
+          }
+      }
     }
-    barrier();
+    t0 = t1;
   }
-  if (tid < G) {
-    part[pc.ml_off + (split * pc.n_qheads + qh0 + tid) * 2] = s_m[tid];
-    part[pc.ml_off + (split * pc.n_qheads + qh0 + tid) * 2 + 1] = s_l[tid];
+  // merge the groups: common max M, scale factors exp(m - M), sum of the scaled outputs
+  if (c0 == 0)
+    for (uint g = 0; g < G; g++) {
+      s_m[gi * G + g] = m[g];
+      s_l[gi * G + g] = l[g];
+    }
+  barrier();
+  for (uint g = 0; g < G; g++) {
+    float M = M_INIT;
+    for (uint j = 0; j < NG; j++) M = max(M, s_m[j * G + g]);
+    float f = exp(m[g] - M);
+    float o[OPT];
+    for (uint j = 0; j < OPT; j++) o[j] = 0.0;
+    for (uint r0 = 0; r0 < NG; r0 += NS) {
+      if (gi >= r0 && gi < r0 + NS)
+        for (uint k = 0; k < CPL; k++)
+          for (uint e = 0; e < EPC; e++) s_o[(gi - r0) * D + (c0 + k * LPR) * EPC + e] = acc[g][k * EPC + e] * f;
+      barrier();
+      for (uint j = 0; j < OPT; j++) {
+        uint d = tid + j * WG;
+        if (d < D)
+          for (uint x = 0; x < NS && r0 + x < NG; x++) o[j] += s_o[x * D + d];
+      }
+      barrier();
+    }
+    for (uint j = 0; j < OPT; j++) {
+      uint d = tid + j * WG;
+      if (d < D) part[(split * pc.n_qheads + qh0 + g) * D + d] = o[j];
+    }
+    if (tid == 0) {
+      float L = 0.0;
+      for (uint j = 0; j < NG; j++) L += s_l[j * G + g] * exp(s_m[j * G + g] - M);
+      part[ml + g * 2] = M;
+      part[ml + g * 2 + 1] = L;
+    }
   }
 }

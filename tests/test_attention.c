@@ -388,6 +388,21 @@ START_TEST(test_dense) {
 }
 END_TEST
 
+/* Head sizes of real models and odd ones: several lanes per row (subgroup shuffles), several
+ * chunks per lane, and chunk counts that are not a power of two (one lane per row). */
+START_TEST(test_head_dims) {
+  scen a = base(LIL_ATTN_DENSE, 4, 2, 16);
+  a.D = 128, a.L = 1, a.prompt = 40, a.steps = 4;
+  run_scenario(&a, NULL);
+  scen b = base(LIL_ATTN_QUEST, 4, 1, 8); /* F32, 16 chunks of 4 per row */
+  b.D = 64, b.kvt = LIL_KV_F32, b.budget = 16, b.prompt = 45, b.steps = 4, b.splits = 5;
+  run_scenario(&b, NULL);
+  scen c = base(LIL_ATTN_H2O, 6, 2, 4); /* 3 chunks per row, GQA 3 */
+  c.D = 24, c.budget = 20, c.recent = 5, c.steps = 12;
+  run_scenario(&c, NULL);
+}
+END_TEST
+
 START_TEST(test_window) {
   scen a = base(LIL_ATTN_WINDOW, 2, 2, 4); /* GQA 1 */
   run_scenario(&a, NULL);
@@ -481,6 +496,7 @@ Suite *attention_suite(void) {
   TCase *t = tcase_create("gpu");
   tcase_set_timeout(t, 300);
   tcase_add_test(t, test_dense);
+  tcase_add_test(t, test_head_dims);
   tcase_add_test(t, test_window);
   tcase_add_test(t, test_quest);
   tcase_add_test(t, test_h2o);

@@ -16,12 +16,17 @@
 #define REQ(c) do { if (!(c)) ck_abort_msg("line %d: %s", __LINE__, #c); } while (0)
 #define REQ_EQ(a, b) do { unsigned long long a_ = (a), b_ = (b); if (a_ != b_) ck_abort_msg("line %d: %s = %llu != %s = %llu", __LINE__, #a, a_, #b, b_); } while (0)
 
+/* The GPU applies the pairs in parallel, in no order: a word must not appear twice in a list. */
 static void apply_updates(lil_attention *a, uint32_t *replica) {
   const uint32_t *u = lil_buffer_host(a->updates);
+  uint8_t *seen = calloc(a->state_words, 1);
   for (uint32_t i = 0; i < u[0]; i++) {
     REQ(u[4 + 2 * i] < a->state_words);
+    REQ(!seen[u[4 + 2 * i]]);
+    seen[u[4 + 2 * i]] = 1;
     replica[u[4 + 2 * i]] = u[5 + 2 * i];
   }
+  free(seen);
 }
 
 static void check_list(lil_attention *a, const uint32_t *rep, uint32_t li, uint32_t pos) {

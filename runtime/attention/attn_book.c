@@ -73,15 +73,29 @@ void att_lists_free(lil_attention *att) {
   free(att->dirty_list);
 }
 
+/* The attn_update kernel applies the pairs in parallel (no order), so a word appears at most once in
+ * a list: a second write of the same word replaces the value of the first pair (last write wins,
+ * as on the host). upd_at[word] = pair index + 1 while the word is in the current list. */
 lil_status att_update(lil_attention *att, uint64_t word, uint32_t value, lil_error *err) {
   uint32_t *u = lil_buffer_host(att->updates);
+  if (att->upd_at[word]) {
+    u[5 + 2 * (att->upd_at[word] - 1)] = value;
+    return LIL_OK;
+  }
   if (u[0] >= att->upd_cap)
     return lil_error_set(err, LIL_ERR_RANGE, "attention: more than %llu table updates in one step (prefill longer "
                                              "than max_prompt?)", (unsigned long long)att->upd_cap);
   u[4 + 2 * u[0]] = (uint32_t)word;
   u[5 + 2 * u[0]] = value;
   u[0]++;
+  att->upd_at[word] = u[0];
   return LIL_OK;
+}
+
+void att_updates_clear(lil_attention *att) {
+  uint32_t *u = lil_buffer_host(att->updates);
+  for (uint32_t i = 0; i < u[0]; i++) att->upd_at[u[4 + 2 * i]] = 0;
+  u[0] = 0;
 }
 
 static void mark_dirty(lil_attention *att, uint32_t li, uint32_t j, uint32_t bits) {
@@ -251,7 +265,7 @@ lil_status att_book_prefill(lil_attention *att, uint32_t n, lil_error *err) {
 
 lil_status att_book_end_prefill(lil_attention *att, lil_error *err) {
   uint32_t n = att->in_prefill;
-  ((uint32_t *)lil_buffer_host(att->updates))[0] = 0;
+  att_updates_clear(att);
   att->len += n;
   att->in_prefill = 0;
   if (att->cfg.policy.kind == LIL_ATTN_RAAS) att->prompt_len = att->len;
@@ -317,7 +331,7 @@ lil_status att_book_step(lil_attention *att, uint32_t pos, lil_error *err) {
 
 lil_status att_book_end_step(lil_attention *att, lil_error *err) {
   (void)err;
-  ((uint32_t *)lil_buffer_host(att->updates))[0] = 0;
+  att_updates_clear(att);
   att->len++;
   lil_attn_policy_kind k = att->cfg.policy.kind;
   if (k != LIL_ATTN_H2O && k != LIL_ATTN_RAAS) return LIL_OK;

@@ -105,8 +105,9 @@ lil_status lil_attention_create(lil_ctx *ctx, const lil_attention_config *cfg, l
   att->cap = pages_per_head(att);
   uint32_t H = c->n_kv_heads, D = c->head_dim, P = att->P;
   att->n_lists = c->n_layers * H;
-  /* splits: about 256 workgroups per layer, never more than the pages a head can hold */
-  uint32_t S = c->n_splits ? c->n_splits : div_up(256, H);
+  /* splits: about 1024 workgroups per layer on GPUs (several per SM/CU at long contexts; the decode
+   * kernel uses fewer at short ones), 64 on CPU devices; never more than the pages a head can hold */
+  uint32_t S = c->n_splits ? c->n_splits : div_up(lil_ctx_snapshot(ctx)->kind == LIL_DEVICE_CPU ? 64 : 1024, H);
   uint32_t maxp = c->policy.kind == LIL_ATTN_QUEST ? att->budget_pages : att->cap;
   if (c->policy.kind == LIL_ATTN_QUEST && c->policy.dense_layers > 0) maxp = att->cap;
   if (S > maxp) S = maxp;
@@ -156,6 +157,11 @@ lil_status lil_attention_create(lil_ctx *ctx, const lil_attention_config *cfg, l
   att->state_words = w;
   uint32_t pp = div_up(c->max_prompt, P);
   att->upd_cap = (uint64_t)att->n_lists * (4ull * pp + 16 + (h2o ? c->max_prompt : 0)) + 64; /* h2o: score resets */
+  att->upd_at = calloc(att->state_words, sizeof(uint32_t));
+  if (!att->upd_at) {
+    st = lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "attention update index");
+    goto fail;
+  }
   if ((st = att_lists_init(att, err))) goto fail;
 
   char name[64];
@@ -206,6 +212,7 @@ void lil_attention_free(lil_attention *att) {
   att_lists_free(att);
   free(att->segs);
   free(att->seg_of);
+  free(att->upd_at);
   free(att);
 }
 

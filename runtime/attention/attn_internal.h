@@ -64,6 +64,7 @@ struct lil_attention {
   lil_buffer *victims; /* host-visible: per-head victims */
   lil_buffer *dummy;   /* small device buffer for unused bindings */
   uint64_t upd_cap;    /* pairs */
+  uint32_t *upd_at;    /* [state_words] pair index + 1 of the word in the current list (0: none) */
   uint32_t *dirty;     /* [n_lists * cap] dirty flags: bit 0 mask, bit 1 emask */
   uint64_t *dirty_list; /* list * cap + j of dirty pages */
   uint64_t n_dirty;
@@ -77,8 +78,11 @@ struct lil_attention {
 /* Bookkeeping (attn_book.c). */
 lil_status att_lists_init(lil_attention *att, lil_error *err);
 void att_lists_free(lil_attention *att);
-/* Queues state[word] = value for the next replay. */
+/* Queues state[word] = value for the next replay (a word queued twice keeps one pair, the last
+ * value: the update kernel applies pairs in no particular order). */
 lil_status att_update(lil_attention *att, uint64_t word, uint32_t value, lil_error *err);
+/* Empties the update list (after the replay that applied it). */
+void att_updates_clear(lil_attention *att);
 /* Emits the current mask/emask of every page marked dirty, then clears the marks. */
 lil_status att_flush_dirty(lil_attention *att, lil_error *err);
 lil_status att_book_prefill(lil_attention *att, uint32_t n, lil_error *err);

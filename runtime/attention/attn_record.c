@@ -1,5 +1,7 @@
 /* Recording of the attention kernels into a lil_seq (prefill and decode), and the step API. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attn_internal.h"
@@ -90,15 +92,52 @@ lil_status lil_attention_record_append(lil_attention *att, lil_seq *seq, uint32_
   return st ? st : record_append(att, seq, layer, k, v, n_tokens, first, err);
 }
 
-/* Workgroup shape of the decode kernels: C threads per row (16-byte chunks), L rows side by side. */
-static void decode_shape(const lil_attention *att, uint32_t *W, uint32_t *R) {
-  uint32_t C = att->cfg.head_dim / (att->cfg.kv_type == LIL_KV_F32 ? 4 : 8);
-  uint32_t L = 128 / C;
-  if (L < 1) L = 1;
-  if (L > 32) L = 32;
-  *W = C * L;
-  uint32_t r = 4096 / (*W * att->G);
-  *R = r < 1 ? 1 : r > 4 ? 4 : r;
+/* Shape of the decode kernel (attn_decode.comp): WG threads in row groups of LPR lanes (lanes
+ * reduce their partial dot products with subgroup shuffles when the device has them and subgroups
+ * are not disabled; else LPR = 1), R rows per group per iteration (divides P), NS groups merged per
+ * round. */
+typedef struct decode_shape {
+  uint32_t wg, lpr, r, ns, shuffle, pf;
+} decode_shape;
+
+static decode_shape get_decode_shape(const lil_attention *att) {
+  const lil_device_plan *plan = lil_ctx_plan(att->ctx);
+  const lil_device_snapshot *snap = lil_ctx_snapshot(att->ctx);
+  uint32_t D = att->cfg.head_dim, C = D / (att->cfg.kv_type == LIL_KV_F32 ? 4 : 8), sg = plan->subgroup_size;
+  decode_shape s = {0};
+  s.shuffle = plan->use_subgroup_arith && (snap->subgroup_ops & 0x10u /* SHUFFLE */) && sg >= 2 && sg <= 128;
+  s.lpr = 1;
+  if (s.shuffle)
+    while (s.lpr * 2 <= sg && C % (s.lpr * 2) == 0) s.lpr *= 2;
+  int cpu = snap->kind == LIL_DEVICE_CPU;
+  s.wg = cpu ? 64 : 128;
+  if (s.shuffle && s.wg % sg) s.wg = sg * 4;
+  if (s.wg < s.lpr) s.wg = s.lpr;
+  uint32_t cpl = C / s.lpr;
+  s.r = cpl >= 4 ? 1 : cpl == 2 ? 2 : 4;
+  s.pf = 0; /* H200, 32k/128k: prefetching the next block was 5% slower (53/146 us without) */
+  /* tuning override: LIL_ATTN_DECODE=wg,rows,prefetch (e.g. 128,4,1) */
+  const char *env = getenv("LIL_ATTN_DECODE");
+  unsigned ew = 0, er = 0, ep = 0;
+  if (env && sscanf(env, "%u,%u,%u", &ew, &er, &ep) == 3 && ew >= s.lpr && ew <= 1024 && ew % s.lpr == 0 &&
+      (!s.shuffle || ew % sg == 0) && er >= 1 && er <= 16)
+    s.wg = ew, s.r = er, s.pf = ep != 0;
+  while (att->P % s.r) s.r /= 2;
+  uint32_t ng = s.wg / s.lpr;
+  s.ns = 2048 / D ? 2048 / D : 1;
+  if (s.ns > ng) s.ns = ng;
+  return s;
+}
+
+static uint32_t min_split_pages(const lil_attention *att) {
+  decode_shape ds = get_decode_shape(att);
+  return att->cfg.n_splits ? 1 : div_up(ds.wg / ds.lpr * ds.r, att->P);
+}
+
+uint32_t lil_attention_active_splits(const lil_attention *att, uint32_t pages) {
+  uint32_t pps = div_up(pages, att->n_splits), mp = min_split_pages(att);
+  if (pps < mp) pps = mp;
+  return pps ? div_up(pages, pps) : 0;
 }
 
 lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding q, lil_binding k,
@@ -109,16 +148,29 @@ lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_
   lil_attn_policy_kind kind = c->policy.kind;
   int select = (kind == LIL_ATTN_QUEST && layer >= c->policy.dense_layers) || kind == LIL_ATTN_RAAS;
   int h2o = kind == LIL_ATTN_H2O;
-  uint32_t D = c->head_dim, G = att->G, W, R, NH = c->n_heads, S = att->n_splits;
-  decode_shape(att, &W, &R);
+  uint32_t D = c->head_dim, G = att->G, NH = c->n_heads, S = att->n_splits;
+  decode_shape ds = get_decode_shape(att);
+  /* auto splits: at least one block of R rows per row group in every split that works (fewer splits
+   * at short contexts); splits set by the caller are used as given */
+  uint32_t min_pages = min_split_pages(att);
+  const char *dname = f32 ? (ds.shuffle ? "attn_decode_f32_sg" : "attn_decode_f32")
+                          : (ds.shuffle ? "attn_decode_f16_sg" : "attn_decode_f16");
   lil_status st = layer == 0 ? record_update(att, seq, err) : LIL_OK;
   if (!st) st = record_append(att, seq, layer, k, v, 1, 0, err);
   lil_kernel *kd, *kmerge, *kq = NULL, *kt = NULL, *kh = NULL;
-  uint32_t sd[] = {W, D, G, R}, s64[] = {64}, s128[] = {128}, sh[] = {128, G};
-  if (!st) st = kernel(att, f32 ? "attn_decode_f32" : "attn_decode_f16", 8, 32, 4, sd, &kd, err);
-  if (!st) st = kernel(att, "attn_merge", 3, 16, 1, s64, &kmerge, err);
-  if (!st && select) st = kernel(att, f32 ? "quest_score_f32" : "quest_score_f16", 5, 8, 3, sd, &kq, err);
-  if (!st && select) st = kernel(att, "page_topk", 8, 12, 1, s128, &kt, err);
+  uint32_t qw = 128, qc = D / (f32 ? 4 : 8), ql = qw / qc ? qw / qc : 1;
+  if (ql > 32) ql = 32;
+  qw = ql * qc;
+  int cpu = lil_ctx_snapshot(att->ctx)->kind == LIL_DEVICE_CPU;
+  uint32_t mwg = cpu ? 64 : 256, stk[2] = {cpu ? 256 : 1024, cpu ? 4096 : 8192};
+  /* page_topk shared memory: key cache + 2 scan arrays + 256 bins */
+  uint64_t shm = lil_ctx_plan(att->ctx)->shared_memory, fixed = (2ull * stk[0] + 256 + 16) * 4;
+  if (shm && stk[1] * 4ull + fixed > shm) stk[1] = shm > fixed + 1024 ? (uint32_t)((shm - fixed) / 4 / 256 * 256) : 256;
+  uint32_t sd[] = {ds.wg, D, G, ds.r, ds.lpr, ds.ns, ds.pf}, sq[] = {qw, D, G}, smg[] = {mwg}, sh[] = {128, G};
+  if (!st) st = kernel(att, dname, 8, 36, 7, sd, &kd, err);
+  if (!st) st = kernel(att, "attn_merge", 3, 16, 1, smg, &kmerge, err);
+  if (!st && select) st = kernel(att, f32 ? "quest_score_f32" : "quest_score_f16", 5, 8, 3, sq, &kq, err);
+  if (!st && select) st = kernel(att, "page_topk", 8, 12, 2, stk, &kt, err);
   if (!st && h2o) st = kernel(att, "h2o_update", 8, 12, 2, sh, &kh, err);
   lil_binding dummy = {att->dummy, 0, 0};
   uint64_t ml_off = (uint64_t)S * NH * D;
@@ -127,11 +179,10 @@ lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_
     uint64_t pages = (uint64_t)s->nh * att->cap;
     lil_binding table = region(att->state, s->table, pages), count = region(att->state, s->count, s->nh);
     if (select) {
-      uint32_t L = W / (D / (f32 ? 4 : 8));
       lil_binding qs = region(att->qscore, s->table, pages);
       lil_binding bq[5] = {q, {s->minmax, 0, 0}, table, count, qs};
       uint32_t pq[2] = {att->cap, s->h0};
-      st = lil_seq_dispatch(seq, kq, bq, 5, 0x10, pq, sizeof(pq), div_up(att->cap, L), s->nh, 1, "quest_score", err);
+      st = lil_seq_dispatch(seq, kq, bq, 5, 0x10, pq, sizeof(pq), div_up(att->cap, ql), s->nh, 1, "quest_score", err);
       int raas = kind == LIL_ATTN_RAAS;
       lil_binding sel = region(att->sel, s->table, pages), selc = region(att->sel, s->count, s->nh);
       lil_binding bt[8] = {qs,
@@ -153,13 +204,14 @@ lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_
     struct {
       uint32_t P, cap, n_splits, n_qheads, h0, ml_off, write_scores;
       float scale;
-    } pd = {att->P, att->cap, S, NH, s->h0, (uint32_t)ml_off, (uint32_t)h2o, 1.0f / sqrtf((float)D)};
+      uint32_t min_pages;
+    } pd = {att->P, att->cap, S, NH, s->h0, (uint32_t)ml_off, (uint32_t)h2o, 1.0f / sqrtf((float)D), min_pages};
     if (!st)
       st = lil_seq_dispatch(seq, kd, bd, 8, h2o ? 0xc0 : 0x40, &pd, sizeof(pd), S, s->nh, 1, "attn_decode", err);
   }
   lil_binding bm[3] = {{att->part, 0, 0}, out, {att->lse, 0, 0}};
   uint32_t pm[4] = {D, S, NH, (uint32_t)ml_off};
-  if (!st) st = lil_seq_dispatch(seq, kmerge, bm, 3, 0x6, pm, sizeof(pm), NH, 1, 1, "attn_merge", err);
+  if (!st) st = lil_seq_dispatch(seq, kmerge, bm, 3, 0x6, pm, sizeof(pm), NH, div_up(D, 32), 1, "attn_merge", err);
   for (uint32_t si = layer * att->segs_per_layer; h2o && si < (layer + 1) * att->segs_per_layer && !st; si++) {
     kv_segment *s = &att->segs[si];
     uint64_t pages = (uint64_t)s->nh * att->cap;

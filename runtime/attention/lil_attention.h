@@ -106,5 +106,8 @@ uint32_t lil_attention_cached_pages(const lil_attention *att, uint32_t layer, ui
 const lil_attention_config *lil_attention_get_config(const lil_attention *att);
 /* Decode splits per KV head actually used. */
 uint32_t lil_attention_splits(const lil_attention *att);
+/* Splits of the decode kernel that work on a page list of `pages` pages (the others only write an
+ * empty partial): for byte counts. */
+uint32_t lil_attention_active_splits(const lil_attention *att, uint32_t pages);
 
 #endif
