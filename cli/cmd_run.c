@@ -450,6 +450,16 @@ static void report(run_state *r, const run_opts *o) {
       json_object_set_new(gj, "tokens_saved", json_integer((json_int_t)saved));
       json_object_set_new(j, "guardian", gj);
     }
+    if (r->have_grep) {
+      const lil_guardian_stats *gs = &r->grep.stats;
+      json_t *st = json_object(), *gains = json_array();
+      for (uint32_t i = 0; i < gs->n_checks; i++) json_array_append_new(gains, json_integer(gs->checks[i].gain));
+      json_object_set_new(st, "checks", json_integer(gs->n_checks));
+      json_object_set_new(st, "gains", gains);
+      json_object_set_new(st, "cpu_ms", json_real((double)gs->cpu_ns * 1e-6));
+      json_object_set_new(st, "thread_cpu_ms", json_real((double)r->grep.thread_cpu_ns * 1e-6));
+      json_object_set_new(j, "guardian_stats", st);
+    }
     char *txt = json_dumps(j, JSON_COMPACT);
     if (txt) puts(txt);
     free(txt);
@@ -468,6 +478,17 @@ static void report(run_state *r, const run_opts *o) {
               (unsigned long long)g->decision.position, g->decision.check);
     if (r->have_grep) fprintf(stderr, ", flag raised at %llu", (unsigned long long)r->grep.published_at);
     fprintf(stderr, "; generation ended at %zu tokens, %llu tokens saved\n", g->n_ids, (unsigned long long)saved);
+  }
+  if (r->have_grep) { /* every run with the guardian: its checks and CPU cost */
+    const lil_guardian_stats *gs = &r->grep.stats;
+    fprintf(stderr, "lil run: guardian: %u checks, %.3f ms CPU in checks (%.3f ms guardian thread), %s\n",
+            gs->n_checks, (double)gs->cpu_ns * 1e-6, (double)r->grep.thread_cpu_ns * 1e-6,
+            g->guardian_fired ? "stopped" : "no plateau");
+    if (o->verbose)
+      for (uint32_t i = 0; i < gs->n_checks; i++)
+        fprintf(stderr, "  check %u at %llu tokens: compressed %llu bytes, gain %lld (threshold %.1f)\n", i + 1,
+                (unsigned long long)gs->checks[i].position, (unsigned long long)gs->checks[i].size,
+                (long long)gs->checks[i].gain, gs->checks[i].threshold);
   }
   fprintf(stderr,
           "prompt %u tokens, generated %zu tokens (stop: %s); prefill %.1f tok/s, decode %.1f tok/s, "
