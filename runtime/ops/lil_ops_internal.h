@@ -14,5 +14,7 @@ lil_status lil_ops_kernel(lil_ctx *ctx, const char *shader, uint32_t n_bindings,
                           lil_kernel **out, lil_error *err);
 /* Splits a count of rows (or tokens) over two grid dimensions: *a <= 65535, *a * *b >= n. */
 void lil_ops_split(uint32_t n, uint32_t *a, uint32_t *b);
+/* Shader-name suffix of a weight type ("q4_k"), NULL for types without kernels. */
+const char *lil_ops_type_suffix(uint32_t type);
 
 #endif

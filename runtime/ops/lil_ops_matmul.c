@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lil_ggml_types.h"
+#include "lil_ops_internal.h"
 #include "lil_ops_matmul.h"
 #include "lil_shader_caps.h"
 
@@ -19,18 +20,6 @@ typedef struct mm_push {
   uint32_t rows, cols, n_tokens, row0, x_stride, y_stride, y_col0, accumulate, direct;
 } mm_push;
 
-static const char *type_suffix(uint32_t type) {
-  switch (type) {
-  case LIL_TYPE_F32: return "f32";
-  case LIL_TYPE_F16: return "f16";
-  case LIL_TYPE_BF16: return "bf16";
-  case LIL_TYPE_Q8_0: return "q8_0";
-  case LIL_TYPE_Q4_0: return "q4_0";
-  case LIL_TYPE_Q4_K: return "q4_k";
-  case LIL_TYPE_Q6_K: return "q6_k";
-  default: return NULL;
-  }
-}
 
 const char *lil_matmul_shader(uint32_t type, int coopmat) {
   static const char *plain[] = {"matmul_f32", "matmul_f16", "matmul_bf16", "matmul_q8_0",
@@ -92,7 +81,7 @@ static uint64_t binding_range(const lil_binding *b) {
 
 lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
                               uint32_t n_tokens, int accumulate, lil_matmul_path path, lil_error *err) {
-  const char *suffix = type_suffix(W->type);
+  const char *suffix = lil_ops_type_suffix(W->type);
   if (!suffix) return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matmul: no kernel for weight type %u", W->type);
   uint64_t row_bytes = lil_type_row_bytes(W->type, W->cols);
   if (W->rows == 0 || W->cols == 0 || row_bytes == 0)

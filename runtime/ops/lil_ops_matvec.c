@@ -1,4 +1,5 @@
 /* Decode matvec and embedding: one dispatch per weight part (shaders/matvec.comp, embed.comp). */
+#include "lil_ops_internal.h"
 #include "lil_ops_matvec.h"
 
 #include <stdio.h>
@@ -11,18 +12,6 @@ typedef struct embed_push {
   uint32_t cols, row_bytes, first_row, n_rows, total_rows, ids_offset, is_last, vec4_ok;
 } embed_push;
 
-static const char *type_suffix(uint32_t type) {
-  switch (type) {
-  case LIL_TYPE_F32: return "f32";
-  case LIL_TYPE_F16: return "f16";
-  case LIL_TYPE_BF16: return "bf16";
-  case LIL_TYPE_Q8_0: return "q8_0";
-  case LIL_TYPE_Q4_0: return "q4_0";
-  case LIL_TYPE_Q4_K: return "q4_k";
-  case LIL_TYPE_Q6_K: return "q6_k";
-  default: return NULL;
-  }
-}
 
 const char *lil_matvec_shader(uint32_t type, int subgroup) {
   static const char *names[2][7] = {
@@ -92,7 +81,7 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   wg = wg < sg ? sg : wg / sg * sg;
   while (wg > sg && (uint64_t)(wg / 4) * nr * nc * 4 > p->shared_memory / 2) wg -= sg;
   char shader[40];
-  snprintf(shader, sizeof(shader), "matvec16_%s_r%u_c%u", type_suffix(W->type), nr, nc);
+  snprintf(shader, sizeof(shader), "matvec16_%s_r%u_c%u", lil_ops_type_suffix(W->type), nr, nc);
   if (x.offset % 16)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: x binding offset %llu not 16-aligned", shader,
                          (unsigned long long)x.offset);
@@ -161,7 +150,7 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
 
 lil_status lil_op_embed(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding ids, uint32_t n_tokens,
                         lil_binding out, lil_error *err) {
-  const char *sfx = type_suffix(W->type);
+  const char *sfx = lil_ops_type_suffix(W->type);
   if (!sfx) return lil_error_set(err, LIL_ERR_UNSUPPORTED, "embed: weight type %u not supported", W->type);
   if (n_tokens < 1 || n_tokens > 65535)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "embed: %u tokens (1..65535)", n_tokens);
