@@ -4,7 +4,6 @@
  * Families are functions `int bench_kernels_<family>(lil_ctx *, const kernels_opts *, double copy_gbps)`
  * listed in families[] below; each prints its rows through kernels_report(). The matvec family is
  * here; a matmul family plugs in by adding its function and one families[] line. */
-#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,17 +47,6 @@ static void kernels_report(const kernels_opts *o, const kernels_row *r) {
     printf("%-16s %7u x %-6u %5u %10.4f %10.1f %10.1f %7.1f%%\n", r->kernel, r->rows, r->cols, r->ncols, r->ms, gbps,
            gflops, 100 * frac);
   fflush(stdout);
-}
-
-static int name_matches(const char *filter, const char *name) {
-  if (!filter || !*filter) return 1;
-  size_t n = strlen(filter);
-  for (const char *h = name; *h; h++) {
-    size_t i = 0;
-    while (i < n && h[i] && tolower((unsigned char)h[i]) == tolower((unsigned char)filter[i])) i++;
-    if (i == n) return 1;
-  }
-  return 0;
 }
 
 static uint64_t xorshift(uint64_t *s) {
@@ -123,7 +111,7 @@ static int bench_kernels_matvec(lil_ctx *ctx, const kernels_opts *o, double copy
   lil_error err = {0};
   for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
     const char *kernel = lil_matvec_shader(types[t], plan->use_subgroup_arith);
-    if (!name_matches(o->filter, kernel)) continue;
+    if (!cli_name_matches(o->filter, kernel)) continue;
     for (uint32_t s = 0; s < n_shapes; s++) {
       uint32_t rows = shapes[s][0], cols = shapes[s][1], nc = o->ncols;
       uint64_t wbytes = (uint64_t)rows * lil_type_row_bytes(types[t], cols);

@@ -8,7 +8,6 @@
  *     return bench_kernels_matmul(ctx, copy_gbps, o->json, o->quick, o->filter, o->iters, o->device_name);
  *   }
  * with the declaration below in cli/cli_bench.h and 'bench_matmul.c' in cli/meson.build. */
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,17 +17,6 @@
 
 int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, const char *filter, uint32_t iters,
                          const char *device_name);
-
-static int mm_name_matches(const char *filter, const char *name) {
-  if (!filter || !*filter) return 1;
-  size_t n = strlen(filter);
-  for (const char *h = name; *h; h++) {
-    size_t i = 0;
-    while (i < n && h[i] && tolower((unsigned char)h[i]) == tolower((unsigned char)filter[i])) i++;
-    if (i == n) return 1;
-  }
-  return 0;
-}
 
 /* Times one (type, path, shape); prints its row. Returns the status. */
 static lil_status bench_one(lil_ctx *ctx, uint32_t type, int coop, uint32_t n, uint32_t rows, uint32_t cols,
@@ -92,7 +80,7 @@ int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, co
   for (int coop = 1; coop >= 0; coop--)
     for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
       const char *kernel = lil_matmul_shader(types[t], coop);
-      if (!kernel || !mm_name_matches(filter, kernel)) continue;
+      if (!kernel || !cli_name_matches(filter, kernel)) continue;
       for (uint32_t s = 0; s < 2; s++) {
         uint32_t n = shapes[s][0], rows = shapes[s][1], cols = shapes[s][2];
         if (coop) {

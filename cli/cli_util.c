@@ -1,10 +1,23 @@
 #include "cli_util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cli_exit_code(lil_status st) { return st == LIL_ERR_INVALID_ARG ? 2 : 1; }
+
+int cli_name_matches(const char *filter, const char *name) {
+  if (!filter || !*filter) return 1;
+  size_t n = strlen(filter);
+  for (const char *h = name; *h; h++) {
+    size_t i = 0;
+    while (i < n && h[i] && tolower((unsigned char)h[i]) == tolower((unsigned char)filter[i])) i++;
+    if (i == n) return 1;
+  }
+  return 0;
+}
 
 int cli_fail(const char *cmd, const lil_error *err) {
   fprintf(stderr, "lil %s: %s\n", cmd, err->msg);

@@ -13,5 +13,7 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t min,
 int cli_parse_double(const char *cmd, const char *opt, const char *s, double min, double max, double *out);
 /* Exit status for an error status: 1 for runtime failures, 2 for usage/invalid arguments. */
 int cli_exit_code(lil_status st);
+/* 1 when filter is NULL or empty, or a case-insensitive (ASCII) substring of name (bench --filter). */
+int cli_name_matches(const char *filter, const char *name);
 
 #endif

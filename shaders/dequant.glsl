@@ -9,7 +9,10 @@
 //
 // Two interfaces:
 //  * element access (any kernel): dq_elem(row_byte, c) -> element c of the row starting at byte
-//    row_byte; dq_vec4(row_byte, c) -> elements c..c+3 (c % 4 == 0, c + 3 < cols).
+//    row_byte; dq_vec4(row_byte, c) -> elements c..c+3 (c % 4 == 0, c + 3 < cols);
+//    dq_vec8(row_byte, c, lo, hi) -> elements c..c+7 (c % 8 == 0, c + 7 < cols) with fewer loads
+//    than two dq_vec4; dq_load8(row_byte, c, cols, v) -> the same into float v[8], zero at or past
+//    cols (no byte past the row is read); dq_row_bytes(cols) -> bytes per row (packed GGUF rows).
 //  * units (the matvec's coalesced path): a row is cut into units of DQ_UNIT_ELEMS elements that
 //    consecutive threads load from consecutive bytes (several threads per quantized block).
 //    dq_load_unit(row_byte, u) loads unit u (u < dq_units(cols)); dq_unit_vec4(w, v) decodes its
@@ -37,6 +40,14 @@ uvec2 dq_u64(uint b) {
   uint s = (b & 3u) * 8u;
   uint w0 = DQ_WORD(w), w1 = DQ_WORD(w + 1u), w2 = DQ_WORD(w + 2u);
   return uvec2((w0 >> s) | (w1 << (32u - s)), (w1 >> s) | (w2 << (32u - s)));
+}
+// 16 bytes at any byte offset.
+uvec4 dq_u128(uint b) {
+  uint w = b >> 2u;
+  if ((b & 3u) == 0u) return uvec4(DQ_WORD(w), DQ_WORD(w + 1u), DQ_WORD(w + 2u), DQ_WORD(w + 3u));
+  uint s = (b & 3u) * 8u;
+  uint w0 = DQ_WORD(w), w1 = DQ_WORD(w + 1u), w2 = DQ_WORD(w + 2u), w3 = DQ_WORD(w + 3u), w4 = DQ_WORD(w + 4u);
+  return (uvec4(w0, w1, w2, w3) >> s) | (uvec4(w1, w2, w3, w4) << (32u - s));
 }
 uint dq_u16(uint b) { return (DQ_WORD(b >> 2u) >> ((b & 2u) * 8u)) & 0xffffu; }
 uint dq_u8(uint b) { return (DQ_WORD(b >> 2u) >> ((b & 3u) * 8u)) & 0xffu; }
@@ -80,6 +91,10 @@ vec4 dq_vec4(uint rb, uint c) {
   uint w = (rb >> 2u) + c;
   return uintBitsToFloat(uvec4(DQ_WORD(w), DQ_WORD(w + 1u), DQ_WORD(w + 2u), DQ_WORD(w + 3u)));
 }
+void dq_vec8(uint rb, uint c, out vec4 lo, out vec4 hi) {
+  lo = dq_vec4(rb, c);
+  hi = dq_vec4(rb, c + 4u);
+}
 dq_unit dq_load_unit(uint rb, uint u) { return dq_unit(DQ_VEC4((rb >> 4u) + u), uvec4(0u), vec4(0.0)); }
 vec4 dq_unit_vec4(dq_unit w, uint v) { return uintBitsToFloat(w.a); }
 uint dq_unit_col(uint u, uint v) { return 4u * u; }
@@ -102,6 +117,11 @@ vec4 dq_vec4(uint rb, uint c) {
   uvec2 q = dq_u64(rb + 2u * c);
   return vec4(dq_pair(q.x), dq_pair(q.y));
 }
+void dq_vec8(uint rb, uint c, out vec4 lo, out vec4 hi) {
+  uvec4 q = dq_u128(rb + 2u * c);
+  lo = vec4(dq_pair(q.x), dq_pair(q.y));
+  hi = vec4(dq_pair(q.z), dq_pair(q.w));
+}
 dq_unit dq_load_unit(uint rb, uint u) { return dq_unit(DQ_VEC4((rb >> 4u) + u), uvec4(0u), vec4(0.0)); }
 vec4 dq_unit_vec4(dq_unit w, uint v) { return vec4(dq_pair(w.a[2u * v]), dq_pair(w.a[2u * v + 1u])); }
 uint dq_unit_col(uint u, uint v) { return 8u * u + 4u * v; }
@@ -121,6 +141,13 @@ float dq_elem(uint rb, uint c) {
 vec4 dq_vec4(uint rb, uint c) {
   uint base = rb + (c >> 5u) * 34u;
   return dq_half(base) * dq_s8x4(dq_u32(base + 2u + (c & 31u)));
+}
+void dq_vec8(uint rb, uint c, out vec4 lo, out vec4 hi) {
+  uint base = rb + (c >> 5u) * 34u;
+  float d = dq_half(base);
+  uvec2 q = dq_u64(base + 2u + (c & 31u));
+  lo = d * dq_s8x4(q.x);
+  hi = d * dq_s8x4(q.y);
 }
 dq_unit dq_load_unit(uint rb, uint u) {
   uint base = rb + (u >> 2u) * 34u;
@@ -146,6 +173,13 @@ vec4 dq_vec4(uint rb, uint c) {
   uint base = rb + (c >> 5u) * 18u, e = c & 31u;
   uint w = dq_u32(base + 2u + (e & 15u));
   return dq_half(base) * ((e < 16u ? dq_nib_lo(w) : dq_nib_hi(w)) - 8.0);
+}
+void dq_vec8(uint rb, uint c, out vec4 lo, out vec4 hi) {
+  uint base = rb + (c >> 5u) * 18u, e = c & 31u;
+  float d = dq_half(base);
+  uvec2 q = dq_u64(base + 2u + (e & 15u));
+  lo = d * ((e < 16u ? dq_nib_lo(q.x) : dq_nib_hi(q.x)) - 8.0);
+  hi = d * ((e < 16u ? dq_nib_lo(q.y) : dq_nib_hi(q.y)) - 8.0);
 }
 dq_unit dq_load_unit(uint rb, uint u) {
   uint base = rb + (u >> 1u) * 18u;
@@ -181,6 +215,18 @@ vec4 dq_vec4(uint rb, uint c) {
   uint w = dq_u32(base + 16u + 32u * (e >> 6u) + (e & 31u));
   vec4 q = ((e >> 5u) & 1u) != 0u ? dq_nib_hi(w) : dq_nib_lo(w);
   return dm.x * float(sm.x) * q - dm.y * float(sm.y);
+}
+// Needs rb % 16 == 0 (true for Q4_K rows: 144-byte blocks): the header is one 16-byte load.
+void dq_vec8(uint rb, uint c, out vec4 lo, out vec4 hi) {
+  uint base = rb + (c >> 8u) * 144u, e = c & 255u;
+  uvec4 hdr = DQ_VEC4(base >> 4u);
+  uvec2 sm = dq_q4k_scale_min_hdr(hdr, e >> 5u);
+  vec2 dm = unpackHalf2x16(hdr.x);
+  uvec2 w = dq_u64(base + 16u + 32u * (e >> 6u) + (e & 31u));
+  bool odd = ((e >> 5u) & 1u) != 0u;
+  float s = dm.x * float(sm.x), m = dm.y * float(sm.y);
+  lo = s * (odd ? dq_nib_hi(w.x) : dq_nib_lo(w.x)) - m;
+  hi = s * (odd ? dq_nib_hi(w.y) : dq_nib_lo(w.y)) - m;
 }
 dq_unit dq_load_unit(uint rb, uint u) {
   uint blk16 = (rb >> 4u) + (u >> 3u) * 9u, s = u & 7u;
@@ -227,6 +273,14 @@ vec4 dq_vec4(uint rb, uint c) {
   return dq_half(base + 208u) * sc *
          dq_q6k_group(dq_u32(base + 64u * h + 32u * (g & 1u) + l), dq_u32(base + 128u + 32u * h + l), g);
 }
+void dq_vec8(uint rb, uint c, out vec4 lo, out vec4 hi) {
+  uint base = rb + (c >> 8u) * 210u, e = c & 255u;
+  uint h = e >> 7u, g = (e >> 5u) & 3u, l = e & 31u;
+  float ds = dq_half(base + 208u) * float(int(dq_u8(base + 192u + (e >> 4u)) << 24u) >> 24);
+  uvec2 ql = dq_u64(base + 64u * h + 32u * (g & 1u) + l), qh = dq_u64(base + 128u + 32u * h + l);
+  lo = ds * dq_q6k_group(ql.x, qh.x, g);
+  hi = ds * dq_q6k_group(ql.y, qh.y, g);
+}
 dq_unit dq_load_unit(uint rb, uint u) {
   uint base = rb + (u >> 3u) * 210u, s = u & 7u, h = s >> 2u, l0 = 8u * (s & 3u);
   uvec2 qa = dq_u64(base + 64u * h + l0), qb = dq_u64(base + 64u * h + 32u + l0);
@@ -249,5 +303,22 @@ uint dq_unit_col(uint u, uint v) {
 #else
 #error "dequant.glsl: define one of WTYPE_F32, WTYPE_F16, WTYPE_BF16, WTYPE_Q8_0, WTYPE_Q4_0, WTYPE_Q4_K, WTYPE_Q6_K"
 #endif
+
+uint dq_row_bytes(uint cols) { return (cols / DQ_BLOCK_ELEMS) * DQ_BLOCK_BYTES; }
+
+// v[i] = element c + i of the row at byte rb (c % 8 == 0); 0 for c + i >= cols, and then nothing
+// past the row is read (quantized rows are whole blocks: cols is a multiple of 8).
+void dq_load8(uint rb, uint c, uint cols, out float v[8]) {
+  if (c + 8u <= cols) {
+    vec4 lo, hi;
+    dq_vec8(rb, c, lo, hi);
+    v = float[8](lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w);
+  } else {
+    for (uint i = 0u; i < 8u; i++) {
+      v[i] = 0.0;
+      if (c + i < cols) v[i] = dq_elem(rb, c + i);
+    }
+  }
+}
 
 #endif

@@ -17,6 +17,7 @@
 
 layout(local_size_x_id = 0) in; // must be NT (256)
 layout(std430, set = 0, binding = 0) readonly buffer W { uint wq[]; };
+layout(std430, set = 0, binding = 0) readonly buffer W4 { uvec4 wq4[]; };
 layout(std430, set = 0, binding = 1) readonly buffer X { float xv[]; };
 layout(std430, set = 0, binding = 2) buffer Y { float yv[]; };
 layout(push_constant) uniform Push {
@@ -30,7 +31,9 @@ layout(push_constant) uniform Push {
   uint accumulate; // 1: Y += W X
 } pc;
 
-#include "matmul_wload.glsl"
+#define DQ_WORD(i) wq[i]
+#define DQ_VEC4(i) wq4[i]
+#include "dequant.glsl"
 
 shared float ws[BK * (BM + 1)];
 shared float xs[BK * (BN + 1)];
@@ -47,11 +50,12 @@ void main() {
   for (uint i = 0; i < TM * TN; i++) acc[i] = 0.0;
 
   const uint wr = r_base + ld_i;
+  const uint wrb = wr * dq_row_bytes(pc.cols);
   const uint xn = n_base + ld_i;
   for (uint k0 = 0; k0 < pc.cols; k0 += BK) {
     float v[8];
     if (wr < pc.rows) {
-      wl_load8(wr, k0 + ld_k, pc.cols, v);
+      dq_load8(wrb, k0 + ld_k, pc.cols, v);
     } else {
       for (uint i = 0; i < 8u; i++) v[i] = 0.0;
     }

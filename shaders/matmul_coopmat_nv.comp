@@ -8,7 +8,7 @@
 // loads overlap the tensor-core work (register double buffering).
 // Needs: subgroup size 32, cols % 8 == 0, W / X / Y bindings 16-byte aligned, x_stride % 4 == 0.
 // Bindings: 0 = W part (uint words), 1 = X [n_tokens][x_stride] f32, 2 = Y [n_tokens][y_stride] f32.
-// Variants: -DWTYPE_F16 (vector loads), or a quantized WTYPE_* (decoded through wl_load8).
+// Variants: -DWTYPE_F16 (vector loads), or a quantized WTYPE_* (decoded by dequant.glsl's dq_load8).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_NV_cooperative_matrix : require
 #extension GL_KHR_memory_scope_semantics : require
@@ -38,7 +38,9 @@ layout(push_constant) uniform Push {
 } pc;
 
 #ifndef WTYPE_F16
-#include "matmul_wload.glsl"
+#define DQ_WORD(i) wq[i]
+#define DQ_VEC4(i) wq4[i]
+#include "dequant.glsl"
 #endif
 
 #define MA fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
@@ -109,7 +111,7 @@ void main() {
 #else
         if (r < pc.rows) {
           float v[8];
-          wl_load8(r, k, pc.cols, v);
+          dq_load8(r * dq_row_bytes(pc.cols), k, pc.cols, v);
           wreg[i] = v;
         } else {
           for (uint e = 0; e < 8u; e++) wreg[i][e] = 0.0;

@@ -1,8 +1,10 @@
 /* Prefill matmul (lil_op_matmul) against a double-precision CPU reference, for every weight type,
  * on shapes that are not multiples of the tiles (64 x 64 plain, 128 x 128 tensor-core).
+ * Weights are random bytes (every code and scale bit pattern) with finite, moderate block scales,
+ * decoded on the CPU by lil_dequantize_row (lil_quant.h).
  *
  * Tolerances, per output: |y - ref| <= rel * sum_c |w[r][c] x[n][c]| + 1e-6, where ref uses the
- * exact decoded weights:
+ * decoded weights:
  *   plain kernel, every type: rel = 2e-5 (f32 accumulation over <= 512 terms: n * 2^-24 bound,
  *     plus one rounding of a quantized scale product);
  *   tensor-core kernel: X rounded to f16 (2^-11 relative): rel = 1.5e-3 for F16 weights;
@@ -16,7 +18,7 @@
 
 #include "lil_ggml_types.h"
 #include "lil_ops_matmul.h"
-#include "matmul_ref.h"
+#include "lil_quant.h"
 #include "test_common.h"
 #include "test_vk_common.h"
 
@@ -26,6 +28,72 @@
 #define REL_COOP_QUANT 2.5e-3
 
 static uint64_t rng;
+
+/* A random normal half with exponent in [emin, emax] (unbiased) and a random sign if allow_neg. */
+static uint16_t rand_half(uint64_t *rng, int emin, int emax, int allow_neg) {
+  uint32_t r = test_rand_u32(rng);
+  uint32_t e = (uint32_t)(emin + (int)(r % (uint32_t)(emax - emin + 1)) + 15);
+  uint32_t sign = allow_neg ? (r >> 31) : 0;
+  return (uint16_t)((sign << 15) | (e << 10) | ((r >> 8) & 1023u));
+}
+
+static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+
+/* rows x cols weights of type (packed GGUF rows, rows * lil_type_row_bytes(type, cols) bytes at
+ * out): random bytes, then finite values of moderate size for floats and block scales. */
+static void random_weight(uint32_t type, uint32_t rows, uint32_t cols, uint8_t *out, uint64_t *rng) {
+  uint64_t rb = lil_type_row_bytes(type, cols), total = rb * rows;
+  for (uint64_t i = 0; i < total; i++) out[i] = (uint8_t)test_rand_u32(rng);
+  for (uint32_t r = 0; r < rows; r++) {
+    uint8_t *row = out + r * rb;
+    switch (type) {
+    case LIL_TYPE_F32:
+      for (uint32_t c = 0; c < cols; c++) {
+        float v = test_rand_uniform(rng, -1.0f, 1.0f);
+        memcpy(row + 4 * c, &v, 4);
+      }
+      break;
+    case LIL_TYPE_F16:
+      for (uint32_t c = 0; c < cols; c++) put16(row + 2 * c, rand_half(rng, -6, 0, 1));
+      break;
+    case LIL_TYPE_BF16:
+      for (uint32_t c = 0; c < cols; c++) put16(row + 2 * c, lil_f32_to_bf16(test_rand_uniform(rng, -1.0f, 1.0f)));
+      break;
+    case LIL_TYPE_Q8_0:
+      for (uint32_t b = 0; b < cols / 32; b++) put16(row + 34 * b, rand_half(rng, -9, -6, 1));
+      break;
+    case LIL_TYPE_Q4_0:
+      for (uint32_t b = 0; b < cols / 32; b++) put16(row + 18 * b, rand_half(rng, -6, -3, 1));
+      break;
+    case LIL_TYPE_Q4_K:
+      for (uint32_t b = 0; b < cols / 256; b++) {
+        put16(row + 144 * b, rand_half(rng, -12, -9, 0));
+        put16(row + 144 * b + 2, rand_half(rng, -12, -9, 0));
+      }
+      break;
+    case LIL_TYPE_Q6_K:
+      for (uint32_t b = 0; b < cols / 256; b++) put16(row + 210 * b + 208, rand_half(rng, -14, -11, 1));
+      break;
+    default: break;
+    }
+  }
+}
+
+/* y[n][r] = sum_c w[r][c] x[n][c] in double, and asum[n][r] = sum_c |w x| (for tolerances). */
+static void ref_matmul(const float *w, const float *x, uint32_t rows, uint32_t cols, uint32_t n, double *y,
+                       double *asum) {
+  for (uint32_t t = 0; t < n; t++)
+    for (uint32_t r = 0; r < rows; r++) {
+      double s = 0, a = 0;
+      for (uint32_t c = 0; c < cols; c++) {
+        double p = (double)w[(uint64_t)r * cols + c] * x[(uint64_t)t * cols + c];
+        s += p;
+        a += fabs(p);
+      }
+      y[(uint64_t)t * rows + r] = s;
+      asum[(uint64_t)t * rows + r] = a;
+    }
+}
 
 typedef struct mm_case {
   uint32_t type, n, rows, cols;
@@ -51,8 +119,12 @@ static double run_case(lil_ctx *ctx, const mm_case *c, double rel) {
   double *ref = malloc(sizeof(double) * c->n * c->rows), *asum = malloc(sizeof(double) * c->n * c->rows);
   uint64_t ybytes = 4ull * c->n * c->rows;
   uint8_t *yout = malloc(ybytes + TAIL);
-  ref_random_weight(c->type, c->rows, c->cols, wq, &rng);
-  for (uint32_t r = 0; r < c->rows; r++) ref_dequant_row(c->type, wq + r * rb, c->cols, wf + (uint64_t)r * c->cols);
+  random_weight(c->type, c->rows, c->cols, wq, &rng);
+  for (uint32_t r = 0; r < c->rows; r++) {
+    lil_error qerr = {0};
+    lil_status qst = lil_dequantize_row(c->type, wq + r * rb, wf + (uint64_t)r * c->cols, c->cols, &qerr);
+    ck_assert_msg(qst == LIL_OK, "lil_dequantize_row: %s", qerr.msg);
+  }
   for (uint64_t i = 0; i < (uint64_t)c->n * c->cols; i++) x[i] = test_rand_uniform(&rng, -1.0f, 1.0f);
   for (uint64_t i = 0; i < (uint64_t)c->n * c->rows; i++) y0[i] = test_rand_uniform(&rng, -2.0f, 2.0f);
   ref_matmul(wf, x, c->rows, c->cols, c->n, ref, asum);
