@@ -1,17 +1,26 @@
 #version 450
-// Decode matvec for Q8_0 / Q4_0 weights read through 16-bit storage (plan.use_storage16), one
-// weight part per dispatch:  y[n][y_base + r] (+)= sum_c W[r][c] * x[n][c]   (n < ncols).
-// Q8_0 blocks are 17 uint16 (d, 32 int8), Q4_0 blocks 9 uint16 (d, 32 nibbles), so every block
-// starts 2-byte aligned and is read with plain 16-bit loads (no funnel shifts, no dq_unit).
+// Decode matvec for Q8_0 / Q4_0 / Q4_K / Q6_K weights read through 16-bit storage
+// (plan.use_storage16), one weight part per dispatch:
+//   y[n][y_base + r] (+)= sum_c W[r][c] * x[n][c]   (n < ncols).
+// Q8_0 blocks are 17 uint16 (d, 32 int8), Q4_0 blocks 9 uint16 (d, 32 nibbles), Q6_K super-blocks
+// 105 uint16 (ql, qh, scales, d), so every block starts 2-byte aligned and is read with plain
+// 16-bit loads (no funnel shifts, no dq_unit). Q4_K super-blocks are 144 bytes = 9 uvec4 (parts
+// and rows start 16-byte aligned), so Q4_K is read as uvec4: 2 loads per 32 elements instead of 13
+// 16-bit ones.
 //
 // Shape: a workgroup computes NROWS consecutive rows (compile-time, as is NCOLS: every register
-// array below has a #define size and is indexed only by fully unrolled loops). TPB = 4 threads
-// share one block, 8 elements each; the WG threads walk the row's blocks (thread t takes block
-// t / 4 + k * WG / 4), UNROLL blocks per thread in flight per row, all loads issued before use.
-// x (F32, small, cached) is read as vec4 from global. Reduction: subgroupAdd, then (only when the
-// workgroup has more than one subgroup) one shared-memory slot per subgroup.
+// array below has a #define size and is indexed only by fully unrolled loops). TPB threads share
+// one block, each a fixed slice (Q8_0 / Q4_0: 4 x 8 elements; Q4_K / Q6_K: 8 x 32 elements); the
+// WG threads walk the row's blocks (thread t takes block t / TPB + k * WG / TPB), UNROLL blocks per
+// thread in flight per row, all loads issued before use. x (F32, small, cached) is read as vec4
+// from global. Reduction: subgroupAdd, then (only when the workgroup has more than one subgroup)
+// one shared-memory slot per subgroup.
 // NCOLS is the variant's column capacity; pc.ncols <= NCOLS columns are real (the others read
 // column 0 and are not written). Workgroups beyond 65535 continue in the y dimension.
+//
+// Per type: TPB, BLOCK_UNITS (block size in elements of the weight array), XBLOCK (vec4s of x per
+// block), UNROLL, RAW (one thread's slice of one block, as loaded), load_raw(block offset, part)
+// and process(block, part, raw[NROWS]) (decode + multiply-add into acc).
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
@@ -24,12 +33,16 @@ layout(local_size_x_id = 0) in;
 #define NCOLS 1u
 #endif
 
+#if defined(WTYPE_Q4_K)
+layout(std430, set = 0, binding = 0) readonly buffer W { uvec4 w4[]; };
+#else
 layout(std430, set = 0, binding = 0) readonly buffer W { uint16_t w16[]; };
+#endif
 layout(std430, set = 0, binding = 1) readonly buffer X { vec4 xv[]; };
 layout(std430, set = 0, binding = 2) buffer Y { float y[]; };
 layout(push_constant) uniform Push {
   uint rows;       // rows of this part
-  uint row_u16;    // row bytes / 2
+  uint row_units;  // row bytes / 2 (Q4_K: / 16): row stride in elements of the weight array
   uint nb;         // blocks per row
   uint y_base;     // index in y of this part's first row
   uint y_stride;   // floats between the columns of y
@@ -38,9 +51,23 @@ layout(push_constant) uniform Push {
   uint ncols;      // real columns (1..NCOLS)
 } pc;
 
+const uint WG = gl_WorkGroupSize.x;
+const uint NP = NROWS * NCOLS;
+shared float red[((WG + 3u) / 4u) * NP]; // one slot per subgroup (subgroups have >= 4 invocations)
+
+float acc[NROWS][NCOLS];
+uint xc[NCOLS]; // vec4 index of column n of x
+
+// Bytes to floats without integer conversions (quarter rate on NVIDIA): 0x4B000000 | b is the
+// float 2^23 + b (b < 2^23); one FADD removes the offset (and a bias folded into it).
+#define U2F(b) uintBitsToFloat((b) | 0x4B000000u)
+#define SHIFTS4 uvec4(0u, 8u, 16u, 24u)
+
+#if defined(WTYPE_Q8_0) || defined(WTYPE_Q4_0)
 #define TPB 4u
+#define XBLOCK 8u
 #if defined(WTYPE_Q8_0)
-#define BLOCK_U16 17u
+#define BLOCK_UNITS 17u
 #define UNROLL 2u
 #define RAW uvec3 // d, int8 x 4, int8 x 4 (8 consecutive elements from 8 * part)
 RAW load_raw(uint o, uint part) {
@@ -48,12 +75,8 @@ RAW load_raw(uint o, uint part) {
   return uvec3(uint(w16[o]), uint(w16[q]) | (uint(w16[q + 1u]) << 16u),
                uint(w16[q + 2u]) | (uint(w16[q + 3u]) << 16u));
 }
-// Bytes to floats without integer conversions (quarter rate on NVIDIA): 0x4B000000 | b is the
-// float 2^23 + b; flipping the sign bit first makes b = q + 128, one FADD removes both offsets.
-vec4 s8x4(uint w) {
-  uvec4 b = (uvec4(w ^ 0x80808080u) >> uvec4(0u, 8u, 16u, 24u)) & 0xffu;
-  return uintBitsToFloat(b | 0x4B000000u) - 8388736.0; // 2^23 + 128
-}
+// Flipping the sign bit first makes b = q + 128; one FADD removes 2^23 + 128.
+vec4 s8x4(uint w) { return U2F((uvec4(w ^ 0x80808080u) >> SHIFTS4) & 0xffu) - 8388736.0; }
 // vec4 index (within the block's 8) of the first and second group of 4 elements
 #define XA(part) (2u * (part))
 #define XB(part) (2u * (part) + 1u)
@@ -62,8 +85,8 @@ void decode(RAW raw, out float d, out vec4 wa, out vec4 wb) {
   wa = s8x4(raw.y);
   wb = s8x4(raw.z);
 }
-#elif defined(WTYPE_Q4_0)
-#define BLOCK_U16 9u
+#else
+#define BLOCK_UNITS 9u
 #define UNROLL 4u
 #define RAW uvec2 // d, bytes 4*part..4*part+3: low nibbles = elements 4p.., high = 16+4p..
 RAW load_raw(uint o, uint part) {
@@ -75,31 +98,134 @@ RAW load_raw(uint o, uint part) {
 void decode(RAW raw, out float d, out vec4 wa, out vec4 wb) {
   d = unpackHalf2x16(raw.x).x;
   // nibble q as the float 2^23 + q (no integer conversion); one FADD removes 2^23 and the bias 8
-  wa = uintBitsToFloat(((uvec4(raw.y) >> uvec4(0u, 8u, 16u, 24u)) & 15u) | 0x4B000000u) - 8388616.0;
-  wb = uintBitsToFloat(((uvec4(raw.y) >> uvec4(4u, 12u, 20u, 28u)) & 15u) | 0x4B000000u) - 8388616.0;
+  wa = U2F((uvec4(raw.y) >> SHIFTS4) & 15u) - 8388616.0;
+  wb = U2F((uvec4(raw.y) >> (SHIFTS4 + 4u)) & 15u) - 8388616.0;
 }
-#else
-#error "matvec_q16.comp: define WTYPE_Q8_0 or WTYPE_Q4_0"
 #endif
-
-const uint WG = gl_WorkGroupSize.x;
-const uint NP = NROWS * NCOLS;
-shared float red[((WG + 3u) / 4u) * NP]; // one slot per subgroup (subgroups have >= 4 invocations)
-
-float acc[NROWS][NCOLS];
-uint xc[NCOLS]; // vec4 index of column n of x
 
 // Adds block blk of the NROWS rows (already loaded) to acc.
 void process(uint blk, uint part, RAW raw[NROWS]) {
   float d[NROWS];
   vec4 wa[NROWS], wb[NROWS];
   [[unroll]] for (uint r = 0u; r < NROWS; r++) decode(raw[r], d[r], wa[r], wb[r]);
-  uint xo = blk * 8u;
+  uint xo = blk * XBLOCK;
   [[unroll]] for (uint n = 0u; n < NCOLS; n++) {
     vec4 xa = xv[xc[n] + xo + XA(part)], xb = xv[xc[n] + xo + XB(part)];
     [[unroll]] for (uint r = 0u; r < NROWS; r++) acc[r][n] += d[r] * (dot(wa[r], xa) + dot(wb[r], xb));
   }
 }
+
+#elif defined(WTYPE_Q4_K)
+// 144-byte super-block = 9 uvec4: [0] = d, dmin (f16), 12 bytes of 6-bit scales/mins; [1..8] = 4
+// chunks of 32 qs bytes, chunk c: low nibbles = sub-block 2c (elements 64c + l), high = 2c + 1
+// (64c + 32 + l). Thread part p: chunk c = p / 2, half h = p % 2 -> uvec4 [1 + p] = 16 bytes =
+// elements 64c + 16h + i (low) and 64c + 32 + 16h + i (high), i < 16; scales/mins of sub-blocks
+// 2c, 2c + 1 from the header, min terms applied once per slice through sum(x).
+#define TPB 8u
+#define XBLOCK 64u
+#define BLOCK_UNITS 9u
+#define UNROLL 2u
+struct RAW {
+  uvec4 hdr;
+  uvec4 qs;
+};
+RAW load_raw(uint o, uint part) { return RAW(w4[o], w4[o + 1u + part]); }
+
+// (d * sc0, d * sc1, dmin * m0, dmin * m1) of sub-blocks 2c, 2c + 1, c = part / 2.
+vec4 q4k_scales(uvec4 hdr, uint part) {
+  uint c = part >> 1u, s = 16u * (c & 1u);
+  // 16-bit pairs of scale bytes 2k.., 4 + 2k.., 8 + 2k.. (k = c & 1)
+  uint a = hdr.y >> s, b = hdr.z >> s, e = hdr.w >> s;
+  // c < 2: 6 low bits of a (scales) and b (mins); c >= 2: 4 bits from e, 2 high bits of a / b
+  uint sc = c < 2u ? a & 0x3f3fu : (e & 0x0f0fu) | ((a >> 2u) & 0x3030u);
+  uint mn = c < 2u ? b & 0x3f3fu : ((e >> 4u) & 0x0f0fu) | ((b >> 2u) & 0x3030u);
+  vec4 q = U2F(uvec4(sc, sc >> 8u, mn, mn >> 8u) & 0xffu) - 8388608.0;
+  vec2 dm = unpackHalf2x16(hdr.x);
+  return vec4(dm.xx, dm.yy) * q;
+}
+
+void process(uint blk, uint part, RAW raw[NROWS]) {
+  vec4 f[NROWS], lo[NROWS][4], hi[NROWS][4];
+  [[unroll]] for (uint r = 0u; r < NROWS; r++) {
+    f[r] = q4k_scales(raw[r].hdr, part);
+    [[unroll]] for (uint i = 0u; i < 4u; i++) {
+      lo[r][i] = U2F((uvec4(raw[r].qs[i]) >> SHIFTS4) & 15u) - 8388608.0;
+      hi[r][i] = U2F((uvec4(raw[r].qs[i]) >> (SHIFTS4 + 4u)) & 15u) - 8388608.0;
+    }
+  }
+  uint xo = blk * XBLOCK + 16u * (part >> 1u) + 4u * (part & 1u);
+  [[unroll]] for (uint n = 0u; n < NCOLS; n++) {
+    vec4 xl[4], xh[4];
+    [[unroll]] for (uint i = 0u; i < 4u; i++) {
+      xl[i] = xv[xc[n] + xo + i];
+      xh[i] = xv[xc[n] + xo + 8u + i];
+    }
+    float sl = dot(xl[0] + xl[1] + xl[2] + xl[3], vec4(1.0));
+    float sh = dot(xh[0] + xh[1] + xh[2] + xh[3], vec4(1.0));
+    [[unroll]] for (uint r = 0u; r < NROWS; r++) {
+      float dl = dot(lo[r][0], xl[0]) + dot(lo[r][1], xl[1]) + dot(lo[r][2], xl[2]) + dot(lo[r][3], xl[3]);
+      float dh = dot(hi[r][0], xh[0]) + dot(hi[r][1], xh[1]) + dot(hi[r][2], xh[2]) + dot(hi[r][3], xh[3]);
+      acc[r][n] += f[r].x * dl + f[r].y * dh - f[r].z * sl - f[r].w * sh;
+    }
+  }
+}
+
+#elif defined(WTYPE_Q6_K)
+// 210-byte super-block = 105 uint16: ql[128] (u16 0..63), qh[64] (64..95), 16 int8 scales
+// (96..103), f16 d (104). Element e = 128h + 32g + l (g < 4, l < 32): 4 low bits from ql byte
+// 64h + 32(g & 1) + l (nibble g >> 1), 2 high bits from qh byte 32h + l (bits 2g), scale byte e / 16.
+// Thread part s: h = s / 4, l0 = 8 (s % 4) -> 32 elements 128h + 32g + l0 + i (i < 8): 8 ql bytes
+// at 64h + l0 and at 64h + 32 + l0, 8 qh bytes, the 4 scale bytes 8h + 2g + l0 / 16 (= byte l0 / 16
+// of u16 96 + 4h + g), d.
+#define TPB 8u
+#define XBLOCK 64u
+#define BLOCK_UNITS 105u
+#define UNROLL 2u
+struct RAW {
+  uvec4 ql; // 4 bytes at 64h + l0, + 4, then at 64h + 32 + l0, + 4
+  uvec4 qs; // qh 4 bytes at 32h + l0, + 4; scale u16 pairs (g 0, 1), (g 2, 3)
+  uint d;
+};
+uint ld32(uint o) { return uint(w16[o]) | (uint(w16[o + 1u]) << 16u); }
+RAW load_raw(uint o, uint part) {
+  uint h = part >> 2u, l2 = 4u * (part & 3u); // l0 / 2
+  uint a = o + 32u * h + l2, q = o + 64u + 16u * h + l2, s = o + 96u + 4u * h;
+  return RAW(uvec4(ld32(a), ld32(a + 2u), ld32(a + 16u), ld32(a + 18u)),
+             uvec4(ld32(q), ld32(q + 2u), ld32(s), ld32(s + 2u)), uint(w16[o + 104u]));
+}
+
+void process(uint blk, uint part, RAW raw[NROWS]) {
+  vec4 f[NROWS], v[NROWS][4][2];
+  uint bs = 8u * ((part & 3u) >> 1u); // l0 / 16 selects the low or high byte of each scale u16
+  [[unroll]] for (uint r = 0u; r < NROWS; r++) {
+    uint s01 = raw[r].qs.z >> bs, s23 = raw[r].qs.w >> bs;
+    // int8 scales: sign bit flipped -> 2^23 + 128 + sc, one FADD removes the offset
+    vec4 sc = U2F((uvec4(s01, s01 >> 16u, s23, s23 >> 16u) & 0xffu) ^ 0x80u) - 8388736.0;
+    f[r] = unpackHalf2x16(raw[r].d).x * sc;
+    [[unroll]] for (uint g = 0u; g < 4u; g++)
+      [[unroll]] for (uint j = 0u; j < 2u; j++) {
+        uint l = raw[r].ql[2u * (g & 1u) + j], qh = raw[r].qs[j];
+        // 4 elements' 6-bit q at once (byte lanes), then q - 32 as floats
+        uint q = ((l >> (4u * (g >> 1u))) & 0x0f0f0f0fu) | (((qh >> (2u * g)) & 0x03030303u) << 4u);
+        v[r][g][j] = U2F((uvec4(q) >> SHIFTS4) & 0xffu) - 8388640.0; // 2^23 + 32
+      }
+  }
+  uint xo = blk * XBLOCK + 32u * (part >> 2u) + 2u * (part & 3u);
+  [[unroll]] for (uint n = 0u; n < NCOLS; n++) {
+    vec4 xg[4][2];
+    [[unroll]] for (uint g = 0u; g < 4u; g++)
+      [[unroll]] for (uint j = 0u; j < 2u; j++) xg[g][j] = xv[xc[n] + xo + 8u * g + j];
+    [[unroll]] for (uint r = 0u; r < NROWS; r++) {
+      vec4 p;
+      [[unroll]] for (uint g = 0u; g < 4u; g++) p[g] = dot(v[r][g][0], xg[g][0]) + dot(v[r][g][1], xg[g][1]);
+      acc[r][n] += dot(f[r], p);
+    }
+  }
+}
+
+#else
+#error "matvec_q16.comp: define WTYPE_Q8_0, WTYPE_Q4_0, WTYPE_Q4_K or WTYPE_Q6_K"
+#endif
 
 void main() {
   uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
@@ -108,21 +234,22 @@ void main() {
   uint tid = gl_LocalInvocationID.x;
   uint part = tid % TPB, step = WG / TPB;
   uint rb[NROWS];
-  [[unroll]] for (uint r = 0u; r < NROWS; r++) rb[r] = min(row0 + r, pc.rows - 1u) * pc.row_u16;
+  [[unroll]] for (uint r = 0u; r < NROWS; r++) rb[r] = min(row0 + r, pc.rows - 1u) * pc.row_units;
   [[unroll]] for (uint n = 0u; n < NCOLS; n++) xc[n] = min(n, pc.ncols - 1u) * pc.x_stride4;
   [[unroll]] for (uint r = 0u; r < NROWS; r++)
     [[unroll]] for (uint n = 0u; n < NCOLS; n++) acc[r][n] = 0.0;
 
-  uint b = tid / TPB;
+  // threads past the last whole group of TPB (WG not a multiple of TPB) take no block
+  uint b = tid < step * TPB ? tid / TPB : pc.nb;
   for (; b + (UNROLL - 1u) * step < pc.nb; b += UNROLL * step) {
     RAW raw[UNROLL][NROWS];
     [[unroll]] for (uint u = 0u; u < UNROLL; u++)
-      [[unroll]] for (uint r = 0u; r < NROWS; r++) raw[u][r] = load_raw(rb[r] + (b + u * step) * BLOCK_U16, part);
+      [[unroll]] for (uint r = 0u; r < NROWS; r++) raw[u][r] = load_raw(rb[r] + (b + u * step) * BLOCK_UNITS, part);
     [[unroll]] for (uint u = 0u; u < UNROLL; u++) process(b + u * step, part, raw[u]);
   }
   for (; b < pc.nb; b += step) {
     RAW raw[NROWS];
-    [[unroll]] for (uint r = 0u; r < NROWS; r++) raw[r] = load_raw(rb[r] + b * BLOCK_U16, part);
+    [[unroll]] for (uint r = 0u; r < NROWS; r++) raw[r] = load_raw(rb[r] + b * BLOCK_UNITS, part);
     process(b, part, raw);
   }
 

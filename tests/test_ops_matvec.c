@@ -170,6 +170,31 @@ static void q16_shapes(lil_ctx *ctx, uint64_t *rng) {
       }
 }
 
+/* Q4_K / Q6_K through matvec_q16.comp (8 threads per super-block, 32 elements each) where the plan
+ * has storage16, else through matvec.comp: with all, rows {1, 7, 33, 255, 300} x 256 / 768 columns
+ * with ncols 1 / 3 / 8 and accumulate (shapes_for: test_matvec_types runs them on the default plan,
+ * i.e. matvec_q16.comp on lavapipe); every rows-per-workgroup variant with one and four subgroups
+ * per workgroup on a row of 2 * step + 1 super-blocks (step = threads / 8: the unrolled loop and the
+ * tail both run, not every thread has a block in the tail); split weights. */
+static void kq16_shapes(lil_ctx *ctx, int all, uint64_t *rng) {
+  static const uint32_t k_types[] = {LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
+  uint32_t sg = lil_ctx_plan(ctx)->subgroup_size;
+  for (size_t t = 0; t < 2; t++) {
+    if (all) shapes_for(ctx, k_types[t], rng);
+    for (uint32_t rows = 1; rows <= 4; rows *= 2)
+      for (uint32_t wgm = 1; wgm <= 4; wgm *= 4) {
+        lil_matvec_config cfg = {sg * wgm, rows};
+        uint32_t nb = 2 * (sg * wgm / 8 ? sg * wgm / 8 : 1) + 1;
+        check_matvec_cfg(ctx, k_types[t], 7 + rows, 256 * nb, 1 + (rows + wgm) % 8, (int)(rows + t) % 2, 0, &cfg,
+                         rng);
+      }
+    uint64_t rb = lil_type_row_bytes(k_types[t], 768);
+    check_matvec(ctx, k_types[t], 300, 768, 3, 1, rb * 41 + 7, rng);
+    lil_matvec_config cfg = {2 * sg, 2};
+    check_matvec_cfg(ctx, k_types[t], 33, 768, 8, 0, rb * 16, &cfg, rng);
+  }
+}
+
 START_TEST(test_matvec_q16) {
   uint64_t rng = test_seed();
   lil_ctx *ctx = test_ctx_create();
@@ -179,15 +204,38 @@ START_TEST(test_matvec_q16) {
 }
 END_TEST
 
-/* The same shapes without 16-bit storage: the generic kernel (matvec.comp) for Q8_0 / Q4_0. */
-START_TEST(test_matvec_no_storage16) {
+START_TEST(test_matvec_kq16) {
   uint64_t rng = test_seed();
+  lil_ctx *ctx = test_ctx_create();
+  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_storage16, 1);
+  kq16_shapes(ctx, 0, &rng);
+  test_ctx_free(ctx);
+}
+END_TEST
+
+/* The same shapes without 16-bit storage: the generic kernel (matvec.comp) for Q8_0 / Q4_0 / Q4_K /
+ * Q6_K. */
+static lil_ctx *ctx_no_storage16(void) {
   lil_ctx_options o;
   lil_ctx_options_default(&o);
   o.disable = "storage16";
   lil_ctx *ctx = test_ctx_create_opts(&o);
   ck_assert_uint_eq(lil_ctx_plan(ctx)->use_storage16, 0);
+  return ctx;
+}
+
+START_TEST(test_matvec_no_storage16) {
+  uint64_t rng = test_seed();
+  lil_ctx *ctx = ctx_no_storage16();
   q16_shapes(ctx, &rng);
+  test_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_matvec_k_no_storage16) {
+  uint64_t rng = test_seed();
+  lil_ctx *ctx = ctx_no_storage16();
+  kq16_shapes(ctx, 1, &rng);
   test_ctx_free(ctx);
 }
 END_TEST
@@ -265,7 +313,9 @@ int main(void) {
   tcase_add_test(tc, test_matvec_no_subgroup);
   tcase_add_test(tc, test_matvec_parts);
   tcase_add_test(tc, test_matvec_q16);
+  tcase_add_test(tc, test_matvec_kq16);
   tcase_add_test(tc, test_matvec_no_storage16);
+  tcase_add_test(tc, test_matvec_k_no_storage16);
   tcase_add_test(tc, test_embed);
   tcase_add_test(tc, test_errors);
   suite_add_tcase(s, tc);

@@ -43,21 +43,26 @@ lil_status lil_op_matvec(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_bi
   return lil_op_matvec_cfg(ctx, seq, W, x, y, ncols, accumulate, NULL, err);
 }
 
-/* The 16-bit-storage kernels (shaders/matvec_q16.comp, Q8_0 / Q4_0): 4 threads per block, so they
- * need subgroup arithmetic, 16-bit storage and subgroups of at least 4 invocations. */
+/* The 16-bit-storage kernels (shaders/matvec_q16.comp: Q8_0 / Q4_0 / Q4_K / Q6_K): TPB threads per
+ * block (q16_tpb), so they need subgroup arithmetic, 16-bit storage and subgroups of at least 4
+ * invocations. */
 static int use_q16(const lil_device_plan *p, uint32_t type) {
-  return (type == LIL_TYPE_Q8_0 || type == LIL_TYPE_Q4_0) && p->use_storage16 && p->use_subgroup_arith &&
-         p->subgroup_size >= 4 && p->subgroup_size % 4 == 0;
+  return (type == LIL_TYPE_Q8_0 || type == LIL_TYPE_Q4_0 || type == LIL_TYPE_Q4_K || type == LIL_TYPE_Q6_K) &&
+         p->use_storage16 && p->use_subgroup_arith && p->subgroup_size >= 4 && p->subgroup_size % 4 == 0;
 }
 
+/* Threads per block of the q16 kernels: 4 x 8 elements of a 32-block, 8 x 32 of a 256-block. */
+static uint32_t q16_tpb(uint32_t type) { return type == LIL_TYPE_Q4_K || type == LIL_TYPE_Q6_K ? 8 : 4; }
+
 typedef struct matvec16_push {
-  uint32_t rows, row_u16, nb, y_base, y_stride, x_stride4, accumulate, ncols;
+  uint32_t rows, row_units, nb, y_base, y_stride, x_stride4, accumulate, ncols;
 } matvec16_push;
 
 /* Launch shape of the q16 kernels without overrides: 4 rows per workgroup (x reused 4 times), and
  * as many subgroups per workgroup (1..8, splitting the row) as it takes to have about 8192
  * subgroups in the dispatch (enough loads in flight on a large GPU; H200: 151936 rows -> 1
- * subgroup, 14336 -> 4, 4096 -> 8). */
+ * subgroup, 14336 -> 4, 4096 -> 8), but no more threads than the row has block slices (TPB per
+ * block: Q4_K / Q6_K 4096 columns = 16 super-blocks = 128 threads). */
 #define Q16_ROWS 4
 #define Q16_TARGET_SUBGROUPS 8192
 
@@ -71,15 +76,18 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
    * memory */
   uint32_t nr = rows >= 4 ? 4 : rows >= 2 ? 2 : 1, nc = 1;
   while (nc < ncols) nc *= 2;
+  uint32_t tpb = q16_tpb(W->type), nb = W->cols / lil_type_get(W->type)->block_elems;
   uint32_t wg = cfg && cfg->workgroup_size ? cfg->workgroup_size : 0;
   if (!wg) {
     uint32_t k = 1;
     uint64_t groups = (W->rows + nr - 1) / nr;
-    while (k < 8 && groups * k < Q16_TARGET_SUBGROUPS) k *= 2;
+    while (k < 8 && groups * k < Q16_TARGET_SUBGROUPS && (uint64_t)sg * k * 2 <= (uint64_t)tpb * nb) k *= 2;
     wg = sg * k;
   }
-  wg = wg < sg ? sg : wg / sg * sg;
-  while (wg > sg && (uint64_t)(wg / 4) * nr * nc * 4 > p->shared_memory / 2) wg -= sg;
+  /* a multiple of the subgroup and of TPB (sg is a multiple of 4, TPB 4 or 8) */
+  uint32_t q = sg % tpb ? 2 * sg : sg;
+  wg = wg < q ? q : wg / q * q;
+  while (wg > q && (uint64_t)(wg / 4) * nr * nc * 4 > p->shared_memory / 2) wg -= q;
   char shader[40];
   snprintf(shader, sizeof(shader), "matvec16_%s_r%u_c%u", lil_ops_type_suffix(W->type), nr, nc);
   if (x.offset % 16)
@@ -92,8 +100,9 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   if (st) return st;
   for (uint32_t i = 0; i < W->n_parts; i++) {
     const lil_weight_part *pt = &W->parts[i];
-    matvec16_push pc = {pt->n_rows, (uint32_t)(W->row_bytes / 2), W->cols / 32, pt->first_row, W->rows,
-                        W->cols / 4, accumulate ? 1u : 0u, ncols};
+    /* row stride in elements of the shader's weight array: Q4_K uvec4, the others uint16 */
+    uint32_t row_units = (uint32_t)(W->row_bytes / (W->type == LIL_TYPE_Q4_K ? 16 : 2));
+    matvec16_push pc = {pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 4, accumulate ? 1u : 0u, ncols};
     uint32_t groups = (pt->n_rows + nr - 1) / nr;
     uint32_t gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
     lil_binding b[3] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y};
