@@ -28,7 +28,7 @@ $(BUILD_ASAN)/build.ninja:
 
 test-asan: deps $(BUILD_ASAN)/build.ninja
 	ninja -C $(BUILD_ASAN)
-	meson test -C $(BUILD_ASAN) --print-errorlogs --num-processes 2 --no-suite slow
+	meson test -C $(BUILD_ASAN) --print-errorlogs --num-processes 2 --no-suite slow --timeout-multiplier 3
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
