@@ -44,8 +44,8 @@ static void kernels_report(const kernels_opts *o, const kernels_row *r) {
            r->family, r->kernel, r->type, r->rows, r->cols, r->ncols, r->parts, r->copies, o->iters, r->ms, r->bytes,
            gbps, gflops, r->copy_gbps, frac, r->wg, r->rows_per_group, r->gpu_timer ? "gpu" : "wall", o->device_name);
   else
-    printf("%-16s %7u x %-6u %5u %10.4f %10.1f %10.1f %7.1f%%\n", r->kernel, r->rows, r->cols, r->ncols, r->ms, gbps,
-           gflops, 100 * frac);
+    printf("%-22s %7u x %-6u %5u %10.4f %10.1f %10.1f %7.1f%% %9.1f\n", r->kernel, r->rows, r->cols, r->ncols, r->ms,
+           gbps, gflops, 100 * frac, r->copy_gbps);
   fflush(stdout);
 }
 
@@ -137,10 +137,19 @@ static int bench_kernels_matvec(lil_ctx *ctx, const kernels_opts *o, double copy
         double ms = lil_seq_gpu_ms(seq);
         if (!st && rep > 0 && (best == 0 || ms < best)) best = ms;
       }
+      /* the shader actually dispatched (the 16-bit-storage variants differ from the generic name) */
+      const lil_seq_timing *tm = NULL;
+      char ran[48];
+      snprintf(ran, sizeof(ran), "%s", !st && lil_seq_timings(seq, &tm) > 0 && tm[0].label ? tm[0].label : kernel);
+      /* copy bandwidth measured again next to each kernel: the GPU's state (clocks, other work on
+       * it) can drift during a long sweep, and the ratio should compare like with like */
+      lil_copy_result cr = {0};
+      if (!st && !o->quick) st = lil_measure_copy_bandwidth(ctx, 256ull << 20, 10, &cr, &err);
+      double cgbps = !o->quick && cr.gbps > 0 ? cr.gbps : copy_gbps;
       if (!st) {
-        kernels_row r = {"matvec", kernel, lil_type_get(types[t])->name, rows, cols, nc, w[0]->n_parts, copies,
+        kernels_row r = {"matvec", ran, lil_type_get(types[t])->name, rows, cols, nc, w[0]->n_parts, copies,
                          best / o->iters, (double)wbytes + 4.0 * nc * ((double)rows + cols),
-                         2.0 * rows * cols * nc, copy_gbps, best > 0,
+                         2.0 * rows * cols * nc, cgbps, best > 0,
                          o->mv.workgroup_size ? o->mv.workgroup_size : plan->matvec_workgroup_size,
                          o->mv.rows_per_group ? o->mv.rows_per_group : plan->matvec_rows_per_group};
         kernels_report(o, &r);
@@ -170,14 +179,17 @@ static const struct {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: lil bench kernels [--quick] [--filter NAME] [--iters N] [--ncols N] [--wg N] [--rows N]\n"
-             "                         [--device SEL] [--json]\n"
+             "                         [--pipeline-stats] [--device SEL] [--json]\n"
              "Times each kernel per type and shape (GPU timestamps) and reports GB/s of the bytes it must move\n"
-             "(weights + x + y), GFLOP/s and the fraction of the copy bandwidth measured in the same run.\n"
+             "(weights + x + y), GFLOP/s and the fraction of the copy bandwidth measured in the same run (matvec: re-measured\n"
+             "next to each kernel, 256 MiB x 10, shown as 'copy GB/s').\n"
              "  --quick        tiny shapes (CPU devices such as lavapipe)\n"
              "  --filter NAME  only kernels whose name contains NAME (e.g. q4_k, matvec_f16)\n"
              "  --iters N      kernel runs per timed replay (default 20, --quick 3)\n"
              "  --ncols N      matvec columns (tokens, 1..8; default 1)\n"
              "  --wg N, --rows N  matvec workgroup size / rows per workgroup (default: the device plan's)\n"
+             "  --pipeline-stats  print the driver's statistics of each pipeline (registers, spills; needs\n"
+             "                 VK_KHR_pipeline_executable_properties) to stderr\n"
              "  --json         JSON Lines, one object per kernel and shape\n");
 }
 
@@ -186,6 +198,7 @@ int bench_kernels(int argc, char **argv) {
       {"quick", no_argument, 0, 'q'},        {"filter", required_argument, 0, 'f'}, {"iters", required_argument, 0, 'i'},
       {"ncols", required_argument, 0, 'n'},  {"device", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
       {"wg", required_argument, 0, 'w'},     {"rows", required_argument, 0, 'r'},
+      {"pipeline-stats", no_argument, 0, 'p'},
       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
   kernels_opts ko = {0};
   uint64_t iters = 0, ncols = 1, wg = 0, rows = 0;
@@ -205,6 +218,7 @@ int bench_kernels(int argc, char **argv) {
     case 'r': if (!cli_parse_u64("bench kernels", "--rows", optarg, 1, 16, &rows)) return 2; break;
     case 'd': o.device = optarg; break;
     case 'j': ko.json = 1; break;
+    case 'p': o.pipeline_stats = 1; break;
     case 'h': usage(stdout); return 0;
     default: fprintf(stderr, "lil bench kernels: unknown or incomplete option '%s'\n", argv[optind - 1]); return 2;
     }
@@ -229,9 +243,9 @@ int bench_kernels(int argc, char **argv) {
              s->name, s->driver_name, s->driver_info, (unsigned long long)cr.bytes, cr.gbps,
              cr.timed_on_gpu ? "gpu" : "wall");
     else
-      printf("device: %s (%s %s)\ncopy bandwidth: %.1f GB/s (%s timer)\n%-16s %16s %5s %10s %10s %10s %8s\n", s->name,
-             s->driver_name, s->driver_info, cr.gbps, cr.timed_on_gpu ? "GPU" : "wall-clock", "kernel", "out x in",
-             "ncols", "ms", "GB/s", "GFLOP/s", "of copy");
+      printf("device: %s (%s %s)\ncopy bandwidth: %.1f GB/s (%s timer)\n%-22s %16s %5s %10s %10s %10s %8s %9s\n",
+             s->name, s->driver_name, s->driver_info, cr.gbps, cr.timed_on_gpu ? "GPU" : "wall-clock", "kernel",
+             "out x in", "ncols", "ms", "GB/s", "GFLOP/s", "of copy", "copy GB/s");
     for (size_t i = 0; i < sizeof(families) / sizeof(families[0]) && !rc; i++) rc = families[i].run(ctx, &ko, cr.gbps);
   }
   uint32_t vmsgs = lil_ctx_validation_messages(ctx);

@@ -39,6 +39,19 @@ void lil_ctx_options_default(lil_ctx_options *o) {
   memset(o, 0, sizeof(*o));
   o->validation = -1;
   o->pipeline_cache = 1;
+  o->pipeline_stats = -1;
+}
+
+/* Whether the physical device offers a device extension. */
+static int has_device_extension(VkPhysicalDevice pd, const char *name) {
+  uint32_t n = 0;
+  if (vkEnumerateDeviceExtensionProperties(pd, NULL, &n, NULL) != VK_SUCCESS || n == 0) return 0;
+  VkExtensionProperties *e = calloc(n, sizeof(*e));
+  int found = 0;
+  if (e && vkEnumerateDeviceExtensionProperties(pd, NULL, &n, e) == VK_SUCCESS)
+    for (uint32_t i = 0; i < n && !found; i++) found = !strcmp(e[i].extensionName, name);
+  free(e);
+  return found;
 }
 
 static VKAPI_ATTR VkBool32 VKAPI_CALL on_validation(VkDebugUtilsMessageSeverityFlagBitsEXT sev,
@@ -173,8 +186,11 @@ static lil_status create_device(lil_ctx *ctx, lil_error *err) {
                                  .queueFamilyIndex = p->queue_family,
                                  .queueCount = 1,
                                  .pQueuePriorities = &prio};
-  const char *exts[4];
+  const char *exts[6];
   uint32_t n_exts = 0;
+  VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR pexec = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR,
+      .pipelineExecutableInfo = VK_TRUE};
   VkPhysicalDeviceCooperativeMatrixFeaturesNV coop = {
       .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV, .cooperativeMatrix = VK_TRUE};
   VkPhysicalDeviceVulkan11Features f11 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
@@ -201,6 +217,17 @@ static lil_status create_device(lil_ctx *ctx, lil_error *err) {
     chain = &coop;
   }
   if (p->use_memory_budget) exts[n_exts++] = VK_EXT_MEMORY_BUDGET_EXTENSION_NAME;
+  if (ctx->pipeline_stats) {
+    if (has_device_extension(ctx->phys, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME)) {
+      exts[n_exts++] = VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME;
+      pexec.pNext = chain;
+      chain = &pexec;
+    } else {
+      fprintf(stderr, "lil: pipeline statistics requested, but '%s' lacks %s\n", ctx->snap.name,
+              VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
+      ctx->pipeline_stats = 0;
+    }
+  }
   VkPhysicalDeviceFeatures2 feats = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = chain};
   VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                             .pNext = &feats,
@@ -273,6 +300,12 @@ lil_status lil_ctx_create(const lil_ctx_options *opts, lil_ctx **out, lil_error 
   if (!ctx) return lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "lil_ctx");
   pthread_mutex_init(&ctx->queue_lock, NULL);
   ctx->profile = o->profile;
+  if (o->pipeline_stats >= 0) {
+    ctx->pipeline_stats = o->pipeline_stats > 0;
+  } else {
+    const char *ps = getenv("LIL_PIPELINE_STATS");
+    ctx->pipeline_stats = ps && !strcmp(ps, "1");
+  }
   VkPhysicalDevice *pds = NULL;
   lil_device_snapshot *snaps = NULL;
   lil_device_plan *plans = NULL;

@@ -7,6 +7,40 @@
 #include "lil_shaders.h"
 #include "vk_internal.h"
 
+/* Prints the driver's statistics of a pipeline's executables (one line per executable). */
+static void print_pipeline_stats(lil_ctx *ctx, VkPipeline pipeline, const lil_kernel_desc *d) {
+  VkPipelineInfoKHR pi = {.sType = VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR, .pipeline = pipeline};
+  uint32_t n_exec = 0;
+  if (vkGetPipelineExecutablePropertiesKHR(ctx->device, &pi, &n_exec, NULL) != VK_SUCCESS) return;
+  for (uint32_t e = 0; e < n_exec; e++) {
+    VkPipelineExecutableInfoKHR ei = {.sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR,
+                                      .pipeline = pipeline, .executableIndex = e};
+    uint32_t n = 0;
+    if (vkGetPipelineExecutableStatisticsKHR(ctx->device, &ei, &n, NULL) != VK_SUCCESS || n == 0) continue;
+    VkPipelineExecutableStatisticKHR *st = calloc(n, sizeof(*st));
+    if (!st) return;
+    for (uint32_t i = 0; i < n; i++) st[i].sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR;
+    if (vkGetPipelineExecutableStatisticsKHR(ctx->device, &ei, &n, st) == VK_SUCCESS) {
+      fprintf(stderr, "pipeline %s", d->shader);
+      for (uint32_t i = 0; i < d->n_spec; i++) fprintf(stderr, "%cs%u=%u", i ? ',' : ' ', i, d->spec[i]);
+      for (uint32_t i = 0; i < n; i++) {
+        fprintf(stderr, " | %s=", st[i].name);
+        switch (st[i].format) {
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR: fprintf(stderr, "%u", st[i].value.b32); break;
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR: fprintf(stderr, "%lld", (long long)st[i].value.i64); break;
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR:
+          fprintf(stderr, "%llu", (unsigned long long)st[i].value.u64);
+          break;
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_FLOAT64_KHR: fprintf(stderr, "%g", st[i].value.f64); break;
+        default: fprintf(stderr, "?"); break;
+        }
+      }
+      fprintf(stderr, "\n");
+    }
+    free(st);
+  }
+}
+
 static int same_desc(const lil_kernel_desc *a, const lil_kernel_desc *b) {
   return !strcmp(a->shader, b->shader) && a->n_bindings == b->n_bindings && a->push_size == b->push_size &&
          a->n_spec == b->n_spec && !memcmp(a->spec, b->spec, a->n_spec * sizeof(uint32_t));
@@ -45,6 +79,7 @@ lil_status lil_kernel_get(lil_ctx *ctx, const lil_kernel_desc *d, lil_kernel **o
                 .pName = "main",
                 .pSpecializationInfo = d->n_spec ? &si : NULL},
       .layout = ctx->pipeline_layout};
+  if (ctx->pipeline_stats) ci.flags |= VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
   lil_kernel *k = calloc(1, sizeof(*k));
   if (!k) {
     vkDestroyShaderModule(ctx->device, mod, NULL);
@@ -57,6 +92,7 @@ lil_status lil_kernel_get(lil_ctx *ctx, const lil_kernel_desc *d, lil_kernel **o
     free(k);
     return lil_error_prefix(err, "kernel '%s'", d->shader);
   }
+  if (ctx->pipeline_stats) print_pipeline_stats(ctx, k->pipeline, d);
   snprintf(k->name, sizeof(k->name), "%s", d->shader);
   k->n_bindings = d->n_bindings;
   k->push_size = d->push_size;

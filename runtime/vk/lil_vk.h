@@ -35,6 +35,9 @@ typedef struct lil_ctx_options {
   int pipeline_cache;    /* 1 on (default when options are NULL), 0 off */
   const char *cache_dir; /* NULL: $XDG_CACHE_HOME/lil or ~/.cache/lil */
   const char *loader;    /* NULL: the system loader; a path to test the no-loader error */
+  int pipeline_stats;    /* 1: print the driver's statistics of every pipeline created (register
+                          * count, spills, ... via VK_KHR_pipeline_executable_properties) to stderr;
+                          * -1: when $LIL_PIPELINE_STATS=1 */
 } lil_ctx_options;
 
 void lil_ctx_options_default(lil_ctx_options *o);

@@ -28,6 +28,7 @@ struct lil_ctx {
   lil_device_plan plan;
   uint32_t validation_messages; /* atomic via __atomic builtins */
   int profile;
+  int pipeline_stats; /* VK_KHR_pipeline_executable_properties enabled: statistics printed per pipeline */
   /* one descriptor layout convention: LIL_MAX_BINDINGS storage buffers, 128 bytes push */
   VkDescriptorSetLayout set_layout;
   VkPipelineLayout pipeline_layout;
