@@ -132,11 +132,7 @@ static int bench_kernels_matvec(lil_ctx *ctx, const kernels_opts *o, double copy
         st = lil_op_matvec_cfg(ctx, seq, w[i % copies], (lil_binding){xb, 0, 0}, (lil_binding){yb, 0, 0}, nc, 0,
                                &o->mv, &err);
       double best = 0;
-      for (int rep = 0; rep < 3 && !st; rep++) { /* the first replay warms up */
-        st = lil_seq_run(seq, &err);
-        double ms = lil_seq_gpu_ms(seq);
-        if (!st && rep > 0 && (best == 0 || ms < best)) best = ms;
-      }
+      if (!st) st = lil_seq_time_best(seq, o->quick ? 0 : LIL_BENCH_WARM_MS, 5, &best, &err);
       /* the shader actually dispatched (the 16-bit-storage variants differ from the generic name) */
       const lil_seq_timing *tm = NULL;
       char ran[48];

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli_util.h"
+#include "lil_bandwidth.h"
 #include "lil_ops_matmul.h"
 
 int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, const char *filter, uint32_t iters,
@@ -20,7 +21,8 @@ int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, co
 
 /* Times one (type, path, shape); prints its row. Returns the status. */
 static lil_status bench_one(lil_ctx *ctx, uint32_t type, int coop, uint32_t n, uint32_t rows, uint32_t cols,
-                            uint32_t iters, double copy_gbps, int json, const char *device_name, lil_error *err) {
+                            uint32_t iters, double copy_gbps, int json, int quick, const char *device_name,
+                            lil_error *err) {
   lil_weight *w = NULL;
   lil_buffer *xb = NULL, *yb = NULL;
   lil_seq *seq = NULL;
@@ -38,11 +40,7 @@ static lil_status bench_one(lil_ctx *ctx, uint32_t type, int coop, uint32_t n, u
     st = lil_op_matmul_path(ctx, seq, w, (lil_binding){xb, 0, 0}, (lil_binding){yb, 0, 0}, n, 0,
                             coop ? LIL_MATMUL_COOPMAT : LIL_MATMUL_PLAIN, err);
   double best = 0;
-  for (int rep = 0; rep < 3 && !st; rep++) { /* the first replay warms up */
-    st = lil_seq_run(seq, err);
-    double ms = lil_seq_gpu_ms(seq);
-    if (!st && rep > 0 && (best == 0 || ms < best)) best = ms;
-  }
+  if (!st) st = lil_seq_time_best(seq, quick ? 0 : LIL_BENCH_WARM_MS, 3, &best, err);
   if (!st) {
     const char *kernel = lil_matmul_shader(type, coop);
     double ms = best / iters;
@@ -91,7 +89,7 @@ int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, co
             continue;
           }
         }
-        if (bench_one(ctx, types[t], coop, n, rows, cols, iters, copy_gbps, json, device_name, &err))
+        if (bench_one(ctx, types[t], coop, n, rows, cols, iters, copy_gbps, json, quick, device_name, &err))
           return cli_fail("bench kernels", &err);
       }
     }
