@@ -21,6 +21,7 @@ typedef struct kernels_opts {
   uint32_t iters;     /* kernel runs per timed replay */
   uint32_t ncols;     /* matvec columns (tokens) */
   lil_matvec_config mv; /* --wg / --rows overrides (0: the plan's) */
+  int serial;           /* 1: every matvec run writes the same y (each waits for the previous) */
   const char *device_name;
 } kernels_opts;
 
@@ -40,9 +41,9 @@ static void kernels_report(const kernels_opts *o, const kernels_row *r) {
     printf("{\"bench\": \"kernels\", \"family\": \"%s\", \"kernel\": \"%s\", \"type\": \"%s\", \"rows\": %u, "
            "\"cols\": %u, \"ncols\": %u, \"parts\": %u, \"copies\": %u, \"iters\": %u, \"ms\": %.5f, "
            "\"bytes\": %.0f, \"gbps\": %.2f, \"gflops\": %.2f, \"copy_gbps\": %.2f, \"frac_copy\": %.4f, "
-           "\"wg\": %u, \"rows_per_group\": %u, \"timer\": \"%s\", \"device\": \"%s\"}\n",
+           "\"wg\": %u, \"rows_per_group\": %u, \"serial\": %d, \"timer\": \"%s\", \"device\": \"%s\"}\n",
            r->family, r->kernel, r->type, r->rows, r->cols, r->ncols, r->parts, r->copies, o->iters, r->ms, r->bytes,
-           gbps, gflops, r->copy_gbps, frac, r->wg, r->rows_per_group, r->gpu_timer ? "gpu" : "wall", o->device_name);
+           gbps, gflops, r->copy_gbps, frac, r->wg, r->rows_per_group, o->serial, r->gpu_timer ? "gpu" : "wall", o->device_name);
   else
     printf("%-22s %7u x %-6u %5u %10.4f %10.1f %10.1f %7.1f%% %9.1f\n", r->kernel, r->rows, r->cols, r->ncols, r->ms,
            gbps, gflops, 100 * frac, r->copy_gbps);
@@ -125,12 +126,17 @@ static int bench_kernels_matvec(lil_ctx *ctx, const kernels_opts *o, double copy
       lil_status st = w ? LIL_OK : lil_error_set(&err, LIL_ERR_OUT_OF_MEMORY, "bench: weights");
       for (uint32_t c = 0; c < copies && !st; c++) st = make_weight(ctx, types[t], rows, cols, &rng, &w[c], &err);
       if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, (uint64_t)nc * cols * 4, "bench-x", &xb, &err);
-      if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, (uint64_t)nc * rows * 4, "bench-y", &yb, &err);
+      /* one y per run by default: the runs are independent (as the Q/K/V or gate/up projections of a
+       * layer are), so no barrier separates them and the time is the kernels' throughput; with
+       * --serial they share one y and each run waits for the previous one to drain */
+      uint32_t ys = o->serial ? 1 : o->iters;
+      uint64_t ybytes = (uint64_t)nc * rows * 4, ystride = (ybytes + 255) & ~(uint64_t)255;
+      if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, ystride * ys, "bench-y", &yb, &err);
       if (!st) st = lil_buffer_fill(xb, 0, (uint64_t)nc * cols * 4, 0x3c000000u, &err); /* 2^-7 */
       if (!st) st = lil_seq_create(ctx, &seq, &err);
       for (uint32_t i = 0; i < o->iters && !st; i++)
-        st = lil_op_matvec_cfg(ctx, seq, w[i % copies], (lil_binding){xb, 0, 0}, (lil_binding){yb, 0, 0}, nc, 0,
-                               &o->mv, &err);
+        st = lil_op_matvec_cfg(ctx, seq, w[i % copies], (lil_binding){xb, 0, 0},
+                               (lil_binding){yb, (i % ys) * ystride, ybytes}, nc, 0, &o->mv, &err);
       double best = 0;
       if (!st) st = lil_seq_time_best(seq, o->quick ? 0 : LIL_BENCH_WARM_MS, 5, &best, &err);
       /* the shader actually dispatched (the 16-bit-storage variants differ from the generic name) */
@@ -175,7 +181,7 @@ static const struct {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: lil bench kernels [--quick] [--filter NAME] [--iters N] [--ncols N] [--wg N] [--rows N]\n"
-             "                         [--pipeline-stats] [--device SEL] [--json]\n"
+             "                         [--serial] [--pipeline-stats] [--device SEL] [--json]\n"
              "Times each kernel per type and shape (GPU timestamps) and reports GB/s of the bytes it must move\n"
              "(weights + x + y), GFLOP/s and the fraction of the copy bandwidth measured in the same run (matvec: re-measured\n"
              "next to each kernel, 256 MiB x 10, shown as 'copy GB/s').\n"
@@ -184,6 +190,8 @@ static void usage(FILE *f) {
              "  --iters N      kernel runs per timed replay (default 20, --quick 3)\n"
              "  --ncols N      matvec columns (tokens, 1..8; default 1)\n"
              "  --wg N, --rows N  matvec workgroup size / rows per workgroup (default: the device plan's)\n"
+             "  --serial       matvec runs share one output, so each waits for the previous one (default:\n"
+             "                 independent outputs, no barrier between runs: throughput)\n"
              "  --pipeline-stats  print the driver's statistics of each pipeline (registers, spills; needs\n"
              "                 VK_KHR_pipeline_executable_properties) to stderr\n"
              "  --json         JSON Lines, one object per kernel and shape\n");
@@ -194,7 +202,7 @@ int bench_kernels(int argc, char **argv) {
       {"quick", no_argument, 0, 'q'},        {"filter", required_argument, 0, 'f'}, {"iters", required_argument, 0, 'i'},
       {"ncols", required_argument, 0, 'n'},  {"device", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
       {"wg", required_argument, 0, 'w'},     {"rows", required_argument, 0, 'r'},
-      {"pipeline-stats", no_argument, 0, 'p'},
+      {"pipeline-stats", no_argument, 0, 'p'}, {"serial", no_argument, 0, 's'},
       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
   kernels_opts ko = {0};
   uint64_t iters = 0, ncols = 1, wg = 0, rows = 0;
@@ -215,6 +223,7 @@ int bench_kernels(int argc, char **argv) {
     case 'd': o.device = optarg; break;
     case 'j': ko.json = 1; break;
     case 'p': o.pipeline_stats = 1; break;
+    case 's': ko.serial = 1; break;
     case 'h': usage(stdout); return 0;
     default: fprintf(stderr, "lil bench kernels: unknown or incomplete option '%s'\n", argv[optind - 1]); return 2;
     }

@@ -62,6 +62,26 @@ uint xc[NCOLS]; // vec4 index of column n of x
 // float 2^23 + b (b < 2^23); one FADD removes the offset (and a bias folded into it).
 #define U2F(b) uintBitsToFloat((b) | 0x4B000000u)
 #define SHIFTS4 uvec4(0u, 8u, 16u, 24u)
+// Weight fields without any per-element offset subtraction: a field f of B bits moved to the top
+// of the mantissa of 1.0 (one shift, one and-or) is the float 1 + f / 2^B, exactly; then
+//   sum_i (1 + f_i / 2^B) x_i = sum_i x_i + 2^-B sum_i f_i x_i,
+// so sum_i f_i x_i = 2^B (dot - sum x), and the sum of x (per column) is shared by all the rows.
+// FIELDS(w, first, mask): the 4 fields of w whose lowest bits are at first, first + 8, first + 16,
+// first + 24, as 1 + f / 2^B (mask: the B bits below bit 23).
+#define ONE_F 0x3F800000u
+vec4 fields4(uint w, uint first, uint mask) {
+  uint top = 23u - uint(bitCount(mask)); // bit where a field's lowest bit goes
+  // first + 8k > top for k >= kk: right shifts; the shift amounts are compile-time after inlining
+  uvec4 pos = uvec4(first) + SHIFTS4;
+  uvec4 v = uvec4(pos.x <= top ? w << (top - pos.x) : w >> (pos.x - top),
+                  pos.y <= top ? w << (top - pos.y) : w >> (pos.y - top),
+                  pos.z <= top ? w << (top - pos.z) : w >> (pos.z - top),
+                  pos.w <= top ? w << (top - pos.w) : w >> (pos.w - top));
+  return uintBitsToFloat((v & mask) | ONE_F);
+}
+#define MASK4 0x00780000u // 4-bit fields: 1 + f / 16
+#define MASK6 0x007E0000u // 6-bit fields: 1 + f / 64
+#define MASK8 0x007F8000u // 8-bit fields: 1 + f / 256
 
 #if defined(WTYPE_Q8_0) || defined(WTYPE_Q4_0)
 #define TPB 4u
@@ -75,15 +95,16 @@ RAW load_raw(uint o, uint part) {
   return uvec3(uint(w16[o]), uint(w16[q]) | (uint(w16[q + 1u]) << 16u),
                uint(w16[q + 2u]) | (uint(w16[q + 3u]) << 16u));
 }
-// Flipping the sign bit first makes b = q + 128; one FADD removes 2^23 + 128.
-vec4 s8x4(uint w) { return U2F((uvec4(w ^ 0x80808080u) >> SHIFTS4) & 0xffu) - 8388736.0; }
+// q + 128 (sign bit flipped) as 1 + (q + 128) / 256: sum q x = 256 dot - 384 sum x
+#define FIELD_SCALE 256.0
+#define FIELD_BIAS 384.0
 // vec4 index (within the block's 8) of the first and second group of 4 elements
 #define XA(part) (2u * (part))
 #define XB(part) (2u * (part) + 1u)
 void decode(RAW raw, out float d, out vec4 wa, out vec4 wb) {
   d = unpackHalf2x16(raw.x).x;
-  wa = s8x4(raw.y);
-  wb = s8x4(raw.z);
+  wa = fields4(raw.y ^ 0x80808080u, 0u, MASK8);
+  wb = fields4(raw.z ^ 0x80808080u, 0u, MASK8);
 }
 #else
 #define BLOCK_UNITS 9u
@@ -95,11 +116,13 @@ RAW load_raw(uint o, uint part) {
 }
 #define XA(part) (part)
 #define XB(part) ((part) + 4u)
+// nibble q as 1 + q / 16: sum (q - 8) x = 16 dot - 24 sum x
+#define FIELD_SCALE 16.0
+#define FIELD_BIAS 24.0
 void decode(RAW raw, out float d, out vec4 wa, out vec4 wb) {
   d = unpackHalf2x16(raw.x).x;
-  // nibble q as the float 2^23 + q (no integer conversion); one FADD removes 2^23 and the bias 8
-  wa = U2F((uvec4(raw.y) >> SHIFTS4) & 15u) - 8388616.0;
-  wb = U2F((uvec4(raw.y) >> (SHIFTS4 + 4u)) & 15u) - 8388616.0;
+  wa = fields4(raw.y, 0u, MASK4);
+  wb = fields4(raw.y, 4u, MASK4);
 }
 #endif
 
@@ -111,7 +134,9 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
   uint xo = blk * XBLOCK;
   [[unroll]] for (uint n = 0u; n < NCOLS; n++) {
     vec4 xa = xv[xc[n] + xo + XA(part)], xb = xv[xc[n] + xo + XB(part)];
-    [[unroll]] for (uint r = 0u; r < NROWS; r++) acc[r][n] += d[r] * (dot(wa[r], xa) + dot(wb[r], xb));
+    float sx = FIELD_BIAS * dot(xa + xb, vec4(1.0));
+    [[unroll]] for (uint r = 0u; r < NROWS; r++)
+      acc[r][n] += d[r] * (FIELD_SCALE * (dot(wa[r], xa) + dot(wb[r], xb)) - sx);
   }
 }
 
@@ -131,7 +156,9 @@ struct RAW {
 };
 RAW load_raw(uint o, uint part) { return RAW(w4[o], w4[o + 1u + part]); }
 
-// (d * sc0, d * sc1, dmin * m0, dmin * m1) of sub-blocks 2c, 2c + 1, c = part / 2.
+// (16 d sc0, 16 d sc1, 16 d sc0 + dmin m0, 16 d sc1 + dmin m1) of sub-blocks 2c, 2c + 1, c = part / 2:
+// with nibbles decoded as 1 + q / 16 (dot = sum x + sum q x / 16), a sub-block contributes
+// d sc sum q x - dmin m sum x = 16 d sc dot - (16 d sc + dmin m) sum x.
 vec4 q4k_scales(uvec4 hdr, uint part) {
   uint c = part >> 1u, s = 16u * (c & 1u);
   // 16-bit pairs of scale bytes 2k.., 4 + 2k.., 8 + 2k.. (k = c & 1)
@@ -141,7 +168,8 @@ vec4 q4k_scales(uvec4 hdr, uint part) {
   uint mn = c < 2u ? b & 0x3f3fu : ((e >> 4u) & 0x0f0fu) | ((b >> 2u) & 0x3030u);
   vec4 q = U2F(uvec4(sc, sc >> 8u, mn, mn >> 8u) & 0xffu) - 8388608.0;
   vec2 dm = unpackHalf2x16(hdr.x);
-  return vec4(dm.xx, dm.yy) * q;
+  vec2 s16 = 16.0 * dm.x * q.xy;
+  return vec4(s16, s16 + dm.y * q.zw);
 }
 
 void process(uint blk, uint part, RAW raw[NROWS]) {
@@ -149,8 +177,8 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
   [[unroll]] for (uint r = 0u; r < NROWS; r++) {
     f[r] = q4k_scales(raw[r].hdr, part);
     [[unroll]] for (uint i = 0u; i < 4u; i++) {
-      lo[r][i] = U2F((uvec4(raw[r].qs[i]) >> SHIFTS4) & 15u) - 8388608.0;
-      hi[r][i] = U2F((uvec4(raw[r].qs[i]) >> (SHIFTS4 + 4u)) & 15u) - 8388608.0;
+      lo[r][i] = fields4(raw[r].qs[i], 0u, MASK4);
+      hi[r][i] = fields4(raw[r].qs[i], 4u, MASK4);
     }
   }
   uint xo = blk * XBLOCK + 16u * (part >> 1u) + 4u * (part & 1u);
@@ -207,7 +235,7 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
         uint l = raw[r].ql[2u * (g & 1u) + j], qh = raw[r].qs[j];
         // 4 elements' 6-bit q at once (byte lanes), then q - 32 as floats
         uint q = ((l >> (4u * (g >> 1u))) & 0x0f0f0f0fu) | (((qh >> (2u * g)) & 0x03030303u) << 4u);
-        v[r][g][j] = U2F((uvec4(q) >> SHIFTS4) & 0xffu) - 8388640.0; // 2^23 + 32
+        v[r][g][j] = fields4(q, 0u, MASK6); // 1 + q / 64: sum (q - 32) x = 64 dot - 96 sum x
       }
   }
   uint xo = blk * XBLOCK + 32u * (part >> 2u) + 2u * (part & 3u);
@@ -215,10 +243,12 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
     vec4 xg[4][2];
     [[unroll]] for (uint g = 0u; g < 4u; g++)
       [[unroll]] for (uint j = 0u; j < 2u; j++) xg[g][j] = xv[xc[n] + xo + 8u * g + j];
+    vec4 sg; // 96 x the sum of x of each group of 8
+    [[unroll]] for (uint g = 0u; g < 4u; g++) sg[g] = 96.0 * dot(xg[g][0] + xg[g][1], vec4(1.0));
     [[unroll]] for (uint r = 0u; r < NROWS; r++) {
       vec4 p;
       [[unroll]] for (uint g = 0u; g < 4u; g++) p[g] = dot(v[r][g][0], xg[g][0]) + dot(v[r][g][1], xg[g][1]);
-      acc[r][n] += dot(f[r], p);
+      acc[r][n] += dot(f[r], 64.0 * p - sg);
     }
   }
 }
