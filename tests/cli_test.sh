@@ -44,6 +44,15 @@ check bench-unknown 2 "$LIL" bench warp; expect bench-unknown "unknown benchmark
 check bench-copy 0 "$LIL" bench copy --size 4 --iters 3 --json
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["gbps"] > 0' "$out" || { echo "FAIL bench-copy json: $out"; fails=$((fails + 1)); }
 check bad-disable 2 env LIL_DISABLE=warp9 "$LIL" bench copy --size 1; expect bad-disable "warp9"
+# bench kernels: the dispatched shader is named, --serial and --pipeline-stats are accepted (lavapipe
+# lacks pipeline statistics: a note on stderr, the bench still runs)
+check bench-kernels 0 "$LIL" bench kernels --quick --iters 2 --filter q4_0 --json --serial --pipeline-stats
+python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{")]
+mv = [r for r in rows if r.get("family") == "matvec"]
+assert mv and all(r["serial"] == 1 and r["ms"] > 0 and r["kernel"].startswith("matvec") for r in mv), mv
+' "$out" || { echo "FAIL bench-kernels: $out"; fails=$((fails + 1)); }
 # lil guardian -m: real token counts from a model's tokenizer
 tmp=$(mktemp -d)
 printf '{"output": "Once upon a time there was a cat. Once upon a time there was a cat."}\n' >"$tmp/o.jsonl"
