@@ -101,6 +101,7 @@ typedef struct mm_case {
   uint32_t n_parts;
   uint32_t io_offset; /* bytes before X and Y in their buffers */
   lil_matmul_path path;
+  const char *variant; /* tensor-core design (NULL = default); an f16 X scratch is passed when it reads one */
 } mm_case;
 
 static void upload_at(lil_buffer *b, uint64_t off, const void *src, uint64_t n) {
@@ -145,7 +146,13 @@ static double run_case(lil_ctx *ctx, const mm_case *c, double rel) {
   lil_error err = {0};
   ck_assert_msg(!lil_seq_create(ctx, &seq, &err), "%s", err.msg);
   lil_binding X = {xb, c->io_offset, 4ull * c->n * c->cols}, Y = {yb, c->io_offset, ybytes};
-  lil_status st = lil_op_matmul_path(ctx, seq, W, X, Y, c->n, c->accumulate, c->path, &err);
+  lil_buffer *x16b = NULL;
+  lil_matmul_cfg cfg = {.path = c->path, .variant = c->variant};
+  if (c->variant && lil_matmul_variant_x16(c->variant) == 1) {
+    x16b = test_buffer(ctx, LIL_MEM_ACTIVATIONS, c->io_offset + 2ull * c->n * c->cols);
+    cfg.x16 = (lil_binding){x16b, c->io_offset, 2ull * c->n * c->cols};
+  }
+  lil_status st = lil_op_matmul_ex(ctx, seq, W, X, Y, c->n, c->accumulate, &cfg, &err);
   ck_assert_msg(!st, "lil_op_matmul: %s", err.msg);
   ck_assert_msg(!lil_seq_run(seq, &err), "run: %s", err.msg);
   lil_seq_free(seq);
@@ -170,6 +177,7 @@ static double run_case(lil_ctx *ctx, const mm_case *c, double rel) {
     ck_assert_msg(u == 0x7fc0deadu, "matmul wrote past the end of Y (word %u after)", i);
   }
   lil_weight_free(W);
+  lil_buffer_free(x16b);
   lil_buffer_free(xb);
   lil_buffer_free(yb);
   free(wq), free(wf), free(x), free(y0), free(ref), free(asum), free(yout);
@@ -199,7 +207,7 @@ START_TEST(test_plain_all_types) {
   for (uint32_t a = 0; a < 3; a++)
     for (uint32_t b = 0; b < 3; b++)
       for (uint32_t k = 0; k < nc; k++) {
-        mm_case c = {type, ns[a], rows[b], cols[k], 0, 1, 0, LIL_MATMUL_PLAIN};
+        mm_case c = {type, ns[a], rows[b], cols[k], 0, 1, 0, LIL_MATMUL_PLAIN, NULL};
         double w = run_case(ctx, &c, REL_PLAIN);
         if (w > worst) worst = w;
       }
@@ -214,7 +222,7 @@ START_TEST(test_parts_accumulate_offsets) {
   const uint32_t types[] = {LIL_TYPE_F16, LIL_TYPE_Q8_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
   for (uint32_t i = 0; i < 4; i++) {
     uint32_t cols = (types[i] == LIL_TYPE_Q4_K || types[i] == LIL_TYPE_Q6_K) ? 256 : 96;
-    mm_case c = {types[i], 33, 130, cols, 1, 3, 256, LIL_MATMUL_AUTO};
+    mm_case c = {types[i], 33, 130, cols, 1, 3, 256, LIL_MATMUL_AUTO, NULL};
     int coop = lil_matmul_coopmat_ok(ctx, &(lil_weight){.type = types[i], .cols = cols}, NULL, 0);
     run_case(ctx, &c, coop ? (types[i] == LIL_TYPE_F16 ? REL_COOP_F16 : REL_COOP_QUANT) : REL_PLAIN);
     c.accumulate = 0;
@@ -270,13 +278,15 @@ START_TEST(test_coopmat_disabled) {
   char why[128];
   ck_assert(!lil_matmul_coopmat_ok(ctx, &W, why, sizeof(why)));
   ck_assert(!lil_ctx_plan(ctx)->use_coopmat_nv);
-  mm_case c = {LIL_TYPE_F16, 33, 65, 96, 0, 1, 0, LIL_MATMUL_AUTO};
+  mm_case c = {LIL_TYPE_F16, 33, 65, 96, 0, 1, 0, LIL_MATMUL_AUTO, NULL};
   run_case(ctx, &c, REL_PLAIN);
   test_ctx_free(ctx);
 }
 END_TEST
 
-/* The NV cooperative-matrix kernel (runs on GPUs with VK_NV_cooperative_matrix, e.g. the H100). */
+/* The NV cooperative-matrix kernels, every design (runs on GPUs with VK_NV_cooperative_matrix, e.g.
+ * the H100): ragged tiles everywhere, blocks stored directly with accumulate, several parts, X/Y at
+ * an offset, ragged k tiles. */
 START_TEST(test_coopmat) {
   lil_ctx *ctx = test_ctx_create();
   char why[128] = "";
@@ -287,25 +297,49 @@ START_TEST(test_coopmat) {
     return;
   }
   const uint32_t types[] = {LIL_TYPE_F16, LIL_TYPE_Q8_0, LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
-  /* ragged everywhere; full 128 x 128 tiles (direct loads/stores of Y) with accumulate; two parts */
   const mm_case shapes[] = {
-      {0, 1, 7, 256, 0, 1, 0, LIL_MATMUL_COOPMAT},     {0, 33, 130, 256, 0, 1, 0, LIL_MATMUL_COOPMAT},
-      {0, 128, 256, 512, 1, 1, 0, LIL_MATMUL_COOPMAT}, {0, 256, 384, 256, 0, 2, 256, LIL_MATMUL_COOPMAT},
-      {0, 200, 300, 512, 1, 3, 0, LIL_MATMUL_COOPMAT},
+      {0, 1, 7, 256, 0, 1, 0, LIL_MATMUL_COOPMAT, NULL},     {0, 33, 130, 256, 0, 1, 0, LIL_MATMUL_COOPMAT, NULL},
+      {0, 128, 256, 512, 1, 1, 0, LIL_MATMUL_COOPMAT, NULL}, {0, 256, 384, 256, 0, 2, 256, LIL_MATMUL_COOPMAT, NULL},
+      {0, 200, 300, 512, 1, 3, 0, LIL_MATMUL_COOPMAT, NULL}, {0, 300, 520, 256, 1, 1, 16, LIL_MATMUL_COOPMAT, NULL},
   };
-  for (uint32_t t = 0; t < 5; t++) {
-    double worst = 0;
-    for (uint32_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
-      mm_case c = shapes[s];
-      c.type = types[t];
-      double w = run_case(ctx, &c, types[t] == LIL_TYPE_F16 ? REL_COOP_F16 : REL_COOP_QUANT);
-      if (w > worst) worst = w;
+  for (uint32_t v = 0; v < lil_matmul_variant_count(); v++) {
+    const char *variant = lil_matmul_variant_name(v);
+    for (uint32_t t = 0; t < 5; t++) {
+      double worst = 0;
+      for (uint32_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+        mm_case c = shapes[s];
+        c.type = types[t];
+        c.variant = variant;
+        double w = run_case(ctx, &c, types[t] == LIL_TYPE_F16 ? REL_COOP_F16 : REL_COOP_QUANT);
+        if (w > worst) worst = w;
+      }
+      fprintf(stderr, "matmul coopmat %s %s: worst error %.3f of tolerance\n", variant, lil_type_get(types[t])->name,
+              worst);
     }
-    fprintf(stderr, "matmul coopmat %s: worst error %.3f of tolerance\n", lil_type_get(types[t])->name, worst);
+    /* F16 with cols % 32 != 0 (ragged k tile) */
+    mm_case c = {LIL_TYPE_F16, 40, 100, 72, 0, 1, 0, LIL_MATMUL_COOPMAT, variant};
+    run_case(ctx, &c, REL_COOP_F16);
+    c = (mm_case){LIL_TYPE_F16, 270, 260, 88, 1, 1, 0, LIL_MATMUL_COOPMAT, variant};
+    run_case(ctx, &c, REL_COOP_F16);
   }
-  /* F16 with cols % 32 != 0 (ragged k tile) */
-  mm_case c = {LIL_TYPE_F16, 40, 100, 72, 0, 1, 0, LIL_MATMUL_COOPMAT};
-  run_case(ctx, &c, REL_COOP_F16);
+  /* an f16-X design without its scratch: refused on the tensor-core path, plain kernel on AUTO */
+  for (uint32_t v = 0; v < lil_matmul_variant_count(); v++) {
+    const char *variant = lil_matmul_variant_name(v);
+    if (lil_matmul_variant_x16(variant) != 1) continue;
+    lil_weight *W = NULL;
+    lil_error err = {0};
+    ck_assert(!lil_weight_create(ctx, LIL_TYPE_F16, 16, 32, NULL, NULL, &W, &err));
+    lil_buffer *b = test_buffer(ctx, LIL_MEM_ACTIVATIONS, 4096);
+    lil_seq *seq = NULL;
+    ck_assert(!lil_seq_create(ctx, &seq, &err));
+    lil_matmul_cfg cfg = {.path = LIL_MATMUL_COOPMAT, .variant = variant};
+    lil_binding X = {b, 0, 128}, Y = {b, 2048, 64};
+    ck_assert_int_eq(lil_op_matmul_ex(ctx, seq, W, X, Y, 1, 0, &cfg, &err), LIL_ERR_UNSUPPORTED);
+    lil_seq_free(seq);
+    lil_buffer_free(b);
+    lil_weight_free(W);
+    break;
+  }
   test_ctx_free(ctx);
 }
 END_TEST

@@ -11,10 +11,49 @@
 #define PLAIN_BM 64
 #define PLAIN_BN 64
 #define PLAIN_THREADS 256
-#define COOP_BM 128
-#define COOP_BN 128
-#define COOP_THREADS 256
-#define COOP_SHARED (2 * 128 * 40 * 2 + 8 * 256 * 4) /* bytes, must match matmul_coopmat_nv.comp */
+#define COOP_SHARED (2 * 128 * 40 * 2 + 8 * 256 * 4) /* bytes of the base design (matmul_coopmat_nv.comp) */
+
+/* Tensor-core designs; the matmul_cm rows must match cm_tiles in shaders/meson.build. */
+typedef struct coop_variant {
+  const char *name;
+  const char *stem; /* shader variant = stem + "_" + type suffix */
+  uint32_t bm, bn, threads, shared, x16;
+} coop_variant;
+#define CM_SHARED(tm, tn, bk) (2u * ((tm) + (tn)) * ((bk) + 8u) * 2u)
+static const coop_variant coop_variants[] = {
+    {"base", "matmul_coopmat_nv", 128, 128, 256, COOP_SHARED, 0},
+    {"128x128w4", "matmul_cm_128x128w4", 128, 128, 128, CM_SHARED(128, 128, 32), 1},
+    {"128x128w4_x32", "matmul_cm_128x128w4_x32", 128, 128, 128, CM_SHARED(128, 128, 32), 0},
+    {"128x128w8", "matmul_cm_128x128w8", 128, 128, 256, CM_SHARED(128, 128, 32), 1},
+    {"128x256w8", "matmul_cm_128x256w8", 128, 256, 256, CM_SHARED(128, 256, 16), 1},
+    {"128x256w8_x32", "matmul_cm_128x256w8_x32", 128, 256, 256, CM_SHARED(128, 256, 16), 0},
+    {"256x128w8", "matmul_cm_256x128w8", 256, 128, 256, CM_SHARED(256, 128, 16), 1},
+    {"64x128w4", "matmul_cm_64x128w4", 64, 128, 128, CM_SHARED(64, 128, 32), 1},
+};
+#define N_COOP_VARIANTS (sizeof(coop_variants) / sizeof(coop_variants[0]))
+#define DEFAULT_X16 "128x128w4"
+#define DEFAULT_X32 "128x128w4_x32"
+
+static const coop_variant *find_variant(const char *name) {
+  for (size_t i = 0; i < N_COOP_VARIANTS; i++)
+    if (!strcmp(coop_variants[i].name, name)) return &coop_variants[i];
+  return NULL;
+}
+
+uint32_t lil_matmul_variant_count(void) { return (uint32_t)N_COOP_VARIANTS; }
+const char *lil_matmul_variant_name(uint32_t i) { return i < N_COOP_VARIANTS ? coop_variants[i].name : NULL; }
+const char *lil_matmul_variant_default(int have_x16) { return have_x16 ? DEFAULT_X16 : DEFAULT_X32; }
+int lil_matmul_variant_x16(const char *variant) {
+  const coop_variant *v = variant ? find_variant(variant) : NULL;
+  return v ? (int)v->x16 : -1;
+}
+int lil_matmul_variant_shader(uint32_t type, const char *variant, char *out, uint32_t out_size) {
+  const coop_variant *v = variant ? find_variant(variant) : NULL;
+  const char *suffix = lil_ops_type_suffix(type);
+  if (!v || !suffix || !lil_matmul_shader(type, 1)) return 0;
+  snprintf(out, out_size, "%s_%s", v->stem, suffix);
+  return 1;
+}
 
 typedef struct mm_push {
   uint32_t rows, cols, n_tokens, row0, x_stride, y_stride, y_col0, accumulate, direct;
@@ -79,8 +118,21 @@ static uint64_t binding_range(const lil_binding *b) {
   return b->range ? b->range : lil_buffer_size(b->buf) - b->offset;
 }
 
-lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
-                              uint32_t n_tokens, int accumulate, lil_matmul_path path, lil_error *err) {
+static lil_status convert_x16(lil_ctx *ctx, lil_seq *seq, lil_binding x, lil_binding x16, uint64_t n_elems,
+                              lil_error *err) {
+  uint32_t n8 = (uint32_t)(n_elems / 8), wg = lil_ops_wg(ctx);
+  lil_kernel *k = NULL;
+  lil_status st = lil_ops_kernel(ctx, "matmul_x16", 2, sizeof(uint32_t), wg, &k, err);
+  if (st) return st;
+  uint32_t groups = (n8 + wg - 1) / wg, gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
+  lil_binding b[2] = {x, x16};
+  return lil_seq_dispatch(seq, k, b, 2, 1u << 1, &n8, sizeof(n8), gx, gy, 1, "matmul_x16", err);
+}
+
+lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
+                            uint32_t n_tokens, int accumulate, const lil_matmul_cfg *cfg, lil_error *err) {
+  const lil_matmul_cfg defaults = {0};
+  if (!cfg) cfg = &defaults;
   const char *suffix = lil_ops_type_suffix(W->type);
   if (!suffix) return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matmul: no kernel for weight type %u", W->type);
   uint64_t row_bytes = lil_type_row_bytes(W->type, W->cols);
@@ -90,28 +142,46 @@ lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, l
   if (st) return st;
   if (n_tokens == 0) return LIL_OK;
   if (!X.buf || !Y.buf) return lil_error_set(err, LIL_ERR_INVALID_ARG, "matmul: X or Y is NULL");
-  uint64_t x_row = (uint64_t)W->cols * 4, y_row = (uint64_t)W->rows * 4;
+  uint64_t x_row = (uint64_t)W->cols * 4, y_row = (uint64_t)W->rows * 4, x16_row = (uint64_t)W->cols * 2;
   if (X.offset > lil_buffer_size(X.buf) || binding_range(&X) < n_tokens * x_row)
     return lil_error_set(err, LIL_ERR_RANGE, "matmul: X holds less than %u tokens of %u floats", n_tokens, W->cols);
   if (Y.offset > lil_buffer_size(Y.buf) || binding_range(&Y) < n_tokens * y_row)
     return lil_error_set(err, LIL_ERR_RANGE, "matmul: Y holds less than %u tokens of %u floats", n_tokens, W->rows);
+  const int have_x16 = cfg->x16.buf != NULL;
+  if (have_x16 && (cfg->x16.offset % 16 || cfg->x16.offset > lil_buffer_size(cfg->x16.buf) ||
+                   binding_range(&cfg->x16) < n_tokens * x16_row))
+    return lil_error_set(err, LIL_ERR_RANGE, "matmul: x16 scratch holds less than %u tokens of %u halves (or offset %% 16)",
+                         n_tokens, W->cols);
+  const char *vname = cfg->variant && cfg->variant[0] ? cfg->variant : lil_matmul_variant_default(have_x16);
+  const coop_variant *v = find_variant(vname);
+  if (!v) return lil_error_set(err, LIL_ERR_INVALID_ARG, "matmul: no tensor-core variant '%s'", vname);
 
   char why[128] = "";
   int coop = 0;
-  if (path != LIL_MATMUL_PLAIN) {
-    coop = lil_matmul_coopmat_ok(ctx, W, why, sizeof(why)) && X.offset % 16 == 0 && Y.offset % 16 == 0;
-    if (!coop && path == LIL_MATMUL_COOPMAT)
-      return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matmul: cooperative-matrix kernel unavailable: %s",
-                           why[0] ? why : "X or Y offset not 16-byte aligned");
+  if (cfg->path != LIL_MATMUL_PLAIN) {
+    coop = lil_matmul_coopmat_ok(ctx, W, why, sizeof(why));
+    if (coop && (X.offset % 16 || Y.offset % 16)) coop = 0, snprintf(why, sizeof(why), "X or Y offset not 16-byte aligned");
+    if (coop && lil_ctx_plan(ctx)->shared_memory < v->shared)
+      coop = 0, snprintf(why, sizeof(why), "variant %s needs %u bytes of shared memory", v->name, v->shared);
+    if (coop && v->x16 && !have_x16)
+      coop = 0, snprintf(why, sizeof(why), "variant %s reads f16 X: no x16 scratch given", v->name);
+    if (!coop && cfg->path == LIL_MATMUL_COOPMAT)
+      return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matmul: cooperative-matrix kernel unavailable: %s", why);
   }
-  const uint32_t bm = coop ? COOP_BM : PLAIN_BM, bn = coop ? COOP_BN : PLAIN_BN;
-  lil_kernel_desc d = {.shader = lil_matmul_shader(W->type, coop),
+  const uint32_t bm = coop ? v->bm : PLAIN_BM, bn = coop ? v->bn : PLAIN_BN;
+  char shader[64];
+  if (coop)
+    snprintf(shader, sizeof(shader), "%s_%s", v->stem, suffix);
+  else
+    snprintf(shader, sizeof(shader), "%s", lil_matmul_shader(W->type, 0));
+  lil_kernel_desc d = {.shader = shader,
                        .n_bindings = 3,
                        .push_size = coop ? sizeof(mm_push) : sizeof(mm_push) - 4,
                        .n_spec = 1,
-                       .spec = {coop ? COOP_THREADS : PLAIN_THREADS}};
+                       .spec = {coop ? v->threads : PLAIN_THREADS}};
   lil_kernel *k = NULL;
   if ((st = lil_kernel_get(ctx, &d, &k, err))) return lil_error_prefix(err, "matmul");
+  const int use_x16 = coop && v->x16;
 
   /* Token chunks: X and Y bindings within max_binding, at most 65535 token tiles per dispatch;
    * chunks are multiples of the token tile so chunk offsets stay 16-byte aligned. */
@@ -128,6 +198,12 @@ lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, l
     uint32_t nt = (uint32_t)((n_tokens - n0) < t_chunk ? (n_tokens - n0) : t_chunk);
     lil_binding xb = {X.buf, X.offset + n0 * x_row, nt * x_row};
     lil_binding yb = {Y.buf, Y.offset + n0 * y_row, nt * y_row};
+    if (use_x16) {
+      lil_binding x16b = {cfg->x16.buf, cfg->x16.offset + n0 * x16_row, nt * x16_row};
+      if (!cfg->x16_ready && (st = convert_x16(ctx, seq, xb, x16b, (uint64_t)nt * W->cols, err)))
+        return lil_error_prefix(err, "matmul %ux%u %s: f16 X", W->rows, W->cols, suffix);
+      xb = x16b;
+    }
     for (uint32_t i = 0; i < W->n_parts; i++) {
       const lil_weight_part *pt = &W->parts[i];
       uint64_t wbytes = (uint64_t)pt->n_rows * row_bytes;
@@ -146,13 +222,19 @@ lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, l
                       .y_col0 = pt->first_row,
                       .accumulate = accumulate ? 1u : 0u,
                       .direct = (W->rows % 4 == 0 && pt->first_row % 4 == 0) ? 1u : 0u};
-        if ((st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &pc, d.push_size, gx, (nt + bn - 1) / bn, 1, d.shader,
+        if ((st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &pc, d.push_size, gx, (nt + bn - 1) / bn, 1, shader,
                                    err)))
           return lil_error_prefix(err, "matmul %ux%u %s, %u tokens", W->rows, W->cols, suffix, n_tokens);
       }
     }
   }
   return LIL_OK;
+}
+
+lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
+                              uint32_t n_tokens, int accumulate, lil_matmul_path path, lil_error *err) {
+  lil_matmul_cfg cfg = {.path = path};
+  return lil_op_matmul_ex(ctx, seq, W, X, Y, n_tokens, accumulate, &cfg, err);
 }
 
 lil_status lil_op_matmul(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,

@@ -1,9 +1,11 @@
 /* Prefill matrix product: Y[n][r] (+)= sum_c W[r][c] * X[n][c] for a prompt of n tokens.
  *   W: a GGUF weight [rows][cols] (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K), in one or more parts;
  *   X: [n_tokens][cols] f32, contiguous, from X.offset;  Y: [n_tokens][rows] f32, from Y.offset.
- * Two kernels: a tiled shared-memory kernel every device runs (shaders/matmul.comp), and an NVIDIA
- * tensor-core kernel (shaders/matmul_coopmat_nv.comp, fp16 inputs, fp32 accumulation) chosen when
- * the plan has use_coopmat_nv (LIL_DISABLE=coopmat turns it off). */
+ * Two kernel families: a tiled shared-memory kernel every device runs (shaders/matmul.comp), and
+ * NVIDIA tensor-core kernels (fp16 inputs, fp32 accumulation) chosen when the plan has
+ * use_coopmat_nv (LIL_DISABLE=coopmat turns them off): several designs ("variants": the first
+ * shaders/matmul_coopmat_nv.comp = "base", tile shapes of shaders/matmul_cm.comp), some reading X
+ * as f16 from a caller-given scratch (lil_matmul_cfg.x16). See docs/kernels-perf.md. */
 #ifndef LIL_OPS_MATMUL_H
 #define LIL_OPS_MATMUL_H
 
@@ -24,6 +26,33 @@ lil_status lil_op_matmul(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_bi
                          uint32_t n_tokens, int accumulate, lil_error *err);
 lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
                               uint32_t n_tokens, int accumulate, lil_matmul_path path, lil_error *err);
+
+/* Options of lil_op_matmul_ex. Zero-initialised = lil_op_matmul_path(..., LIL_MATMUL_AUTO). */
+typedef struct lil_matmul_cfg {
+  lil_matmul_path path;
+  /* Tensor-core design by name (lil_matmul_variant_name; "base" = matmul_coopmat_nv.comp, the
+   * others matmul_cm.comp tiles); NULL or "" = lil_matmul_variant_default(x16 given). */
+  const char *variant;
+  /* Optional scratch for X in f16: [n_tokens][cols] halves (2 * n_tokens * cols bytes, offset a
+   * multiple of 16). Variants that read f16 X (lil_matmul_variant_x16) need it; the op records the
+   * F32 -> F16 conversion into it first unless x16_ready (it already holds this X, e.g. converted
+   * by an earlier matmul of the same X with the same scratch). Unused by the plain kernel. */
+  lil_binding x16;
+  int x16_ready;
+} lil_matmul_cfg;
+
+/* lil_op_matmul with options (cfg NULL = defaults). */
+lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
+                            uint32_t n_tokens, int accumulate, const lil_matmul_cfg *cfg, lil_error *err);
+
+/* Tensor-core designs: count, names (i < count, else NULL), 1 when the design reads f16 X (needs
+ * cfg.x16), the default name (have_x16: a scratch is given) and the shader variant for a type (NULL
+ * into out; returns 0 when the design or type is unknown). */
+uint32_t lil_matmul_variant_count(void);
+const char *lil_matmul_variant_name(uint32_t i);
+int lil_matmul_variant_x16(const char *variant);
+const char *lil_matmul_variant_default(int have_x16);
+int lil_matmul_variant_shader(uint32_t type, const char *variant, char *out, uint32_t out_size);
 
 /* 1 when the cooperative-matrix kernel can run W on this context (built with it, plan allows it,
  * type and shape fit); why (if not NULL) receives the reason when it cannot. */
