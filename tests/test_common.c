@@ -53,3 +53,11 @@ uint32_t test_rand_u32(uint64_t *s) {
 float test_rand_uniform(uint64_t *s, float lo, float hi) {
   return lo + (hi - lo) * (float)(test_rand_u32(s) >> 8) / 16777216.0f;
 }
+
+int test_run_suite(Suite *s) {
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

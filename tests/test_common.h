@@ -2,6 +2,7 @@
 #ifndef LIL_TEST_COMMON_H
 #define LIL_TEST_COMMON_H
 
+#include <check.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,5 +16,9 @@ char *test_read_file(const char *path, size_t *size);
 uint64_t test_seed(void);
 uint32_t test_rand_u32(uint64_t *state);
 float test_rand_uniform(uint64_t *state, float lo, float hi);
+/* A suite's main(): runs every test of s (CK_NORMAL output; Check's fork mode and timeouts as the
+ * CK_* environment variables and the suite's tcases set them), frees the runner and with it s, and
+ * returns the exit status: EXIT_SUCCESS when every test passed, else EXIT_FAILURE. */
+int test_run_suite(Suite *s);
 
 #endif

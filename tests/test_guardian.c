@@ -318,10 +318,7 @@ int main(void) {
   tcase_add_test(tc, test_prompt);
   tcase_add_test(tc, test_option_errors);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  int rc = test_run_suite(s);
   gc_pieces_free(&math);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return rc;
 }

@@ -242,12 +242,9 @@ int main(void) {
   tcase_add_test(tc, test_callers_ring_and_answer_action);
   tcase_add_test(tc, test_create_errors);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  int rc = test_run_suite(s);
   gc_pieces_free(&math);
   gc_buf_free(&healthy_text);
   gc_buf_free(&loop_text);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return rc;
 }

@@ -329,9 +329,5 @@ int main(void) {
   tcase_add_test(tc, test_sampled_determinism);
   tcase_add_test(tc, test_context_full);
   suite_add_tcase(su, tc);
-  SRunner *sr = srunner_create(su);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(su);
 }

@@ -10,6 +10,7 @@
 
 #include "lil_gguf_writer.h"
 #include "lil_model.h"
+#include "test_common.h"
 #include "test_vk_common.h"
 
 #define E 64
@@ -81,9 +82,5 @@ int main(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_model_larger_than_device);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return test_run_suite(s);
 }

@@ -1,12 +1,12 @@
-/* RMSNorm, RoPE, SwiGLU, add, scale, row copies and softmax against CPU references on fresh random
- * inputs, outputs poisoned first, odd shapes. Tolerances (|gpu - ref| <=):
+/* RMSNorm, RoPE, SwiGLU, add, bias add, scale, row copies and softmax against CPU references on
+ * fresh random inputs, outputs poisoned first, odd shapes. Tolerances (|gpu - ref| <=):
  *   rmsnorm  1e-5 * |ref| + 1e-6        (float sums in another order, inversesqrt 2 ulp)
  *   rope     1e-5 * (1 + |x0| + |x1|), plus 4e-7 * theta * (|x0| + |x1|) with frequency factors
  *            (the angle is bit-identical to the reference's except for the division by a factor,
  *            which Vulkan allows 2.5 ulp; the reference takes double sin/cos of the float angle)
  *   swiglu   1e-6 + 1e-5 * |ref|        (exp)
  *   softmax  1e-6 + 1e-5 * |ref|
- *   add, scale, copy: exact; copy to F16: within one F16 ulp of the input (round to nearest).
+ *   add, bias add, scale, copy: exact; copy to F16: within one F16 ulp of the input (round to nearest).
  * Each test runs on the default plan and, where a variant exists, with $LIL_DISABLE=subgroup. */
 #include <math.h>
 #include <stdio.h>
@@ -250,6 +250,54 @@ START_TEST(test_add_scale) {
 }
 END_TEST
 
+/* ---- bias add ---- */
+
+/* y[t][i] += b[i]: exact (one correctly rounded float add per element, as the reference). y has a
+ * poisoned tail past n_tokens rows that must stay untouched; the bias binding holds extra values
+ * past dim that must not be read. The last shape has more elements than 4096 groups of 256 (the
+ * plan's workgroup size on GPUs, 64 on CPUs) cover, so the grid-stride loop goes round. */
+START_TEST(test_add_bias) {
+  uint64_t rng = test_seed();
+  lil_ctx *ctx = test_ctx_create();
+  lil_error err = {0};
+  const uint32_t poison = 0x7fc0deadu;
+  static const uint32_t dims[] = {1, 7, 33, 255};
+  uint32_t shapes[4 * 5 + 1][2];
+  int ns = 0;
+  for (int di = 0; di < 4; di++)
+    for (uint32_t n = 1; n <= 5; n++) shapes[ns][0] = dims[di], shapes[ns++][1] = n;
+  shapes[ns][0] = 1000, shapes[ns++][1] = 1051;
+  for (int c = 0; c < ns; c++) {
+    uint32_t dim = shapes[c][0], n = shapes[c][1];
+    size_t cnt = (size_t)n * dim, tail = 2 * (size_t)dim + 3;
+    float *y = test_rand_floats(&rng, cnt, -4.0f, 4.0f), *b = test_rand_floats(&rng, dim + 5, -4.0f, 4.0f);
+    for (uint32_t i = dim; i < dim + 5; i++) b[i] = 1e30f; /* past the bias: a read shows */
+    float *ref = malloc(cnt * 4);
+    uint32_t *got = malloc((cnt + tail) * 4);
+    for (uint32_t t = 0; t < n; t++)
+      for (uint32_t i = 0; i < dim; i++) ref[(size_t)t * dim + i] = y[(size_t)t * dim + i] + b[i];
+    lil_buffer *by = test_floats_buffer(ctx, NULL, cnt + tail), *bb = test_floats_buffer(ctx, b, dim + 5);
+    test_upload(by, y, cnt * 4);
+    lil_seq *s = test_seq(ctx);
+    TEST_OK(lil_op_add_bias(ctx, s, tb(by), tb(bb), n, dim, &err));
+    ck_assert_uint_eq(lil_seq_dispatch_count(s), 1);
+    test_run_free(s);
+    test_download(by, got, (cnt + tail) * 4);
+    for (size_t j = 0; j < cnt; j++) {
+      float g;
+      memcpy(&g, &got[j], 4);
+      ck_assert_msg(g == ref[j], "add_bias %u tokens x %u [%zu]: got %.9g want %.9g", n, dim, j, g, ref[j]);
+    }
+    for (size_t j = cnt; j < cnt + tail; j++)
+      ck_assert_msg(got[j] == poison, "add_bias %u tokens x %u: wrote past the rows at [%zu] (0x%08x)", n, dim, j,
+                    got[j]);
+    lil_buffer_free(by), lil_buffer_free(bb);
+    free(y), free(b), free(ref), free(got);
+  }
+  test_ctx_free(ctx);
+}
+END_TEST
+
 /* ---- copies ---- */
 
 static float half_to_float(uint16_t h) {
@@ -406,6 +454,9 @@ START_TEST(test_bad_args) {
   ck_assert_int_eq(lil_op_rmsnorm(ctx, s, tb(b), tb(b), tb(b), 1, 8, 4, 8, 1e-5f, &err), LIL_ERR_INVALID_ARG);
   lil_softmax_params sp = {1, 1, 8, 4, 1.0f, 0, 0, 0};
   ck_assert_int_eq(lil_op_softmax(ctx, s, tb(b), tb(b), NULL, &sp, &err), LIL_ERR_INVALID_ARG);
+  ck_assert_int_eq(lil_op_add_bias(ctx, s, tb(b), tb(b), 1, 0, &err), LIL_ERR_INVALID_ARG);
+  ck_assert_int_eq(lil_op_add_bias(ctx, s, tb(b), tb(b), 65536, 65536, &err), LIL_ERR_RANGE);
+  ck_assert_int_eq(lil_op_add_bias(ctx, s, tb(b), tb(b), 0, 8, &err), LIL_OK); /* records nothing */
   ck_assert_uint_eq(lil_seq_dispatch_count(s), 0);
   lil_seq_free(s);
   lil_buffer_free(b);
@@ -423,14 +474,11 @@ int main(void) {
   tcase_add_test(tc, test_rope);
   tcase_add_test(tc, test_swiglu);
   tcase_add_test(tc, test_add_scale);
+  tcase_add_test(tc, test_add_bias);
   tcase_add_test(tc, test_copy_rows);
   tcase_add_test(tc, test_softmax);
   tcase_add_test(tc, test_softmax_shared);
   tcase_add_test(tc, test_bad_args);
   suite_add_tcase(su, tc);
-  SRunner *sr = srunner_create(su);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(su);
 }

@@ -286,9 +286,5 @@ int main(void) {
   tcase_add_test(tc, test_sample_statistics);
   tcase_add_test(tc, test_token_bad_args);
   suite_add_tcase(su, tc);
-  SRunner *sr = srunner_create(su);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(su);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lil_status.h"
+#include "test_common.h"
 
 START_TEST(test_set_and_prefix) {
   lil_error e = {0};
@@ -27,9 +28,5 @@ int main(void) {
   tcase_add_test(tc, test_set_and_prefix);
   tcase_add_test(tc, test_names);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return test_run_suite(s);
 }

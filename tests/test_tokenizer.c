@@ -333,9 +333,5 @@ int main(void) {
   tcase_add_loop_test(tc, test_random_round_trip, 0, N_VOCABS);
   tcase_add_loop_test(tc, test_speed_100k, 0, N_VOCABS);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return test_run_suite(s);
 }

@@ -22,20 +22,11 @@ static lil_status linear(lil_ctx *ctx, lil_seq *seq, const lil_weight *w, lil_bu
   return lil_op_matmul(ctx, seq, w, whole(x), whole(y), n, accumulate, err);
 }
 
-/* y = W x (+ bias on every token). The bias goes into row 0, rows are doubled by copies (1, 2, 4,
- * ... rows: ceil(log2 n) + 1 dispatches), then the product is accumulated onto them. */
+/* y = W x (+ bias on every token). */
 static lil_status linear_bias(lil_ctx *ctx, lil_seq *seq, const lil_weight *w, lil_buffer *bias, lil_buffer *x,
                               lil_buffer *y, uint32_t n, lil_error *err) {
-  if (bias) {
-    lil_copy2d c = {.rows = 1, .cols = w->rows, .src_stride = w->rows, .dst_stride = w->rows};
-    TRY(lil_op_copy_rows(ctx, seq, whole(bias), whole(y), NULL, &c, err));
-    for (uint32_t have = 1; have < n; have *= 2) {
-      c.rows = n - have < have ? n - have : have;
-      c.dst_offset = have * w->rows;
-      TRY(lil_op_copy_rows(ctx, seq, whole(y), whole(y), NULL, &c, err));
-    }
-  }
-  return linear(ctx, seq, w, x, y, n, bias != NULL, err);
+  TRY(linear(ctx, seq, w, x, y, n, 0, err));
+  return bias ? lil_op_add_bias(ctx, seq, whole(y), whole(bias), n, w->rows, err) : LIL_OK;
 }
 
 static lil_status record_select(lil_session *s, lil_seq *seq, lil_binding logits, lil_error *err) {

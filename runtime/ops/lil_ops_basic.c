@@ -90,12 +90,13 @@ lil_status lil_op_swiglu_fused(lil_ctx *ctx, lil_seq *s, lil_binding gate_up, li
 }
 
 static lil_status eltwise(lil_ctx *ctx, lil_seq *s, const char *name, lil_binding *b, uint32_t nb, uint32_t n,
-                          float scale, lil_error *err) {
+                          float scale, uint32_t cols, lil_error *err) {
   if (n == 0) return LIL_OK;
   struct {
     uint32_t n;
     float s;
-  } pc = {n, scale};
+    uint32_t cols;
+  } pc = {n, scale, cols};
   uint32_t wg = lil_ops_wg(ctx);
   lil_kernel *k;
   lil_status st = lil_ops_kernel(ctx, name, nb, sizeof(pc), wg, &k, err);
@@ -107,12 +108,21 @@ static lil_status eltwise(lil_ctx *ctx, lil_seq *s, const char *name, lil_bindin
 
 lil_status lil_op_add(lil_ctx *ctx, lil_seq *s, lil_binding y, lil_binding x, uint32_t n, lil_error *err) {
   lil_binding b[2] = {y, x};
-  return eltwise(ctx, s, "add_f32", b, 2, n, 0.0f, err);
+  return eltwise(ctx, s, "add_f32", b, 2, n, 0.0f, 0, err);
+}
+
+lil_status lil_op_add_bias(lil_ctx *ctx, lil_seq *s, lil_binding y, lil_binding bias, uint32_t n_tokens, uint32_t dim,
+                           lil_error *err) {
+  if (dim == 0) return lil_error_set(err, LIL_ERR_INVALID_ARG, "add_bias: dim = 0");
+  if ((uint64_t)n_tokens * dim > UINT32_MAX)
+    return lil_error_set(err, LIL_ERR_RANGE, "add_bias: %u tokens x %u", n_tokens, dim);
+  lil_binding b[2] = {y, bias};
+  return eltwise(ctx, s, "add_bias_f32", b, 2, n_tokens * dim, 0.0f, dim, err);
 }
 
 lil_status lil_op_scale(lil_ctx *ctx, lil_seq *s, lil_binding y, uint32_t n, float scale, lil_error *err) {
   lil_binding b[1] = {y};
-  return eltwise(ctx, s, "scale_f32", b, 1, n, scale, err);
+  return eltwise(ctx, s, "scale_f32", b, 1, n, scale, 0, err);
 }
 
 static lil_status copy_rows(lil_ctx *ctx, lil_seq *s, const char *name, lil_binding src, lil_binding dst,

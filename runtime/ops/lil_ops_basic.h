@@ -1,6 +1,6 @@
 /* The transformer's small kernels, each recorded as one dispatch into a lil_seq: RMSNorm (per token
- * and per head), RoPE (normal and neox), SwiGLU, residual add, scale, strided row copies (F32 and
- * F32 -> F16) and row softmax. All activations are F32.
+ * and per head), RoPE (normal and neox), SwiGLU, residual add, bias add, scale, strided row copies
+ * (F32 and F32 -> F16) and row softmax. All activations are F32.
  *
  * Conventions shared by every op here:
  *   - a lil_binding's offset must respect the device's minStorageBufferOffsetAlignment; finer
@@ -63,6 +63,10 @@ lil_status lil_op_swiglu_fused(lil_ctx *ctx, lil_seq *s, lil_binding gate_up, li
 
 /* y[i] += x[i] for i < n (residual add). */
 lil_status lil_op_add(lil_ctx *ctx, lil_seq *s, lil_binding y, lil_binding x, uint32_t n, lil_error *err);
+/* Bias broadcast over tokens: y[t*dim + i] += bias[i] for t < n_tokens, i < dim (y contiguous
+ * [n_tokens][dim], bias F32 [dim]; qwen2's q/k/v biases after the projections). */
+lil_status lil_op_add_bias(lil_ctx *ctx, lil_seq *s, lil_binding y, lil_binding bias, uint32_t n_tokens, uint32_t dim,
+                           lil_error *err);
 /* y[i] *= scale for i < n. */
 lil_status lil_op_scale(lil_ctx *ctx, lil_seq *s, lil_binding y, uint32_t n, float scale, lil_error *err);
 
