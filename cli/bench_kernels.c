@@ -127,22 +127,24 @@ static int bench_kernels_matvec(lil_ctx *ctx, const kernels_opts *o, double copy
       for (uint32_t c = 0; c < copies && !st; c++) st = make_weight(ctx, types[t], rows, cols, &rng, &w[c], &err);
       if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, (uint64_t)nc * cols * 4, "bench-x", &xb, &err);
       /* one y per run by default: the runs are independent (as the Q/K/V or gate/up projections of a
-       * layer are), so no barrier separates them and the time is the kernels' throughput; with
-       * --serial they share one y and each run waits for the previous one to drain */
+       * layer are), so no barrier separates them, only the whole sequence is timed (a timestamp
+       * after each dispatch would drain the GPU there) and the time is the kernels' throughput;
+       * with --serial they share one y, each run waits for the previous one to drain, and every
+       * dispatch is timed */
       uint32_t ys = o->serial ? 1 : o->iters;
       uint64_t ybytes = (uint64_t)nc * rows * 4, ystride = (ybytes + 255) & ~(uint64_t)255;
       if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, ystride * ys, "bench-y", &yb, &err);
       if (!st) st = lil_buffer_fill(xb, 0, (uint64_t)nc * cols * 4, 0x3c000000u, &err); /* 2^-7 */
       if (!st) st = lil_seq_create(ctx, &seq, &err);
+      if (!st && !o->serial) st = lil_seq_time_total_only(seq, &err);
       for (uint32_t i = 0; i < o->iters && !st; i++)
         st = lil_op_matvec_cfg(ctx, seq, w[i % copies], (lil_binding){xb, 0, 0},
                                (lil_binding){yb, (i % ys) * ystride, ybytes}, nc, 0, &o->mv, &err);
       double best = 0;
       if (!st) st = lil_seq_time_best(seq, o->quick ? 0 : LIL_BENCH_WARM_MS, 5, &best, &err);
       /* the shader actually dispatched (the 16-bit-storage variants differ from the generic name) */
-      const lil_seq_timing *tm = NULL;
       char ran[48];
-      snprintf(ran, sizeof(ran), "%s", !st && lil_seq_timings(seq, &tm) > 0 && tm[0].label ? tm[0].label : kernel);
+      snprintf(ran, sizeof(ran), "%s", !st && lil_seq_label(seq, 0) ? lil_seq_label(seq, 0) : kernel);
       /* copy bandwidth measured again next to each kernel: the GPU's state (clocks, other work on
        * it) can drift during a long sweep, and the ratio should compare like with like */
       lil_copy_result cr = {0};
@@ -191,7 +193,7 @@ static void usage(FILE *f) {
              "  --ncols N      matvec columns (tokens, 1..8; default 1)\n"
              "  --wg N, --rows N  matvec workgroup size / rows per workgroup (default: the device plan's)\n"
              "  --serial       matvec runs share one output, so each waits for the previous one (default:\n"
-             "                 independent outputs, no barrier between runs: throughput)\n"
+             "                 independent outputs, no barrier or timestamp between runs: throughput)\n"
              "  --pipeline-stats  print the driver's statistics of each pipeline (registers, spills; needs\n"
              "                 VK_KHR_pipeline_executable_properties) to stderr\n"
              "  --json         JSON Lines, one object per kernel and shape\n");

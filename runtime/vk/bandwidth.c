@@ -29,6 +29,7 @@ lil_status lil_measure_copy_bandwidth(lil_ctx *ctx, uint64_t bytes, uint32_t ite
   if (kd.spec[0] > ctx->snap.max_workgroup_invocations) kd.spec[0] = ctx->snap.max_workgroup_invocations;
   if (!st) st = lil_kernel_get(ctx, &kd, &k, err);
   if (!st) st = lil_seq_create(ctx, &seq, err);
+  if (!st) st = lil_seq_time_total_only(seq, err);
   uint32_t n = (uint32_t)(bytes / 16);
   /* enough workgroups to fill any GPU; the kernel strides over the rest */
   uint32_t groups = (n + kd.spec[0] - 1) / kd.spec[0];

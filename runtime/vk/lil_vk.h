@@ -135,5 +135,12 @@ typedef struct lil_seq_timing {
 uint32_t lil_seq_timings(const lil_seq *s, const lil_seq_timing **out);
 /* Total GPU time of the last run from first to last timestamp, in ms (0 when not profiling). */
 double lil_seq_gpu_ms(const lil_seq *s);
+/* Times only the whole sequence (call before recording): no timestamp after each dispatch. A
+ * timestamp at the bottom of the pipe waits for the work before it, so per-dispatch timing keeps
+ * independent dispatches from overlapping and adds a drain to each; benchmarks of throughput use
+ * this mode. lil_seq_timings then returns 0 entries. */
+lil_status lil_seq_time_total_only(lil_seq *s, lil_error *err);
+/* Label of recorded command i (dispatch or copy), NULL past the end. */
+const char *lil_seq_label(const lil_seq *s, uint32_t i);
 
 #endif

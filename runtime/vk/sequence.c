@@ -42,6 +42,7 @@ struct lil_seq {
   lil_seq_timing *timings;
   uint32_t n_timings;
   double gpu_ms;
+  int total_only; /* timestamps only where the sequence's chunks begin and end */
 };
 
 lil_status lil_seq_create(lil_ctx *ctx, lil_seq **out, lil_error *err) {
@@ -122,6 +123,8 @@ static void full_barrier(VkCommandBuffer cmd, VkPipelineStageFlags dst_stage, Vk
 
 static lil_status end_chunk(lil_seq *s, int last, lil_error *err) {
   VkCommandBuffer cmd = s->cmds[s->n_cmds - 1];
+  if (s->qpool && s->total_only && s->n_queries < MAX_QUERIES)
+    vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s->qpool, s->n_queries++);
   if (last) full_barrier(cmd, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
   s->open = 0;
   return lil_vk_check(vkEndCommandBuffer(cmd), "vkEndCommandBuffer", err);
@@ -202,7 +205,7 @@ static lil_status note_command(lil_seq *s, const char *label, lil_error *err) {
   uint32_t i = s->n_commands++;
   s->labels[i] = strdup(label ? label : "?");
   s->cmd_query[i] = UINT32_MAX;
-  if (s->qpool && s->n_queries < MAX_QUERIES) {
+  if (s->qpool && !s->total_only && s->n_queries < MAX_QUERIES) {
     s->cmd_prev[i] = s->n_queries - 1;
     s->cmd_query[i] = s->n_queries;
     vkCmdWriteTimestamp(s->cmds[s->n_cmds - 1], VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s->qpool, s->n_queries++);
@@ -375,3 +378,12 @@ uint32_t lil_seq_timings(const lil_seq *s, const lil_seq_timing **out) {
 }
 
 double lil_seq_gpu_ms(const lil_seq *s) { return s->gpu_ms; }
+
+lil_status lil_seq_time_total_only(lil_seq *s, lil_error *err) {
+  if (s->n_commands > 0)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "sequence: timing mode set after recording began");
+  s->total_only = 1;
+  return LIL_OK;
+}
+
+const char *lil_seq_label(const lil_seq *s, uint32_t i) { return i < s->n_commands ? s->labels[i] : NULL; }
