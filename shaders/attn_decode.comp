@@ -41,6 +41,7 @@ layout(std430, set = 0, binding = 4) readonly buffer Mask { uint mask[]; };
 #ifdef FUSED_MERGE
 // partials (float bits), lse [n_qheads] at lse_off, arrival counters [KV heads] at arr_off
 layout(std430, set = 0, binding = 5) coherent buffer Part { uint part[]; };
+layout(std430, set = 0, binding = 5) coherent buffer Part4 { uvec4 part4[]; };  // the same, 16 bytes a load
 layout(std430, set = 0, binding = 7) writeonly buffer Out { float outv[]; };
 #define PART_W(i, x) part[i] = floatBitsToUint(x)
 #define PART_R(i) uintBitsToFloat(part[i])
@@ -69,7 +70,12 @@ const uint OPT = (D + WG - 1) / WG;  // output elements per thread in the merge
 shared float s_m[NG * G], s_l[NG * G];
 shared float s_o[NS * D];
 #ifdef FUSED_MERGE
+const uint SWC = 1024 / G;  // G <= 32  // splits per round of the merge (weights in shared memory)
+const uint NQ = G * D / 4;          // output quads of the KV head
+const uint NSL = WG >= NQ ? WG / NQ : 1u;   // thread slices over the splits
 shared uint s_last;
+shared float s_w[G * SWC];          // e^(m_s - M) / L per (query head, split of the round)
+shared vec4 s_acc[NSL > 1 ? WG : 1];
 #if defined(USE_SHUFFLE)
 shared float s_red[G * (WG / 4 + 1)];  // per-subgroup partial results (subgroups of >= 4 lanes)
 #endif
@@ -285,17 +291,63 @@ void main() {
     }
   }
 #endif
-  [[unroll]] for (uint g = 0; g < G; g++) {
-    for (uint d = tid; d < D; d += WG) {
-      float o = 0.0;
-      for (uint sp = 0; sp < n_work; sp++) {
-        uint i = pc.ml_off + (sp * pc.n_qheads + qh0 + g) * 2;
-        float l = PART_R(i + 1);
-        if (l > 0.0) o += exp(PART_R(i) - Mg[g]) * PART_R((sp * pc.n_qheads + qh0 + g) * D + d);
-      }
-      outv[(qh0 + g) * D + d] = o / Lg[g];
+  if (tid < G) PART_W(pc.lse_off + qh0 + tid, Mg[tid] + log(Lg[tid]));
+  // out = sum_s w_s O_s: rounds of SWC splits; weights in shared memory, 16-byte loads of O, the
+  // round's splits cut into NSL slices (one per thread group), slices summed through shared memory
+  vec4 macc[(NQ + WG - 1) / WG];
+  [[unroll]] for (uint j = 0; j < (NQ + WG - 1) / WG; j++) macc[j] = vec4(0.0);
+  uint slice = tid / NQ, qd = tid % NQ;  // NSL > 1: thread -> (slice, quad)
+  for (uint r0 = 0; r0 < n_work; r0 += SWC) {
+    uint rn = min(SWC, n_work - r0);
+    barrier();  // the previous round's weights are read
+    for (uint x = tid; x < G * rn; x += WG) {
+      uint g = x / rn, sp = r0 + x % rn;
+      [[unroll]] for (uint gg = 0; gg < G; gg++)
+        if (gg == g) {
+          uint i = pc.ml_off + (sp * pc.n_qheads + qh0 + gg) * 2;
+          float l = PART_R(i + 1);
+          s_w[gg * SWC + x % rn] = l > 0.0 ? exp(PART_R(i) - Mg[gg]) / Lg[gg] : 0.0;
+        }
     }
-    if (tid == 0) PART_W(pc.lse_off + qh0 + g, Mg[g] + log(Lg[g]));
+    barrier();
+    if (NSL > 1) {
+      if (slice < NSL) {
+        uint g = qd / (D / 4);
+        for (uint sp = slice; sp < rn; sp += NSL) {
+          float w = s_w[g * SWC + sp];
+          macc[0] += w * uintBitsToFloat(part4[(((r0 + sp) * pc.n_qheads + qh0) * D) / 4 + qd]);
+        }
+      }
+    } else {
+      [[unroll]] for (uint j = 0; j < (NQ + WG - 1) / WG; j++) {
+        uint qj = tid + j * WG;
+        if (qj < NQ) {
+          uint g = qj / (D / 4);
+          for (uint sp = 0; sp < rn; sp++) {
+            float w = s_w[g * SWC + sp];
+            macc[j] += w * uintBitsToFloat(part4[(((r0 + sp) * pc.n_qheads + qh0) * D) / 4 + qj]);
+          }
+        }
+      }
+    }
+  }
+  if (NSL > 1) {
+    s_acc[tid] = macc[0];
+    barrier();
+    if (tid < NQ) {
+      vec4 o = vec4(0.0);
+      for (uint x = 0; x < NSL; x++) o += s_acc[x * NQ + tid];
+      uint g = tid / (D / 4), d = (tid % (D / 4)) * 4;
+      [[unroll]] for (uint e = 0; e < 4; e++) outv[(qh0 + g) * D + d + e] = o[e];
+    }
+  } else {
+    [[unroll]] for (uint j = 0; j < (NQ + WG - 1) / WG; j++) {
+      uint qj = tid + j * WG;
+      if (qj < NQ) {
+        uint g = qj / (D / 4), d = (qj % (D / 4)) * 4;
+        [[unroll]] for (uint e = 0; e < 4; e++) outv[(qh0 + g) * D + d + e] = macc[j][e];
+      }
+    }
   }
 #endif
 }
