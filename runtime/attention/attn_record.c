@@ -149,6 +149,8 @@ static void select_shape(const lil_attention *att, uint32_t *lpp, uint32_t *kcap
   while (*lpp * 2 <= sg && C % (*lpp * 2) == 0) *lpp *= 2;
   uint64_t shm = plan->shared_memory ? plan->shared_memory : 16384, fixed = (2048 + 2 * 128 + 4) * 4 + 256;
   uint64_t kc = shm > fixed + 1024 ? (shm - fixed) / 4 / 256 * 256 : 256;
+  uint64_t need = ((uint64_t)att->cap + 255) / 256 * 256; /* no more than a head's list can hold */
+  if (kc > need) kc = need;
   *kcap = kc > 16384 ? 16384 : (uint32_t)kc;
 }
 
@@ -175,12 +177,12 @@ void att_choose_variants(lil_attention *att) {
   env = getenv("LIL_ATTN_MERGE");
   att->fused_merge = !(env && !strcmp(env, "separate"));
   int sel = att->cfg.policy.kind == LIL_ATTN_QUEST || att->cfg.policy.kind == LIL_ATTN_RAAS;
-  if (sel && att->fused_select)
-    snprintf(att->variant, sizeof(att->variant), "select=fused wg=%u ppb=%u merge=%s splits=%u", att->sel_wg,
-             att->sel_ppb, att->fused_merge ? "fused" : "separate", att->n_splits);
-  else
-    snprintf(att->variant, sizeof(att->variant), "select=%s merge=%s splits=%u", sel ? "split" : "none",
-             att->fused_merge ? "fused" : "separate", att->n_splits);
+  decode_shape ds = get_decode_shape(att);
+  char sv[48];
+  if (sel && att->fused_select) snprintf(sv, sizeof(sv), "fused,%u,%u", att->sel_wg, att->sel_ppb);
+  else snprintf(sv, sizeof(sv), "%s", sel ? "split" : "none");
+  snprintf(att->variant, sizeof(att->variant), "select=%s merge=%s splits=%u decode=%u,%u,%u lpr=%u", sv,
+           att->fused_merge ? "fused" : "separate", att->n_splits, ds.wg, ds.r, ds.pf, ds.lpr);
 }
 
 /* Quest/raas selection of one segment: quest_select (fused) or quest_score + page_topk. */
