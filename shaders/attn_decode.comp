@@ -312,21 +312,28 @@ void main() {
     barrier();
     if (NSL > 1) {
       if (slice < NSL) {
-        uint g = qd / (D / 4);
-        for (uint sp = slice; sp < rn; sp += NSL) {
-          float w = s_w[g * SWC + sp];
-          macc[0] += w * uintBitsToFloat(part4[(((r0 + sp) * pc.n_qheads + qh0) * D) / 4 + qd]);
+        uint g = qd / (D / 4), sp = slice;
+        for (; sp + 7 * NSL < rn; sp += 8 * NSL) {  // 8 loads in flight
+          uvec4 v[8];
+          [[unroll]] for (uint u = 0; u < 8; u++)
+            v[u] = part4[(((r0 + sp + u * NSL) * pc.n_qheads + qh0) * D) / 4 + qd];
+          [[unroll]] for (uint u = 0; u < 8; u++) macc[0] += s_w[g * SWC + sp + u * NSL] * uintBitsToFloat(v[u]);
         }
+        for (; sp < rn; sp += NSL)
+          macc[0] += s_w[g * SWC + sp] * uintBitsToFloat(part4[(((r0 + sp) * pc.n_qheads + qh0) * D) / 4 + qd]);
       }
     } else {
       [[unroll]] for (uint j = 0; j < (NQ + WG - 1) / WG; j++) {
         uint qj = tid + j * WG;
         if (qj < NQ) {
-          uint g = qj / (D / 4);
-          for (uint sp = 0; sp < rn; sp++) {
-            float w = s_w[g * SWC + sp];
-            macc[j] += w * uintBitsToFloat(part4[(((r0 + sp) * pc.n_qheads + qh0) * D) / 4 + qj]);
+          uint g = qj / (D / 4), sp = 0;
+          for (; sp + 8 <= rn; sp += 8) {  // 8 loads in flight
+            uvec4 v[8];
+            [[unroll]] for (uint u = 0; u < 8; u++) v[u] = part4[(((r0 + sp + u) * pc.n_qheads + qh0) * D) / 4 + qj];
+            [[unroll]] for (uint u = 0; u < 8; u++) macc[j] += s_w[g * SWC + sp + u] * uintBitsToFloat(v[u]);
           }
+          for (; sp < rn; sp++)
+            macc[j] += s_w[g * SWC + sp] * uintBitsToFloat(part4[(((r0 + sp) * pc.n_qheads + qh0) * D) / 4 + qj]);
         }
       }
     }

@@ -405,6 +405,10 @@ START_TEST(test_head_dims) {
   scen d = base(LIL_ATTN_DENSE, 8, 2, 4);
   d.D = 128, d.L = 1, d.prompt = 1200, d.chunk = 400, d.steps = 2, d.splits = 1024;
   run_scenario(&d, NULL);
+  /* 101 working splits of a small head: several thread slices over the splits, each over 8 */
+  scen e = base(LIL_ATTN_DENSE, 2, 1, 4);
+  e.L = 1, e.prompt = 400, e.chunk = 200, e.steps = 2, e.splits = 101;
+  run_scenario(&e, NULL);
 }
 END_TEST
 
