@@ -30,6 +30,7 @@ typedef struct bench_row {
   uint64_t attn_bytes, part_bytes, select_bytes, kv_bytes;
   uint32_t cached, attended;
   uint32_t n_kernels;
+  char variant[128];
   char kernel_label[32][24];
   double kernel_ms[32]; /* best time of each dispatch of the step */
 } bench_row;
@@ -127,6 +128,7 @@ static lil_status bench_one(lil_ctx *ctx, const bench_opts *o, lil_attn_policy_k
   uint32_t H = o->kv_heads, D = o->head_dim, NH = o->heads;
   uint32_t chunk = fill < 4096 ? fill : 4096;
   lil_status st = lil_attention_create(ctx, &c, &att, err);
+  if (!st) snprintf(row->variant, sizeof(row->variant), "%s", lil_attention_variant(att));
   if (!st) st = make_random(ctx, (uint64_t)NH * D, &rng, &q, err);
   if (!st) st = make_random(ctx, (uint64_t)H * D, &rng, &k, err);
   if (!st) st = make_random(ctx, (uint64_t)H * D, &rng, &v, err);
@@ -147,7 +149,7 @@ static lil_status bench_one(lil_ctx *ctx, const bench_opts *o, lil_attn_policy_k
   lil_binding bq = {q, 0, 0}, bk = {k, 0, 0}, bv = {v, 0, 0}, bo = {out, 0, 0};
   if (!st) st = lil_attention_record_decode(att, step, 0, bq, bk, bv, bo, err);
   static const char *const attn_l[] = {"attn_decode", "attn_merge", NULL};
-  static const char *const sel_l[] = {"quest_score", "page_topk", "h2o_update", NULL};
+  static const char *const sel_l[] = {"quest_score", "page_topk", "quest_select", "h2o_update", NULL};
   double best[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
   /* the GPU idled while the host built the context: bring its clocks up before timing */
   if (!st && !o->quick) st = lil_gpu_warm_up(ctx, LIL_BENCH_WARM_MS, err);
@@ -266,10 +268,10 @@ int bench_attention(int argc, char **argv) {
   const lil_device_snapshot *snap = lil_ctx_snapshot(ctx);
   if (!st && !o.json)
     printf("device: %s (%s)\ncopy bandwidth %.1f GB/s; shape: %u heads, %u KV heads, head_dim %u, %s K/V, page %u, "
-           "budget %u\n%-7s %8s %8s %8s %10s %10s %10s %9s %7s %9s\n",
+           "budget %u\n%-7s %8s %8s %8s %10s %10s %10s %9s %7s %9s  %s\n",
            snap->name, snap->driver_name, cr.gbps, o.heads, o.kv_heads, o.head_dim, o.kvt == LIL_KV_F32 ? "F32" : "F16",
            o.page, o.budget, "policy", "context", "cached", "attended", "attn_us", "select_us", "other_us", "GB/s",
-           "of_copy", "kv_MiB");
+           "of_copy", "kv_MiB", "variant");
   if (!st && o.json)
     printf("{\"bench\": \"attention\", \"device\": \"%s\", \"copy_gbps\": %.1f, \"heads\": %u, \"kv_heads\": %u, "
            "\"head_dim\": %u, \"kv_type\": \"%s\", \"page\": %u, \"budget\": %u, \"rows\": [",
@@ -285,14 +287,15 @@ int bench_attention(int argc, char **argv) {
       if (o.json)
         printf("%s\n  {\"policy\": \"%s\", \"context\": %u, \"cached_tokens\": %u, \"attended_tokens\": %u, "
                "\"attn_us\": %.2f, \"select_us\": %.2f, \"other_us\": %.2f, \"total_us\": %.2f, \"attn_bytes\": %llu, "
-               "\"select_bytes\": %llu, \"gbps\": %.1f, \"fraction_of_copy\": %.3f, \"kv_bytes\": %llu}",
+               "\"select_bytes\": %llu, \"gbps\": %.1f, \"fraction_of_copy\": %.3f, \"kv_bytes\": %llu, "
+               "\"variant\": \"%s\"}",
                first ? "" : ",", lil_attn_policy_name(kind), o.contexts[ci], r.cached, r.attended, r.attn_ms * 1e3,
                r.select_ms * 1e3, r.book_ms * 1e3, r.total_ms * 1e3, (unsigned long long)r.attn_bytes,
-               (unsigned long long)r.select_bytes, gbps, gbps / cr.gbps, (unsigned long long)r.kv_bytes);
+               (unsigned long long)r.select_bytes, gbps, gbps / cr.gbps, (unsigned long long)r.kv_bytes, r.variant);
       else
-        printf("%-7s %8u %8u %8u %10.2f %10.2f %10.2f %9.1f %7.3f %9.2f\n", lil_attn_policy_name(kind), o.contexts[ci],
-               r.cached, r.attended, r.attn_ms * 1e3, r.select_ms * 1e3, r.book_ms * 1e3, gbps, gbps / cr.gbps,
-               (double)r.kv_bytes / (1 << 20));
+        printf("%-7s %8u %8u %8u %10.2f %10.2f %10.2f %9.1f %7.3f %9.2f  %s\n", lil_attn_policy_name(kind),
+               o.contexts[ci], r.cached, r.attended, r.attn_ms * 1e3, r.select_ms * 1e3, r.book_ms * 1e3, gbps,
+               gbps / cr.gbps, (double)r.kv_bytes / (1 << 20), r.variant);
       if (o.kernels && !o.json) {
         printf("         ");
         for (uint32_t i = 0; i < r.n_kernels; i++) printf(" %s %.2f", r.kernel_label[i], r.kernel_ms[i] * 1e3);

@@ -13,12 +13,17 @@
 // in the subgroup) or, without, LPR = 1 (a lane reads whole rows). Each group keeps its own online
 // softmax (max, sum per query head) and output in registers: no barrier in the main loop. The
 // groups are merged at the end through shared memory, NS groups per round.
+// FUSED_MERGE: no attn_merge dispatch: each working split counts itself in its KV head's arrival
+// counter after writing its partial (coherent buffer + memoryBarrierBuffer before the atomic); the
+// last split to arrive resets the counter and merges the head's working splits with log-sum-exp
+// into out and lse (as attn_merge does).
 // Grid: (n_splits, nh).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #ifdef USE_SHUFFLE
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
 #endif
 #include "attn_common.glsl"
 layout(local_size_x_id = 0) in;
@@ -31,11 +36,20 @@ layout(constant_id = 6) const uint PF = 1;   // 1: load the next block before co
 layout(std430, set = 0, binding = 0) readonly buffer Q { float q[]; };
 layout(std430, set = 0, binding = 1) readonly buffer KP { uvec4 kpool[]; };
 layout(std430, set = 0, binding = 2) readonly buffer VP { uvec4 vpool[]; };
-layout(std430, set = 0, binding = 3) readonly buffer Table { uint table[]; };
-layout(std430, set = 0, binding = 4) readonly buffer Count { uint count[]; };
-layout(std430, set = 0, binding = 5) readonly buffer Mask { uint mask[]; };
-layout(std430, set = 0, binding = 6) writeonly buffer Part { float part[]; };
-layout(std430, set = 0, binding = 7) writeonly buffer Scores { float scores[]; };
+layout(std430, set = 0, binding = 3) readonly buffer TC { uint table[]; };  // table [nh * cap]; count [nh] at cnt_off
+layout(std430, set = 0, binding = 4) readonly buffer Mask { uint mask[]; };
+#ifdef FUSED_MERGE
+// partials (float bits), lse [n_qheads] at lse_off, arrival counters [KV heads] at arr_off
+layout(std430, set = 0, binding = 5) coherent buffer Part { uint part[]; };
+layout(std430, set = 0, binding = 5) coherent buffer Part4 { uvec4 part4[]; };  // the same, 16 bytes a load
+layout(std430, set = 0, binding = 7) writeonly buffer Out { float outv[]; };
+#define PART_W(i, x) part[i] = floatBitsToUint(x)
+#define PART_R(i) uintBitsToFloat(part[i])
+#else
+layout(std430, set = 0, binding = 5) writeonly buffer Part { float part[]; };
+#define PART_W(i, x) part[i] = (x)
+#endif
+layout(std430, set = 0, binding = 6) writeonly buffer Scores { float scores[]; };
 layout(push_constant) uniform Push {
   uint P, cap, n_splits, n_qheads;  // n_qheads: query heads of the layer (partials' row count)
   uint h0;                          // first KV head of this segment
@@ -43,6 +57,8 @@ layout(push_constant) uniform Push {
   uint write_scores;                // 1: raw scores to scores[h][slot][g] (h2o)
   float scale;
   uint min_pages;                   // fewest pages per split
+  uint cnt_off;                     // word offset of count[] in the TC binding
+  uint lse_off, arr_off;            // FUSED_MERGE: lse and arrival counters in part
 } pc;
 
 const uint C = D / EPC;    // 16-byte chunks per row
@@ -53,6 +69,17 @@ const uint NG = WG / LPR;
 const uint OPT = (D + WG - 1) / WG;  // output elements per thread in the merge
 shared float s_m[NG * G], s_l[NG * G];
 shared float s_o[NS * D];
+#ifdef FUSED_MERGE
+const uint SWC = 1024 / G;  // G <= 32  // splits per round of the merge (weights in shared memory)
+const uint NQ = G * D / 4;          // output quads of the KV head
+const uint NSL = WG >= NQ ? WG / NQ : 1u;   // thread slices over the splits
+shared uint s_last;
+shared float s_w[G * SWC];          // e^(m_s - M) / L per (query head, split of the round)
+shared vec4 s_acc[NSL > 1 ? WG : 1];
+#if defined(USE_SHUFFLE)
+shared float s_red[G * (WG / 4 + 1)];  // per-subgroup partial results (subgroups of >= 4 lanes)
+#endif
+#endif
 
 void main() {
   uint split = gl_WorkGroupID.x, h = gl_WorkGroupID.y, tid = gl_LocalInvocationID.x;
@@ -62,15 +89,18 @@ void main() {
 #else
   uint gi = tid, c0 = 0;
 #endif
-  uint n = count[h];
+  uint n = table[pc.cnt_off + h];
   uint pps = max((n + pc.n_splits - 1) / pc.n_splits, pc.min_pages);
   uint p_begin = min(n, split * pps), p_end = min(n, p_begin + pps);
   uint qh0 = (pc.h0 + h) * G;
   uint ml = pc.ml_off + (split * pc.n_qheads + qh0) * 2;
   if (p_begin == p_end) {  // empty split (uniform): max -1e30, sum 0; attn_merge skips its output
+#ifdef FUSED_MERGE
+    return;  // not counted: the merge reads the working splits only
+#endif
     if (tid < G) {
-      part[ml + tid * 2] = M_INIT;
-      part[ml + tid * 2 + 1] = 0.0;
+      PART_W(ml + tid * 2, M_INIT);
+      PART_W(ml + tid * 2 + 1, 0.0);
     }
     return;
   }
@@ -200,13 +230,131 @@ void main() {
     }
     for (uint j = 0; j < OPT; j++) {
       uint d = tid + j * WG;
-      if (d < D) part[(split * pc.n_qheads + qh0 + g) * D + d] = o[j];
+      if (d < D) PART_W((split * pc.n_qheads + qh0 + g) * D + d, o[j]);
     }
     if (tid == 0) {
       float L = 0.0;
       for (uint j = 0; j < NG; j++) L += s_l[j * G + g] * exp(s_m[j * G + g] - M);
-      part[ml + g * 2] = M;
-      part[ml + g * 2 + 1] = L;
+      PART_W(ml + g * 2, M);
+      PART_W(ml + g * 2 + 1, L);
     }
   }
+#ifdef FUSED_MERGE
+  // ---- arrival; the last working split of the head merges
+  uint n_work = (n + pps - 1) / pps;
+  memoryBarrierBuffer();
+  barrier();
+  if (tid == 0) s_last = atomicAdd(part[pc.arr_off + pc.h0 + h], 1u) + 1u == n_work ? 1u : 0u;
+  barrier();
+  if (s_last == 0u) return;
+  if (tid == 0) atomicExchange(part[pc.arr_off + pc.h0 + h], 0u);
+  memoryBarrierBuffer();
+  float Mg[G], Lg[G];
+#ifdef USE_SHUFFLE
+  // threads over the splits; subgroup reductions, then the subgroups' results through shared memory
+  const uint NSG = gl_NumSubgroups;
+  [[unroll]] for (uint g = 0; g < G; g++) {
+    float mx = M_INIT;
+    for (uint sp = tid; sp < n_work; sp += WG) mx = max(mx, PART_R(pc.ml_off + (sp * pc.n_qheads + qh0 + g) * 2));
+    mx = subgroupMax(mx);
+    if (gl_SubgroupInvocationID == 0) s_red[g * NSG + gl_SubgroupID] = mx;
+  }
+  barrier();
+  [[unroll]] for (uint g = 0; g < G; g++) {
+    Mg[g] = M_INIT;
+    for (uint j = 0; j < NSG; j++) Mg[g] = max(Mg[g], s_red[g * NSG + j]);
+  }
+  barrier();
+  [[unroll]] for (uint g = 0; g < G; g++) {
+    float ls = 0.0;
+    for (uint sp = tid; sp < n_work; sp += WG) {
+      uint i = pc.ml_off + (sp * pc.n_qheads + qh0 + g) * 2;
+      ls += exp(PART_R(i) - Mg[g]) * PART_R(i + 1);
+    }
+    ls = subgroupAdd(ls);
+    if (gl_SubgroupInvocationID == 0) s_red[g * NSG + gl_SubgroupID] = ls;
+  }
+  barrier();
+  [[unroll]] for (uint g = 0; g < G; g++) {
+    Lg[g] = 0.0;
+    for (uint j = 0; j < NSG; j++) Lg[g] += s_red[g * NSG + j];
+  }
+#else
+  // every thread reduces over all splits (the same loads in every thread)
+  [[unroll]] for (uint g = 0; g < G; g++) {
+    Mg[g] = M_INIT;
+    for (uint sp = 0; sp < n_work; sp++) Mg[g] = max(Mg[g], PART_R(pc.ml_off + (sp * pc.n_qheads + qh0 + g) * 2));
+    Lg[g] = 0.0;
+    for (uint sp = 0; sp < n_work; sp++) {
+      uint i = pc.ml_off + (sp * pc.n_qheads + qh0 + g) * 2;
+      Lg[g] += exp(PART_R(i) - Mg[g]) * PART_R(i + 1);
+    }
+  }
+#endif
+  if (tid < G) PART_W(pc.lse_off + qh0 + tid, Mg[tid] + log(Lg[tid]));
+  // out = sum_s w_s O_s: rounds of SWC splits; weights in shared memory, 16-byte loads of O, the
+  // round's splits cut into NSL slices (one per thread group), slices summed through shared memory
+  vec4 macc[(NQ + WG - 1) / WG];
+  [[unroll]] for (uint j = 0; j < (NQ + WG - 1) / WG; j++) macc[j] = vec4(0.0);
+  uint slice = tid / NQ, qd = tid % NQ;  // NSL > 1: thread -> (slice, quad)
+  for (uint r0 = 0; r0 < n_work; r0 += SWC) {
+    uint rn = min(SWC, n_work - r0);
+    barrier();  // the previous round's weights are read
+    for (uint x = tid; x < G * rn; x += WG) {
+      uint g = x / rn, sp = r0 + x % rn;
+      [[unroll]] for (uint gg = 0; gg < G; gg++)
+        if (gg == g) {
+          uint i = pc.ml_off + (sp * pc.n_qheads + qh0 + gg) * 2;
+          float l = PART_R(i + 1);
+          s_w[gg * SWC + x % rn] = l > 0.0 ? exp(PART_R(i) - Mg[gg]) / Lg[gg] : 0.0;
+        }
+    }
+    barrier();
+    if (NSL > 1) {
+      if (slice < NSL) {
+        uint g = qd / (D / 4), sp = slice;
+        for (; sp + 7 * NSL < rn; sp += 8 * NSL) {  // 8 loads in flight
+          uvec4 v[8];
+          [[unroll]] for (uint u = 0; u < 8; u++)
+            v[u] = part4[(((r0 + sp + u * NSL) * pc.n_qheads + qh0) * D) / 4 + qd];
+          [[unroll]] for (uint u = 0; u < 8; u++) macc[0] += s_w[g * SWC + sp + u * NSL] * uintBitsToFloat(v[u]);
+        }
+        for (; sp < rn; sp += NSL)
+          macc[0] += s_w[g * SWC + sp] * uintBitsToFloat(part4[(((r0 + sp) * pc.n_qheads + qh0) * D) / 4 + qd]);
+      }
+    } else {
+      [[unroll]] for (uint j = 0; j < (NQ + WG - 1) / WG; j++) {
+        uint qj = tid + j * WG;
+        if (qj < NQ) {
+          uint g = qj / (D / 4), sp = 0;
+          for (; sp + 8 <= rn; sp += 8) {  // 8 loads in flight
+            uvec4 v[8];
+            [[unroll]] for (uint u = 0; u < 8; u++) v[u] = part4[(((r0 + sp + u) * pc.n_qheads + qh0) * D) / 4 + qj];
+            [[unroll]] for (uint u = 0; u < 8; u++) macc[j] += s_w[g * SWC + sp + u] * uintBitsToFloat(v[u]);
+          }
+          for (; sp < rn; sp++)
+            macc[j] += s_w[g * SWC + sp] * uintBitsToFloat(part4[(((r0 + sp) * pc.n_qheads + qh0) * D) / 4 + qj]);
+        }
+      }
+    }
+  }
+  if (NSL > 1) {
+    s_acc[tid] = macc[0];
+    barrier();
+    if (tid < NQ) {
+      vec4 o = vec4(0.0);
+      for (uint x = 0; x < NSL; x++) o += s_acc[x * NQ + tid];
+      uint g = tid / (D / 4), d = (tid % (D / 4)) * 4;
+      [[unroll]] for (uint e = 0; e < 4; e++) outv[(qh0 + g) * D + d + e] = o[e];
+    }
+  } else {
+    [[unroll]] for (uint j = 0; j < (NQ + WG - 1) / WG; j++) {
+      uint qj = tid + j * WG;
+      if (qj < NQ) {
+        uint g = qj / (D / 4), d = (qj % (D / 4)) * 4;
+        [[unroll]] for (uint e = 0; e < 4; e++) outv[(qh0 + g) * D + d + e] = macc[j][e];
+      }
+    }
+  }
+#endif
 }

@@ -33,6 +33,7 @@ shared uint s_key[KCAP];
 uint key_load(uint h, uint i, uint n) {
   if (i == n - 1) return 0xffffffffu;
   uint b = floatBitsToUint(scores[h * pc.cap + i]);
+  if (b == 0x80000000u) b = 0u;  // -0.0 ties with +0.0 (as in attn_ref_topk)
   return (b & 0x80000000u) != 0 ? ~b : (b | 0x80000000u);
 }
 

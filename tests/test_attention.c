@@ -400,6 +400,15 @@ START_TEST(test_head_dims) {
   scen c = base(LIL_ATTN_H2O, 6, 2, 4); /* 3 chunks per row, GQA 3 */
   c.D = 24, c.budget = 20, c.recent = 5, c.steps = 12;
   run_scenario(&c, NULL);
+  /* GQA 4 at D = 128 with 1024 splits: the fused merge with more output quads than threads and
+   * more working splits (301) than one round of its weights (256) */
+  scen d = base(LIL_ATTN_DENSE, 8, 2, 4);
+  d.D = 128, d.L = 1, d.prompt = 1200, d.chunk = 400, d.steps = 2, d.splits = 1024;
+  run_scenario(&d, NULL);
+  /* 101 working splits of a small head: several thread slices over the splits, each over 8 */
+  scen e = base(LIL_ATTN_DENSE, 2, 1, 4);
+  e.L = 1, e.prompt = 400, e.chunk = 200, e.steps = 2, e.splits = 101;
+  run_scenario(&e, NULL);
 }
 END_TEST
 

@@ -180,8 +180,12 @@ lil_status lil_attention_create(lil_ctx *ctx, const lil_attention_config *cfg, l
   if (!st) st = make_buffer(att, LIL_MEM_ACTIVATIONS, att->state_words * 4, "attn-state", &att->state, err);
   if (!st && quest_meta) st = make_buffer(att, LIL_MEM_ACTIVATIONS, att->state_words * 4, "attn-sel", &att->sel, err);
   if (!st && quest_meta) st = make_buffer(att, LIL_MEM_ACTIVATIONS, att->state_words * 4, "attn-qscore", &att->qscore, err);
-  if (!st) st = make_buffer(att, LIL_MEM_ACTIVATIONS, (uint64_t)S * NH * (D + 2) * 4, "attn-part", &att->part, err);
-  if (!st) st = make_buffer(att, LIL_MEM_ACTIVATIONS, NH * 4, "attn-lse", &att->lse, err);
+  att->part_ml = (uint64_t)S * NH * D;
+  att->part_lse = align_words(att->part_ml + (uint64_t)S * NH * 2);
+  att->part_arr = att->part_lse + align_words(NH);
+  if (!st)
+    st = make_buffer(att, LIL_MEM_ACTIVATIONS, (att->part_arr + align_words(H)) * 4, "attn-part", &att->part, err);
+  if (!st) att_choose_variants(att);
   if (!st) st = make_buffer(att, LIL_MEM_ACTIVATIONS, (uint64_t)c->max_prompt * NH * 4, "attn-prefill-lse", &att->plse, err);
   if (!st && h2o) st = make_buffer(att, LIL_MEM_ACTIVATIONS, att->scratch_floats * 4, "attn-h2o-scores", &att->scratch, err);
   if (!st) st = make_buffer(att, LIL_MEM_READBACK, (4 + 2 * att->upd_cap) * 4, "attn-updates", &att->updates, err);
@@ -206,7 +210,7 @@ void lil_attention_free(lil_attention *att) {
     lil_buffer_free(att->segs[i].v);
     lil_buffer_free(att->segs[i].minmax);
   }
-  lil_buffer *bufs[] = {att->state, att->sel, att->qscore, att->part, att->lse, att->plse, att->scratch,
+  lil_buffer *bufs[] = {att->state, att->sel, att->qscore, att->part, att->plse, att->scratch,
                         att->updates, att->victims, att->dummy};
   for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) lil_buffer_free(bufs[i]);
   att_lists_free(att);
@@ -219,6 +223,7 @@ void lil_attention_free(lil_attention *att) {
 uint32_t lil_attention_length(const lil_attention *att) { return att->len; }
 const lil_attention_config *lil_attention_get_config(const lil_attention *att) { return &att->cfg; }
 uint32_t lil_attention_splits(const lil_attention *att) { return att->n_splits; }
+const char *lil_attention_variant(const lil_attention *att) { return att->variant; }
 
 static uint64_t page_bytes(const lil_attention *att) {
   uint64_t b = 2ull * att->P * att->cfg.head_dim * att->esize;

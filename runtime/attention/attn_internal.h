@@ -56,8 +56,7 @@ struct lil_attention {
   lil_buffer *state;   /* device: tables, masks, ... */
   lil_buffer *sel;     /* device: quest selection, same layout as state (table, count regions) */
   lil_buffer *qscore;  /* device: quest page scores, same layout as state (table region) */
-  lil_buffer *part;    /* device: split partials + (max, sum) */
-  lil_buffer *lse;     /* device: decode lse [n_heads] */
+  lil_buffer *part;    /* device: split partials, (max, sum), lse, arrival counters (see part_*) */
   lil_buffer *plse;    /* device: prefill lse [max_prompt * n_heads] */
   lil_buffer *scratch; /* device: h2o raw scores */
   lil_buffer *updates; /* host-visible: update list */
@@ -73,6 +72,15 @@ struct lil_attention {
   uint32_t prompt_len; /* raas: pages starting before it are protected */
   int in_step;
   uint64_t pages_in_use;
+  /* part buffer layout (floats / words): O [S][n_heads][D] at 0, (max, sum) [S][n_heads] at
+   * part_ml, decode lse [n_heads] at part_lse, arrival counters [n_kv_heads] (fused merge) at
+   * part_arr; the last two 256-byte aligned */
+  uint64_t part_ml, part_lse, part_arr;
+  /* kernel variants (chosen at creation; $LIL_QUEST_SELECT, $LIL_ATTN_MERGE) */
+  int fused_select;           /* quest/raas: quest_select (score + top-k in one dispatch) */
+  uint32_t sel_wg, sel_ppb;   /* its workgroup size and pages per workgroup */
+  int fused_merge;            /* decode: merge in the last split (no attn_merge dispatch) */
+  char variant[128];          /* description for benchmarks */
 };
 
 /* Bookkeeping (attn_book.c). */
@@ -89,6 +97,9 @@ lil_status att_book_prefill(lil_attention *att, uint32_t n, lil_error *err);
 lil_status att_book_end_prefill(lil_attention *att, lil_error *err);
 lil_status att_book_step(lil_attention *att, uint32_t pos, lil_error *err);
 lil_status att_book_end_step(lil_attention *att, lil_error *err);
+/* Kernel variants and their shapes (attn_record.c): fills fused_select, sel_wg, sel_ppb,
+ * fused_merge and variant from the device and the environment. */
+void att_choose_variants(lil_attention *att);
 
 /* Positions of the valid cached tokens of (layer, h) from the host mirror, in list order (entry,
  * slot); returns their number (at most max). For tests and the reference. */

@@ -140,6 +140,108 @@ uint32_t lil_attention_active_splits(const lil_attention *att, uint32_t pages) {
   return pps ? div_up(pages, pps) : 0;
 }
 
+/* Shape of quest_select.comp: LPP lanes per page (a power of two <= the subgroup size dividing the
+ * row's chunks), KCAP keys in shared memory (what the 2048-bin histogram and the totals leave). */
+static void select_shape(const lil_attention *att, uint32_t *lpp, uint32_t *kcap) {
+  const lil_device_plan *plan = lil_ctx_plan(att->ctx);
+  uint32_t C = att->cfg.head_dim / (att->cfg.kv_type == LIL_KV_F32 ? 4 : 8), sg = plan->subgroup_size;
+  *lpp = 1;
+  while (*lpp * 2 <= sg && C % (*lpp * 2) == 0) *lpp *= 2;
+  uint64_t shm = plan->shared_memory ? plan->shared_memory : 16384, fixed = (2048 + 2 * 128 + 4) * 4 + 256;
+  uint64_t kc = shm > fixed + 1024 ? (shm - fixed) / 4 / 256 * 256 : 256;
+  uint64_t need = ((uint64_t)att->cap + 255) / 256 * 256; /* no more than a head's list can hold */
+  if (kc > need) kc = need;
+  *kcap = kc > 16384 ? 16384 : (uint32_t)kc;
+}
+
+void att_choose_variants(lil_attention *att) {
+  const lil_device_plan *plan = lil_ctx_plan(att->ctx);
+  const lil_device_snapshot *snap = lil_ctx_snapshot(att->ctx);
+  int cpu = snap->kind == LIL_DEVICE_CPU;
+  uint32_t sg = plan->subgroup_size;
+  /* quest_select needs subgroup arithmetic and shuffles, a workgroup of whole subgroups, <= 2048 */
+  int sg_ok = plan->use_subgroup_arith && (snap->subgroup_ops & 0x10u /* SHUFFLE */) && sg >= 4 && sg <= 128;
+  uint32_t lpp, kcap;
+  select_shape(att, &lpp, &kcap);
+  att->sel_wg = cpu ? 256 : 1024;
+  uint32_t max_inv = snap->max_workgroup_invocations ? snap->max_workgroup_invocations : 128;
+  while (att->sel_wg > max_inv) att->sel_wg /= 2;
+  att->fused_select = sg_ok && att->sel_wg >= sg && att->sel_wg >= 64 && att->sel_wg / sg <= 128;
+  att->sel_ppb = att->sel_wg / lpp;
+  const char *env = getenv("LIL_QUEST_SELECT");
+  if (env && !strncmp(env, "split", 5)) att->fused_select = 0;
+  unsigned ew = 0, ep = 0;
+  if (env && att->fused_select && sscanf(env, "fused,%u,%u", &ew, &ep) == 2 && ew >= 64 && ew <= max_inv &&
+      ew <= 2048 && !(ew & (ew - 1)) && ew % sg == 0 && ew / sg <= 128 && ep >= ew / lpp && ep % (ew / lpp) == 0)
+    att->sel_wg = ew, att->sel_ppb = ep;
+  env = getenv("LIL_ATTN_MERGE");
+  att->fused_merge = !(env && !strcmp(env, "separate"));
+  int sel = att->cfg.policy.kind == LIL_ATTN_QUEST || att->cfg.policy.kind == LIL_ATTN_RAAS;
+  decode_shape ds = get_decode_shape(att);
+  char sv[48];
+  if (sel && att->fused_select) snprintf(sv, sizeof(sv), "fused,%u,%u", att->sel_wg, att->sel_ppb);
+  else snprintf(sv, sizeof(sv), "%s", sel ? "split" : "none");
+  snprintf(att->variant, sizeof(att->variant), "select=%s merge=%s splits=%u decode=%u,%u,%u lpr=%u", sv,
+           att->fused_merge ? "fused" : "separate", att->n_splits, ds.wg, ds.r, ds.pf, ds.lpr);
+}
+
+/* Quest/raas selection of one segment: quest_select (fused) or quest_score + page_topk. */
+static lil_status record_select(lil_attention *att, lil_seq *seq, const kv_segment *s, lil_binding q, lil_error *err) {
+  const lil_attention_config *c = &att->cfg;
+  int f32 = c->kv_type == LIL_KV_F32, raas = c->policy.kind == LIL_ATTN_RAAS;
+  uint32_t D = c->head_dim, G = att->G;
+  uint64_t pages = (uint64_t)s->nh * att->cap, tc_words = s->count - s->table + s->nh;
+  lil_binding dummy = {att->dummy, 0, 0}, step = region(att->state, 0, ATT_ALIGN_WORDS);
+  lil_binding ts = raas ? region(att->state, s->ts, pages) : dummy;
+  lil_binding vict = raas ? region(att->victims, s->victim, s->nh) : dummy;
+  lil_kernel *k;
+  lil_status st;
+  if (att->fused_select) {
+    uint32_t lpp, kcap;
+    select_shape(att, &lpp, &kcap);
+    uint32_t spec[] = {att->sel_wg, D, G, lpp, att->sel_ppb, kcap};
+    if ((st = kernel(att, f32 ? "quest_select_f32" : "quest_select_f16", 8, 20, 6, spec, &k, err))) return st;
+    lil_binding b[8] = {q,
+                        {s->minmax, 0, 0},
+                        region(att->state, s->table, tc_words),
+                        region(att->qscore, s->table, tc_words),
+                        raas ? dummy : region(att->sel, s->table, tc_words),
+                        ts,
+                        vict,
+                        step};
+    uint32_t push[5] = {att->cap, s->h0, att->budget_pages, (uint32_t)raas, (uint32_t)(s->count - s->table)};
+    return lil_seq_dispatch(seq, k, b, 8, raas ? 0x68 : 0x18, push, sizeof(push), div_up(att->cap, att->sel_ppb),
+                            s->nh, 1, "quest_select", err);
+  }
+  uint32_t qw = 128, qc = D / (f32 ? 4 : 8), ql = qw / qc ? qw / qc : 1;
+  if (ql > 32) ql = 32;
+  qw = ql * qc;
+  int cpu = lil_ctx_snapshot(att->ctx)->kind == LIL_DEVICE_CPU;
+  uint32_t stk[2] = {cpu ? 256 : 1024, cpu ? 4096 : 8192};
+  /* page_topk shared memory: key cache + 2 scan arrays + 256 bins */
+  uint64_t shm = lil_ctx_plan(att->ctx)->shared_memory, fixed = (2ull * stk[0] + 256 + 16) * 4;
+  if (shm && stk[1] * 4ull + fixed > shm) stk[1] = shm > fixed + 1024 ? (uint32_t)((shm - fixed) / 4 / 256 * 256) : 256;
+  uint32_t sq[] = {qw, D, G};
+  lil_binding table = region(att->state, s->table, pages), count = region(att->state, s->count, s->nh);
+  lil_binding qs = region(att->qscore, s->table, pages);
+  if ((st = kernel(att, f32 ? "quest_score_f32" : "quest_score_f16", 5, 8, 3, sq, &k, err))) return st;
+  lil_binding bq[5] = {q, {s->minmax, 0, 0}, table, count, qs};
+  uint32_t pq[2] = {att->cap, s->h0};
+  if ((st = lil_seq_dispatch(seq, k, bq, 5, 0x10, pq, sizeof(pq), div_up(att->cap, ql), s->nh, 1, "quest_score", err)))
+    return st;
+  if ((st = kernel(att, "page_topk", 8, 12, 2, stk, &k, err))) return st;
+  lil_binding bt[8] = {qs,
+                       table,
+                       count,
+                       raas ? dummy : region(att->sel, s->table, pages),
+                       raas ? dummy : region(att->sel, s->count, s->nh),
+                       ts,
+                       vict,
+                       step};
+  uint32_t pt[3] = {att->cap, att->budget_pages, (uint32_t)raas};
+  return lil_seq_dispatch(seq, k, bt, 8, raas ? 0x60 : 0x18, pt, sizeof(pt), 1, s->nh, 1, "page_topk", err);
+}
+
 lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding q, lil_binding k,
                                        lil_binding v, lil_binding out, lil_error *err) {
   const lil_attention_config *c = &att->cfg;
@@ -147,76 +249,54 @@ lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_
   int f32 = c->kv_type == LIL_KV_F32;
   lil_attn_policy_kind kind = c->policy.kind;
   int select = (kind == LIL_ATTN_QUEST && layer >= c->policy.dense_layers) || kind == LIL_ATTN_RAAS;
-  int h2o = kind == LIL_ATTN_H2O;
+  int h2o = kind == LIL_ATTN_H2O, fm = att->fused_merge;
   uint32_t D = c->head_dim, G = att->G, NH = c->n_heads, S = att->n_splits;
   decode_shape ds = get_decode_shape(att);
   /* auto splits: at least one block of R rows per row group in every split that works (fewer splits
    * at short contexts); splits set by the caller are used as given */
   uint32_t min_pages = min_split_pages(att);
-  const char *dname = f32 ? (ds.shuffle ? "attn_decode_f32_sg" : "attn_decode_f32")
-                          : (ds.shuffle ? "attn_decode_f16_sg" : "attn_decode_f16");
+  char dname[32];
+  snprintf(dname, sizeof(dname), "attn_decode_%s%s%s", f32 ? "f32" : "f16", ds.shuffle ? "_sg" : "", fm ? "_fm" : "");
   lil_status st = layer == 0 ? record_update(att, seq, err) : LIL_OK;
   if (!st) st = record_append(att, seq, layer, k, v, 1, 0, err);
-  lil_kernel *kd, *kmerge, *kq = NULL, *kt = NULL, *kh = NULL;
-  uint32_t qw = 128, qc = D / (f32 ? 4 : 8), ql = qw / qc ? qw / qc : 1;
-  if (ql > 32) ql = 32;
-  qw = ql * qc;
+  lil_kernel *kd, *kmerge = NULL, *kh = NULL;
   int cpu = lil_ctx_snapshot(att->ctx)->kind == LIL_DEVICE_CPU;
-  uint32_t mwg = cpu ? 64 : 256, stk[2] = {cpu ? 256 : 1024, cpu ? 4096 : 8192};
-  /* page_topk shared memory: key cache + 2 scan arrays + 256 bins */
-  uint64_t shm = lil_ctx_plan(att->ctx)->shared_memory, fixed = (2ull * stk[0] + 256 + 16) * 4;
-  if (shm && stk[1] * 4ull + fixed > shm) stk[1] = shm > fixed + 1024 ? (uint32_t)((shm - fixed) / 4 / 256 * 256) : 256;
-  uint32_t sd[] = {ds.wg, D, G, ds.r, ds.lpr, ds.ns, ds.pf}, sq[] = {qw, D, G}, smg[] = {mwg}, sh[] = {128, G};
-  if (!st) st = kernel(att, dname, 8, 36, 7, sd, &kd, err);
-  if (!st) st = kernel(att, "attn_merge", 3, 16, 1, smg, &kmerge, err);
-  if (!st && select) st = kernel(att, f32 ? "quest_score_f32" : "quest_score_f16", 5, 8, 3, sq, &kq, err);
-  if (!st && select) st = kernel(att, "page_topk", 8, 12, 2, stk, &kt, err);
+  uint32_t mwg = cpu ? 64 : 256;
+  uint32_t sd[] = {ds.wg, D, G, ds.r, ds.lpr, ds.ns, ds.pf}, smg[] = {mwg}, sh[] = {128, G};
+  if (!st) st = kernel(att, dname, 8, 48, 7, sd, &kd, err);
+  if (!st && !fm) st = kernel(att, "attn_merge", 3, 16, 1, smg, &kmerge, err);
   if (!st && h2o) st = kernel(att, "h2o_update", 8, 12, 2, sh, &kh, err);
   lil_binding dummy = {att->dummy, 0, 0};
-  uint64_t ml_off = (uint64_t)S * NH * D;
+  lil_binding lse = {att->part, att->part_lse * 4, (uint64_t)NH * 4};
   for (uint32_t si = layer * att->segs_per_layer; si < (layer + 1) * att->segs_per_layer && !st; si++) {
     kv_segment *s = &att->segs[si];
-    uint64_t pages = (uint64_t)s->nh * att->cap;
-    lil_binding table = region(att->state, s->table, pages), count = region(att->state, s->count, s->nh);
+    uint64_t pages = (uint64_t)s->nh * att->cap, tc_words = s->count - s->table + s->nh;
+    lil_binding tc = region(att->state, s->table, tc_words);
     if (select) {
-      lil_binding qs = region(att->qscore, s->table, pages);
-      lil_binding bq[5] = {q, {s->minmax, 0, 0}, table, count, qs};
-      uint32_t pq[2] = {att->cap, s->h0};
-      st = lil_seq_dispatch(seq, kq, bq, 5, 0x10, pq, sizeof(pq), div_up(att->cap, ql), s->nh, 1, "quest_score", err);
-      int raas = kind == LIL_ATTN_RAAS;
-      lil_binding sel = region(att->sel, s->table, pages), selc = region(att->sel, s->count, s->nh);
-      lil_binding bt[8] = {qs,
-                           table,
-                           count,
-                           raas ? dummy : sel,
-                           raas ? dummy : selc,
-                           raas ? region(att->state, s->ts, pages) : dummy,
-                           raas ? region(att->victims, s->victim, s->nh) : dummy,
-                           region(att->state, 0, ATT_ALIGN_WORDS)};
-      uint32_t pt[3] = {att->cap, att->budget_pages, (uint32_t)raas};
-      if (!st)
-        st = lil_seq_dispatch(seq, kt, bt, 8, raas ? 0x60 : 0x18, pt, sizeof(pt), 1, s->nh, 1, "page_topk", err);
-      if (!raas) table = sel, count = selc;
+      st = record_select(att, seq, s, q, err);
+      if (kind == LIL_ATTN_QUEST) tc = region(att->sel, s->table, tc_words);
     }
     lil_binding mask = region(att->state, s->mask, pages);
     lil_binding scores = h2o ? (lil_binding){att->scratch, s->scratch * 4, pages * att->P * G * 4} : dummy;
-    lil_binding bd[8] = {q, {s->k, 0, 0}, {s->v, 0, 0}, table, count, mask, {att->part, 0, 0}, scores};
+    lil_binding bd[8] = {q, {s->k, 0, 0}, {s->v, 0, 0}, tc, mask, {att->part, 0, 0}, scores, fm ? out : dummy};
     struct {
       uint32_t P, cap, n_splits, n_qheads, h0, ml_off, write_scores;
       float scale;
-      uint32_t min_pages;
-    } pd = {att->P, att->cap, S, NH, s->h0, (uint32_t)ml_off, (uint32_t)h2o, 1.0f / sqrtf((float)D), min_pages};
-    if (!st)
-      st = lil_seq_dispatch(seq, kd, bd, 8, h2o ? 0xc0 : 0x40, &pd, sizeof(pd), S, s->nh, 1, "attn_decode", err);
+      uint32_t min_pages, cnt_off, lse_off, arr_off;
+    } pd = {att->P,         att->cap, S, NH, s->h0, (uint32_t)att->part_ml, (uint32_t)h2o, 1.0f / sqrtf((float)D),
+            min_pages, (uint32_t)(s->count - s->table), (uint32_t)att->part_lse, (uint32_t)att->part_arr};
+    uint32_t wm = 0x20 | (h2o ? 0x40 : 0) | (fm ? 0x80 : 0);
+    if (!st) st = lil_seq_dispatch(seq, kd, bd, 8, wm, &pd, sizeof(pd), S, s->nh, 1, "attn_decode", err);
   }
-  lil_binding bm[3] = {{att->part, 0, 0}, out, {att->lse, 0, 0}};
-  uint32_t pm[4] = {D, S, NH, (uint32_t)ml_off};
-  if (!st) st = lil_seq_dispatch(seq, kmerge, bm, 3, 0x6, pm, sizeof(pm), NH, div_up(D, 32), 1, "attn_merge", err);
+  lil_binding bm[3] = {{att->part, 0, 0}, out, lse};
+  uint32_t pm[4] = {D, S, NH, (uint32_t)att->part_ml};
+  if (!st && !fm)
+    st = lil_seq_dispatch(seq, kmerge, bm, 3, 0x6, pm, sizeof(pm), NH, div_up(D, 32), 1, "attn_merge", err);
   for (uint32_t si = layer * att->segs_per_layer; h2o && si < (layer + 1) * att->segs_per_layer && !st; si++) {
     kv_segment *s = &att->segs[si];
     uint64_t pages = (uint64_t)s->nh * att->cap;
     lil_binding bh[8] = {{att->scratch, s->scratch * 4, pages * att->P * G * 4},
-                         {att->lse, 0, 0},
+                         lse,
                          region(att->state, s->table, pages),
                          region(att->state, s->count, s->nh),
                          region(att->state, s->mask, pages),

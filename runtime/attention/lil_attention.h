@@ -106,6 +106,11 @@ uint32_t lil_attention_cached_pages(const lil_attention *att, uint32_t layer, ui
 const lil_attention_config *lil_attention_get_config(const lil_attention *att);
 /* Decode splits per KV head actually used. */
 uint32_t lil_attention_splits(const lil_attention *att);
+/* The kernel variants in use (selection, merge, splits), for benchmarks: e.g.
+ * "select=fused,1024,64 merge=fused splits=128 decode=128,4,0 lpr=16". Chosen at creation; overrides:
+ * $LIL_QUEST_SELECT = fused[,WG,PAGES_PER_WG] | split (quest_score + page_topk),
+ * $LIL_ATTN_MERGE = fused | separate (attn_merge dispatch). */
+const char *lil_attention_variant(const lil_attention *att);
 /* Splits of the decode kernel that work on a page list of `pages` pages (the others only write an
  * empty partial): for byte counts. */
 uint32_t lil_attention_active_splits(const lil_attention *att, uint32_t pages);
