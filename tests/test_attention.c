@@ -409,6 +409,13 @@ START_TEST(test_head_dims) {
   scen e = base(LIL_ATTN_DENSE, 2, 1, 4);
   e.L = 1, e.prompt = 400, e.chunk = 200, e.steps = 2, e.splits = 101;
   run_scenario(&e, NULL);
+  /* the same two with the merge folded into the last split (LIL_ATTN_MERGE=fused; the default is
+   * the separate merge dispatch), and a quest head with it */
+  setenv("LIL_ATTN_MERGE", "fused", 1);
+  run_scenario(&d, NULL);
+  run_scenario(&e, NULL);
+  run_scenario(&b, NULL);
+  unsetenv("LIL_ATTN_MERGE");
 }
 END_TEST
 

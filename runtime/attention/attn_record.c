@@ -163,11 +163,13 @@ void att_choose_variants(lil_attention *att) {
   int sg_ok = plan->use_subgroup_arith && (snap->subgroup_ops & 0x10u /* SHUFFLE */) && sg >= 4 && sg <= 128;
   uint32_t lpp, kcap;
   select_shape(att, &lpp, &kcap);
-  att->sel_wg = cpu ? 256 : 1024;
+  /* H100 sweep (docs/attention.md): 512 threads scoring 2 pages per row of lanes beat 1024 x 1
+   * (quest at 32k: 14.5 vs 18.2 us) */
+  att->sel_wg = cpu ? 256 : 512;
   uint32_t max_inv = snap->max_workgroup_invocations ? snap->max_workgroup_invocations : 128;
   while (att->sel_wg > max_inv) att->sel_wg /= 2;
   att->fused_select = sg_ok && att->sel_wg >= sg && att->sel_wg >= 64 && att->sel_wg / sg <= 128;
-  att->sel_ppb = att->sel_wg / lpp;
+  att->sel_ppb = att->sel_wg / lpp * (cpu ? 1 : 2);
   const char *env = getenv("LIL_QUEST_SELECT");
   if (env && !strncmp(env, "split", 5)) att->fused_select = 0;
   unsigned ew = 0, ep = 0;
@@ -175,7 +177,9 @@ void att_choose_variants(lil_attention *att) {
       ew <= 2048 && !(ew & (ew - 1)) && ew % sg == 0 && ew / sg <= 128 && ep >= ew / lpp && ep % (ew / lpp) == 0)
     att->sel_wg = ew, att->sel_ppb = ep;
   env = getenv("LIL_ATTN_MERGE");
-  att->fused_merge = !(env && !strcmp(env, "separate"));
+  /* the merge folded into the last split of each head was slower on the H100 than its own
+   * dispatch (dense at 32k: 131 vs 65 us; quest: 18.9 vs 14.9 us): separate unless asked for */
+  att->fused_merge = env && !strcmp(env, "fused");
   int sel = att->cfg.policy.kind == LIL_ATTN_QUEST || att->cfg.policy.kind == LIL_ATTN_RAAS;
   decode_shape ds = get_decode_shape(att);
   char sv[48];
