@@ -160,17 +160,17 @@ START_TEST(test_matvec_parts) {
 END_TEST
 
 /* Q8_0 / Q4_0 through the 16-bit-storage kernels (matvec_q16.comp, the default where the plan has
- * storage16 and subgroup arithmetic): every rows-per-workgroup variant (1, 2, 4), every column
+ * storage16 and subgroup arithmetic): every rows-per-workgroup variant (1, 2, 4, 8), every column
  * capacity (ncols 1..8 -> 1/2/4/8), one and several subgroups per workgroup, a row count that is
  * not a multiple of the rows per workgroup, blocks per row not a multiple of the threads' stride. */
 static void q16_shapes(lil_ctx *ctx, uint64_t *rng) {
   static const uint32_t q16_types[] = {LIL_TYPE_Q8_0, LIL_TYPE_Q4_0};
   uint32_t sg = lil_ctx_plan(ctx)->subgroup_size;
   for (size_t t = 0; t < 2; t++)
-    for (uint32_t rows = 1; rows <= 4; rows *= 2)
+    for (uint32_t rows = 1; rows <= 8; rows *= 2)
       for (uint32_t wgm = 1; wgm <= 4; wgm *= 4) {
         lil_matvec_config cfg = {sg * wgm, rows};
-        uint32_t nc = 1 + (rows + wgm) % 8;
+        uint32_t nc = rows == 8 ? (wgm == 1 ? 1 : 2) : 1 + (rows + wgm) % 8; /* r8: 1 and 2 columns */
         check_matvec_cfg(ctx, q16_types[t], 37, 32 * 37, nc, (int)(rows + t) % 2, 0, &cfg, rng);
         check_matvec_cfg(ctx, q16_types[t], 5, 32 * (sg + 1), 9 - nc, (int)(rows + t + 1) % 2, 0, &cfg, rng);
       }
@@ -187,12 +187,12 @@ static void kq16_shapes(lil_ctx *ctx, int all, uint64_t *rng) {
   uint32_t sg = lil_ctx_plan(ctx)->subgroup_size;
   for (size_t t = 0; t < 2; t++) {
     if (all) shapes_for(ctx, k_types[t], rng);
-    for (uint32_t rows = 1; rows <= 4; rows *= 2)
+    for (uint32_t rows = 1; rows <= 8; rows *= 2)
       for (uint32_t wgm = 1; wgm <= 4; wgm *= 4) {
         lil_matvec_config cfg = {sg * wgm, rows};
         uint32_t nb = 2 * (sg * wgm / 8 ? sg * wgm / 8 : 1) + 1;
-        check_matvec_cfg(ctx, k_types[t], 7 + rows, 256 * nb, 1 + (rows + wgm) % 8, (int)(rows + t) % 2, 0, &cfg,
-                         rng);
+        uint32_t nc = rows == 8 ? (wgm == 1 ? 1 : 2) : 1 + (rows + wgm) % 8; /* r8: 1 and 2 columns */
+        check_matvec_cfg(ctx, k_types[t], 7 + rows, 256 * nb, nc, (int)(rows + t) % 2, 0, &cfg, rng);
       }
     uint64_t rb = lil_type_row_bytes(k_types[t], 768);
     check_matvec(ctx, k_types[t], 300, 768, 3, 1, rb * 41 + 7, rng);

@@ -71,11 +71,12 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   const lil_device_plan *p = lil_ctx_plan(ctx);
   uint32_t sg = p->subgroup_size;
   uint32_t rows = cfg && cfg->rows_per_group ? cfg->rows_per_group : Q16_ROWS;
-  /* variants: rows per workgroup 1/2/4 (the largest <= rows), column capacity 1/2/4/8 (the smallest
+  /* variants: rows per workgroup 1/2/4 (8 with 1-2 columns; the largest <= rows), column capacity 1/2/4/8 (the smallest
    * >= ncols); the workgroup a multiple of the subgroup, its reduction slots within half the shared
    * memory */
   uint32_t nr = rows >= 4 ? 4 : rows >= 2 ? 2 : 1, nc = 1;
   while (nc < ncols) nc *= 2;
+  if (rows >= 8 && nc <= 2) nr = 8; /* r8 variants exist for 1 and 2 columns */
   uint32_t tpb = q16_tpb(W->type), nb = W->cols / lil_type_get(W->type)->block_elems;
   uint32_t wg = cfg && cfg->workgroup_size ? cfg->workgroup_size : 0;
   if (!wg) {
