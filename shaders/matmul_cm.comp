@@ -6,11 +6,14 @@
 //   TM x TN   rows x tokens per workgroup; SGM x SGN subgroups of 32 (TM/SGM x TN/SGN each, a grid
 //             of 16 x 16 fp32 accumulators);  BK  columns per k step (multiple of 16);
 //   X16       1: X is f16 ([n][x_stride] halves, converted once by the op), 0: X is f32 (converted
-//             to f16 when staged).
-// Pipeline: two shared-memory stages. Each k step issues the global loads of tile k+1 into
+//             to f16 when staged);
+//   PF        register sets for tiles in flight (1 or 2, default 1): how many k steps ahead of
+//             their shared-memory store the global loads are issued.
+// Pipeline: two shared-memory stages. PF 1: each k step issues the global loads of tile k+1 into
 // registers (raw: f16 words / f32 vectors, so no instruction waits on them before the products),
 // runs the products of tile k from one stage, then converts/stores tile k+1 into the other stage:
-// one barrier per k step. Shared arrays are uvec4 (16-byte stores; 16-byte aligned fragment rows);
+// one barrier per k step; the load latency is hidden behind one k step of products. PF 2: loads
+// are issued two k steps ahead (two register sets, the k loop unrolled by two), see main(). Shared arrays are uvec4 (16-byte stores; 16-byte aligned fragment rows);
 // row stride BK + 8 halves (80 / 48 / 144 bytes: the 8 rows of an 8x8 fragment piece fall in
 // distinct 16-byte bank groups).
 // The weights: F16 (one 16-byte load per 8 halves) or a quantized WTYPE_* decoded by dequant.glsl's
@@ -28,6 +31,12 @@
 
 #if !defined(TM) || !defined(TN) || !defined(SGM) || !defined(SGN) || !defined(BK) || !defined(X16)
 #error "matmul_cm.comp: define TM, TN, SGM, SGN, BK, X16"
+#endif
+#ifndef PF
+#define PF 1
+#endif
+#if PF != 1 && PF != 2
+#error "matmul_cm.comp: PF is 1 or 2"
 #endif
 #define NSG (SGM * SGN)
 #define NT (NSG * 32)  // threads
@@ -87,6 +96,79 @@ uvec4 pack8(vec4 lo, vec4 hi) {
 // The 16 x 16 block of part rows r0.. and tokens n0.. is inside Y and may be loaded/stored directly.
 bool direct_block(uint r0, uint n0) { return pc.direct != 0u && r0 + 16u <= pc.rows && n0 + 16u <= pc.n_tokens; }
 
+// Tile loads, stores and products (inlined; k tiles at or past nk are never loaded).
+// Chunk c = t + q * NT of a tile is row c / KV, halves (c % KV) * 8.
+struct Regs {
+  uvec4 w[WCH];
+#if X16
+  uvec4 x[XCH];
+#else
+  vec4 x[2 * XCH];
+#endif
+};
+
+// Issue the global loads of k tile kt into R (X first: a quantized W is decoded as soon as it arrives).
+void load_tile(uint t, uint r_base, uint n_base, uint kt, out Regs R) {
+  const uint k0 = kt * BK;
+  [[unroll]] for (uint q = 0; q < XCH; q++) {
+    uint c = t + q * NT;
+    uint n = n_base + c / KV, k = k0 + (c % KV) * 8u;
+    bool ok = n < pc.n_tokens && k < pc.cols;
+#if X16
+    R.x[q] = ok ? xq4[(n * pc.x_stride + k) / 8u] : uvec4(0u);
+#else
+    uint o = (n * pc.x_stride + k) / 4u;
+    R.x[2u * q] = ok ? xv4[o] : vec4(0.0);
+    R.x[2u * q + 1u] = ok ? xv4[o + 1u] : vec4(0.0);
+#endif
+  }
+  [[unroll]] for (uint q = 0; q < WCH; q++) {
+    uint c = t + q * NT;
+    uint r = r_base + c / KV, k = k0 + (c % KV) * 8u;
+#ifdef WTYPE_F16
+    R.w[q] = (r < pc.rows && k < pc.cols) ? wq4[(r * pc.cols + k) / 8u] : uvec4(0u);
+#else
+    float v[8];
+    if (r < pc.rows) {
+      dq_load8(r * dq_row_bytes(pc.cols), k, pc.cols, v);
+    } else {
+      [[unroll]] for (uint e = 0; e < 8u; e++) v[e] = 0.0;
+    }
+    R.w[q] = pack8(vec4(v[0], v[1], v[2], v[3]), vec4(v[4], v[5], v[6], v[7]));
+#endif
+  }
+}
+
+// Store R into the stage at uvec4 s0.
+void store_tile(uint t, uint s0, Regs R) {
+  [[unroll]] for (uint q = 0; q < WCH; q++) {
+    uint c = t + q * NT;
+    sh[s0 + (c / KV) * SKV + c % KV] = R.w[q];
+  }
+  [[unroll]] for (uint q = 0; q < XCH; q++) {
+    uint c = t + q * NT;
+#if X16
+    sh[s0 + WSZ + (c / KV) * SKV + c % KV] = R.x[q];
+#else
+    sh[s0 + WSZ + (c / KV) * SKV + c % KV] = pack8(R.x[2u * q], R.x[2u * q + 1u]);
+#endif
+  }
+}
+
+// The products of the tile in the stage at s0: per 16-column step, the FN B fragments and the FM A
+// fragments are loaded once and feed FM x FN products.
+void products(uint s0, uint wm0, uint wn0, inout MC acc[FM][FN]) {
+  [[unroll]] for (uint kk = 0; kk < KV; kk += 2u) {
+    MA a[FM], b[FN];
+    [[unroll]] for (uint j = 0; j < FN; j++)
+      coopMatLoadNV(b[j], sh, s0 + WSZ + (wn0 + j * 16u) * SKV + kk, SKV, true);
+    [[unroll]] for (uint i = 0; i < FM; i++)
+      coopMatLoadNV(a[i], sh, s0 + (wm0 + i * 16u) * SKV + kk, SKV, false);
+    [[unroll]] for (uint i = 0; i < FM; i++)
+      [[unroll]] for (uint j = 0; j < FN; j++) acc[i][j] = coopMatMulAddNV(a[i], b[j], acc[i][j]);
+  }
+}
+
 void main() {
   const uint t = gl_LocalInvocationID.x;
   const uint sg = t / 32u, lane = t % 32u;
@@ -108,77 +190,42 @@ void main() {
       }
     }
 
-  // Registers holding the next tile: chunk c = t + q * NT of a tile is row c / KV, halves (c % KV) * 8.
-  uvec4 wreg[WCH];
-#if X16
-  uvec4 xreg[XCH];
-#else
-  vec4 xreg[XCH][2];
-#endif
-
+#if PF == 1
+  // One register set: iteration kt stores tile kt - 1 (loaded last iteration) into stage
+  // (kt - 1) & 1, barrier, issues the loads of tile kt, runs the products of tile kt - 1.
+  Regs R;
   for (uint kt = 0; kt <= nk; kt++) {
-    // (1) kt >= 1: store the tile kt - 1 loaded last iteration into stage (kt - 1) & 1
     if (kt > 0u) {
-      const uint s0 = ((kt - 1u) & 1u) * STAGE;
-      [[unroll]] for (uint q = 0; q < WCH; q++) {
-        uint c = t + q * NT;
-        sh[s0 + (c / KV) * SKV + c % KV] = wreg[q];
-      }
-      [[unroll]] for (uint q = 0; q < XCH; q++) {
-        uint c = t + q * NT;
-#if X16
-        sh[s0 + WSZ + (c / KV) * SKV + c % KV] = xreg[q];
-#else
-        sh[s0 + WSZ + (c / KV) * SKV + c % KV] = pack8(xreg[q][0], xreg[q][1]);
-#endif
-      }
+      store_tile(t, ((kt - 1u) & 1u) * STAGE, R);
       barrier(); // the stage is complete; also: everyone is done with the products of tile kt - 2
     }
-    // (2) issue the global loads of tile kt (X first: a quantized W is decoded as soon as it arrives)
-    if (kt < nk) {
-      const uint k0 = kt * BK;
-      [[unroll]] for (uint q = 0; q < XCH; q++) {
-        uint c = t + q * NT;
-        uint n = n_base + c / KV, k = k0 + (c % KV) * 8u;
-        bool ok = n < pc.n_tokens && k < pc.cols;
-#if X16
-        xreg[q] = ok ? xq4[(n * pc.x_stride + k) / 8u] : uvec4(0u);
-#else
-        uint o = (n * pc.x_stride + k) / 4u;
-        xreg[q][0] = ok ? xv4[o] : vec4(0.0);
-        xreg[q][1] = ok ? xv4[o + 1u] : vec4(0.0);
-#endif
-      }
-      [[unroll]] for (uint q = 0; q < WCH; q++) {
-        uint c = t + q * NT;
-        uint r = r_base + c / KV, k = k0 + (c % KV) * 8u;
-#ifdef WTYPE_F16
-        wreg[q] = (r < pc.rows && k < pc.cols) ? wq4[(r * pc.cols + k) / 8u] : uvec4(0u);
-#else
-        float v[8];
-        if (r < pc.rows) {
-          dq_load8(r * dq_row_bytes(pc.cols), k, pc.cols, v);
-        } else {
-          [[unroll]] for (uint e = 0; e < 8u; e++) v[e] = 0.0;
-        }
-        wreg[q] = pack8(vec4(v[0], v[1], v[2], v[3]), vec4(v[4], v[5], v[6], v[7]));
-#endif
-      }
-    }
-    // (3) kt >= 1: products of tile kt - 1 (stage (kt - 1) & 1)
-    if (kt > 0u) {
-      const uint s0 = ((kt - 1u) & 1u) * STAGE;
-      [[unroll]] for (uint kk = 0; kk < KV; kk += 2u) {
-        MA a[FM], b[FN];
-        [[unroll]] for (uint i = 0; i < FM; i++)
-          coopMatLoadNV(a[i], sh, s0 + (wm0 + i * 16u) * SKV + kk, SKV, false);
-        [[unroll]] for (uint j = 0; j < FN; j++)
-          coopMatLoadNV(b[j], sh, s0 + WSZ + (wn0 + j * 16u) * SKV + kk, SKV, true);
-        [[unroll]] for (uint i = 0; i < FM; i++)
-          [[unroll]] for (uint j = 0; j < FN; j++) acc[i][j] = coopMatMulAddNV(a[i], b[j], acc[i][j]);
-      }
-    }
+    if (kt < nk) load_tile(t, r_base, n_base, kt, R);
+    if (kt > 0u) products(((kt - 1u) & 1u) * STAGE, wm0, wn0, acc);
   }
+#else
+  // Two register sets (loads issued two k tiles ahead of their store). Tile k lives in stage k & 1
+  // and register set k & 1. Iteration k (stage k & 1 complete): store tile k + 1 (set (k + 1) & 1)
+  // into stage (k + 1) & 1 (last read by the products of tile k - 1, before the previous barrier),
+  // issue the loads of tile k + 3 into that set, products of tile k, barrier. Unrolled by two so
+  // that register sets and stages are compile-time constants.
+  Regs R0, R1;
+  load_tile(t, r_base, n_base, 0u, R0);
+  if (nk > 1u) load_tile(t, r_base, n_base, 1u, R1);
+  store_tile(t, 0u, R0);
+  if (nk > 2u) load_tile(t, r_base, n_base, 2u, R0);
+  barrier();
+  for (uint kt = 0; kt < nk; kt += 2u) {
+    if (kt + 1u < nk) store_tile(t, STAGE, R1);
+    if (kt + 3u < nk) load_tile(t, r_base, n_base, kt + 3u, R1);
+    products(0u, wm0, wn0, acc);
+    barrier();
+    if (kt + 1u >= nk) break;
+    if (kt + 2u < nk) store_tile(t, 0u, R0);
+    if (kt + 4u < nk) load_tile(t, r_base, n_base, kt + 4u, R0);
+    products(STAGE, wm0, wn0, acc);
+    barrier();
+  }
+#endif
   // The stages become the output scratch: wait until every subgroup is done with its last products.
   barrier();
 

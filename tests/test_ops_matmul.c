@@ -321,6 +321,12 @@ START_TEST(test_coopmat) {
     run_case(ctx, &c, REL_COOP_F16);
     c = (mm_case){LIL_TYPE_F16, 270, 260, 88, 1, 1, 0, LIL_MATMUL_COOPMAT, variant};
     run_case(ctx, &c, REL_COOP_F16);
+    /* one to three k tiles (the prologue / early exits of the PF 2 loop) */
+    const uint32_t short_cols[] = {16, 40, 48};
+    for (uint32_t k = 0; k < 3; k++) {
+      c = (mm_case){LIL_TYPE_F16, 70, 150, short_cols[k], k & 1, 1, 0, LIL_MATMUL_COOPMAT, variant};
+      run_case(ctx, &c, REL_COOP_F16);
+    }
   }
   /* an f16-X design without its scratch: refused on the tensor-core path, plain kernel on AUTO */
   for (uint32_t v = 0; v < lil_matmul_variant_count(); v++) {
