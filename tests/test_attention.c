@@ -415,7 +415,26 @@ START_TEST(test_head_dims) {
   run_scenario(&d, NULL);
   run_scenario(&e, NULL);
   run_scenario(&b, NULL);
+  /* the previous merge dispatch (attn_merge.comp; the default is attn_merge_tree) and tree shapes:
+   * one output quad per workgroup (32 slices) and more quads per workgroup than the head has. The
+   * default shape on lavapipe (64 threads, 8 quads: 8 slices) takes 2 batches of 8 splits per
+   * thread at 101 splits, 16 at 1024 (d above) */
+  const char *merges[] = {"separate", "tree,32,1", "tree,64,32"};
+  for (int i = 0; i < 3; i++) {
+    setenv("LIL_ATTN_MERGE", merges[i], 1);
+    if (i == 0) run_scenario(&d, NULL);
+    run_scenario(&e, NULL);
+    run_scenario(&b, NULL);
+  }
   unsetenv("LIL_ATTN_MERGE");
+  /* decode shapes with fewer lanes per row than the subgroup allows (LIL_ATTN_DECODE's 4th field) */
+  const char *shapes[] = {"64,2,0,2", "64,4,1,1"};
+  for (int i = 0; i < 2; i++) {
+    setenv("LIL_ATTN_DECODE", shapes[i], 1);
+    run_scenario(&a, NULL);
+    run_scenario(&b, NULL);
+  }
+  unsetenv("LIL_ATTN_DECODE");
 }
 END_TEST
 
@@ -435,6 +454,15 @@ START_TEST(test_quest) {
   scen b = base(LIL_ATTN_QUEST, 8, 2, 16); /* GQA 4 */
   b.budget = 16, b.prompt = 37, b.steps = 20;
   run_scenario(&b, NULL);
+  /* min/max in its own kernel (kv_minmax; the default folds it into kv_append), and the selected
+   * layers' splits: as the dense layers (0) or a fixed count (the default: what budget/P pages use) */
+  setenv("LIL_KV_MINMAX", "separate", 1);
+  setenv("LIL_ATTN_SEL_SPLITS", "0", 1);
+  run_scenario(&a, NULL);
+  unsetenv("LIL_KV_MINMAX");
+  setenv("LIL_ATTN_SEL_SPLITS", "2", 1);
+  run_scenario(&b, NULL);
+  unsetenv("LIL_ATTN_SEL_SPLITS");
 }
 END_TEST
 

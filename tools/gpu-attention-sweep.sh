@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Attention sweep on the GPU machine (the `device` tool): the attention tests with the validation
-# layer on, then `lil bench attention` per kernel variant (quest selection, merge, splits, decode
-# shape); every bench row names the variant that ran. Outputs under $OUT (summary on stdout).
+# layer on, then `lil bench attention` per kernel variant (merge old/tree and its shapes, decode
+# shapes incl. lanes per row, splits, quest's splits over its selection, min/max in the append);
+# every bench row names the variant that ran. Outputs under $OUT (summary on stdout).
 # usage, from the repository root with a release build dir:  bash tools/gpu-attention-sweep.sh build-gpu-quest
-# About 2-3 minutes. SWEEP_QUICK=1: tiny shapes (a dry run on lavapipe).
+# About 2 minutes. SWEEP_QUICK=1: tiny shapes (a dry run on lavapipe).
 set -u
 source tools/gpu-env.sh
 B=${1:-build-gpu}
@@ -27,23 +28,25 @@ bench() {
 }
 : >"$OUT/bench.txt"
 QUICK=${SWEEP_QUICK:+--quick}
-C32=32768 CALL=1024,32768,65536,131072 COLD=1024,32768,131072
-[ -n "$QUICK" ] && C32=1024 CALL=256,1024 COLD=256,1024
+C32=32768 CL=32768,131072 CALL=1024,32768,131072 COLD=32768,131072
+[ -n "$QUICK" ] && C32=1024 CL=1024 CALL=256,1024 COLD=256,1024
 Q32="--policies quest --contexts $C32"
 D32="--policies dense --contexts $C32"
-# the previous kernels (quest_score + page_topk, attn_merge dispatch) in the same run, for reference
-bench old LIL_QUEST_SELECT=split LIL_ATTN_MERGE=separate -- --policies dense,quest --contexts $COLD
-# the new defaults, every policy
+DL="--policies dense --contexts $CL"
+# the previous kernels (attn_merge dispatch, kv_minmax dispatch, quest over n_splits splits)
+bench old LIL_ATTN_MERGE=separate LIL_KV_MINMAX=separate LIL_ATTN_SEL_SPLITS=0 -- --policies dense,quest --contexts $COLD
+# the new defaults (attn_merge_tree, min/max in kv_append, quest splits for budget/P pages), every policy
 bench new X=1 -- --contexts $CALL
-# quest selection shapes (workgroup, pages per workgroup)
-for v in fused,512,32 fused,256,64 fused,1024,128 fused,512,64; do bench "select $v" LIL_QUEST_SELECT=$v -- $Q32; done
-bench "select split, merge fused" LIL_QUEST_SELECT=split -- $Q32
-# quest attention splits (128 pages per head)
-for s in 8 16 32; do bench "quest splits $s" X=1 -- $Q32 --splits $s; done
-bench "quest merge separate" LIL_ATTN_MERGE=separate -- $Q32
-# dense at 32k: merge, splits, decode shape (workgroup, rows per group, prefetch)
-bench "dense merge separate" LIL_ATTN_MERGE=separate -- $D32
-for s in 32 64 256; do bench "dense splits $s" X=1 -- $D32 --splits $s; done
-for d in 128,8,0 256,4,0 128,4,1 64,4,0 256,8,0; do bench "dense decode $d" LIL_ATTN_DECODE=$d -- $D32; done
-for d in 128,8,0 256,8,0; do bench "dense decode $d splits 64" LIL_ATTN_DECODE=$d -- $D32 --splits 64; done
+# merge shapes (workgroup, output quads per workgroup; default 256,8), dense 32k
+for m in tree,128,4 tree,256,32 tree,512,8; do bench "merge $m" LIL_ATTN_MERGE=$m -- $D32; done
+# decode shapes (workgroup, rows per group, prefetch[, lanes per row]; default 128,4,0,16) with the tree merge
+for d in 128,8,0 256,8,0; do bench "dense decode $d" LIL_ATTN_DECODE=$d -- $DL; done
+for d in 128,4,0,8 128,2,0,8 128,8,0,8; do bench "dense decode $d" LIL_ATTN_DECODE=$d -- $D32; done
+# splits (default 128 at 8 KV heads), also with rows 8
+for s in 64 256; do bench "dense splits $s" X=1 -- $DL --splits $s; done
+for s in 64 256; do bench "dense decode 128,8,0 splits $s" LIL_ATTN_DECODE=128,8,0 -- $DL --splits $s; done
+# quest: splits over the selection (default: those 128 pages can use = 64; 0 = n_splits = 128)
+for s in 0 16 32; do bench "quest sel_splits $s" LIL_ATTN_SEL_SPLITS=$s -- $Q32; done
+bench "quest minmax separate" LIL_KV_MINMAX=separate -- $Q32
+bench "quest decode 128,8,0" LIL_ATTN_DECODE=128,8,0 -- $Q32
 cat "$OUT/gpu.txt" "$OUT/tests.txt" "$OUT/bench.txt"

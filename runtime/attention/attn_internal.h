@@ -80,6 +80,10 @@ struct lil_attention {
   int fused_select;           /* quest/raas: quest_select (score + top-k in one dispatch) */
   uint32_t sel_wg, sel_ppb;   /* its workgroup size and pages per workgroup */
   int fused_merge;            /* decode: merge in the last split (no attn_merge dispatch) */
+  int tree_merge;             /* separate merge: attn_merge_tree (else attn_merge) */
+  uint32_t merge_wg, merge_qpw; /* attn_merge_tree: workgroup size, output quads per workgroup */
+  int fused_minmax;           /* decode append: Quest min/max in kv_append (no kv_minmax dispatch) */
+  int sel_splits_env;         /* $LIL_ATTN_SEL_SPLITS: -1 unset (auto), 0 off, else the count */
   char variant[128];          /* description for benchmarks */
 };
 
@@ -100,6 +104,8 @@ lil_status att_book_end_step(lil_attention *att, lil_error *err);
 /* Kernel variants and their shapes (attn_record.c): fills fused_select, sel_wg, sel_ppb,
  * fused_merge and variant from the device and the environment. */
 void att_choose_variants(lil_attention *att);
+/* Splits of the decode over quest's selection (<= n_splits; $LIL_ATTN_SEL_SPLITS). */
+uint32_t att_sel_splits(const lil_attention *att);
 
 /* Positions of the valid cached tokens of (layer, h) from the host mirror, in list order (entry,
  * slot); returns their number (at most max). For tests and the reference. */

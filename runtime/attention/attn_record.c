@@ -41,15 +41,26 @@ static lil_status record_append(lil_attention *att, lil_seq *seq, uint32_t layer
   int f32 = c->kv_type == LIL_KV_F32;
   lil_kernel *ka, *km = NULL;
   uint32_t spec[] = {64};
-  lil_status st = kernel(att, f32 ? "kv_append_f32" : "kv_append_f16", 6, 24, 1, spec, &ka, err);
-  if (!st && quest_meta(att)) st = kernel(att, f32 ? "kv_minmax_f32" : "kv_minmax_f16", 5, 20, 1, spec, &km, err);
+  /* one token with Quest metadata: min/max in the append kernel unless $LIL_KV_MINMAX=separate */
+  int fmm = quest_meta(att) && n_tokens == 1 && att->fused_minmax;
+  const char *an = fmm ? (f32 ? "kv_append_mm_f32" : "kv_append_mm_f16") : (f32 ? "kv_append_f32" : "kv_append_f16");
+  lil_status st = kernel(att, an, fmm ? 8 : 6, 24, 1, spec, &ka, err);
+  if (!st && quest_meta(att) && !fmm)
+    st = kernel(att, f32 ? "kv_minmax_f32" : "kv_minmax_f16", 5, 20, 1, spec, &km, err);
   for (uint32_t si = layer * att->segs_per_layer; si < (layer + 1) * att->segs_per_layer && !st; si++) {
     kv_segment *s = &att->segs[si];
     uint64_t pages = (uint64_t)s->nh * att->cap;
-    lil_binding b[6] = {kin, vin, {s->k, 0, 0}, {s->v, 0, 0}, region(att->state, s->table, pages),
-                        region(att->state, s->base, s->nh)};
+    lil_binding b[8] = {kin,
+                        vin,
+                        {s->k, 0, 0},
+                        {s->v, 0, 0},
+                        region(att->state, s->table, pages),
+                        region(att->state, s->base, s->nh),
+                        region(att->state, s->mask, pages),
+                        {s->minmax ? s->minmax : att->dummy, 0, 0}};
     uint32_t push[6] = {c->head_dim, att->P, att->cap, c->n_kv_heads * c->head_dim, s->h0, first};
-    st = lil_seq_dispatch(seq, ka, b, 6, 0xc, push, sizeof(push), n_tokens, s->nh, 1, "kv_append", err);
+    st = lil_seq_dispatch(seq, ka, b, fmm ? 8 : 6, fmm ? 0x8c : 0xc, push, sizeof(push), n_tokens, s->nh, 1,
+                          "kv_append", err);
     if (st || !km) continue;
     lil_binding bm[5] = {{s->k, 0, 0}, region(att->state, s->table, pages), region(att->state, s->base, s->nh),
                          region(att->state, s->mask, pages), {s->minmax, 0, 0}};
@@ -116,11 +127,13 @@ static decode_shape get_decode_shape(const lil_attention *att) {
   uint32_t cpl = C / s.lpr;
   s.r = cpl >= 4 ? 1 : cpl == 2 ? 2 : 4;
   s.pf = 0; /* H200, 32k/128k: prefetching the next block was 5% slower (53/146 us without) */
-  /* tuning override: LIL_ATTN_DECODE=wg,rows,prefetch (e.g. 128,4,1) */
+  /* tuning override: LIL_ATTN_DECODE=wg,rows,prefetch[,lanes per row] (e.g. 128,4,1 or 128,4,0,8);
+   * fewer lanes per row: fewer shuffle steps per row, more chunks per lane */
   const char *env = getenv("LIL_ATTN_DECODE");
-  unsigned ew = 0, er = 0, ep = 0;
-  if (env && sscanf(env, "%u,%u,%u", &ew, &er, &ep) == 3 && ew >= s.lpr && ew <= 1024 && ew % s.lpr == 0 &&
-      (!s.shuffle || ew % sg == 0) && er >= 1 && er <= 16)
+  unsigned ew = 0, er = 0, ep = 0, el = 0;
+  int ne = env ? sscanf(env, "%u,%u,%u,%u", &ew, &er, &ep, &el) : 0;
+  if (ne == 4 && el >= 1 && el <= s.lpr && !(el & (el - 1))) s.lpr = el;
+  if (ne >= 3 && ew >= s.lpr && ew <= 1024 && ew % s.lpr == 0 && (!s.shuffle || ew % sg == 0) && er >= 1 && er <= 16)
     s.wg = ew, s.r = er, s.pf = ep != 0;
   while (att->P % s.r) s.r /= 2;
   uint32_t ng = s.wg / s.lpr;
@@ -138,6 +151,17 @@ uint32_t lil_attention_active_splits(const lil_attention *att, uint32_t pages) {
   uint32_t pps = div_up(pages, att->n_splits), mp = min_split_pages(att);
   if (pps < mp) pps = mp;
   return pps ? div_up(pages, pps) : 0;
+}
+
+/* Splits of the decode over a quest selection (at most budget/P pages): by default only as many as
+ * can work on budget/P pages (the others would only add empty partials to the merge);
+ * $LIL_ATTN_SEL_SPLITS=N: N (capped by n_splits), 0: n_splits as the dense layers. */
+uint32_t att_sel_splits(const lil_attention *att) {
+  uint32_t S = att->n_splits;
+  if (att->sel_splits_env == 0) return S;
+  if (att->sel_splits_env > 0) return (uint32_t)att->sel_splits_env < S ? (uint32_t)att->sel_splits_env : S;
+  uint32_t a = lil_attention_active_splits(att, att->budget_pages ? att->budget_pages : 1);
+  return a && a < S ? a : S;
 }
 
 /* Shape of quest_select.comp: LPP lanes per page (a power of two <= the subgroup size dividing the
@@ -178,15 +202,35 @@ void att_choose_variants(lil_attention *att) {
     att->sel_wg = ew, att->sel_ppb = ep;
   env = getenv("LIL_ATTN_MERGE");
   /* the merge folded into the last split of each head was slower on the H100 than its own
-   * dispatch (dense at 32k: 131 vs 65 us; quest: 18.9 vs 14.9 us): separate unless asked for */
+   * dispatch (dense at 32k: 131 vs 65 us; quest: 18.9 vs 14.9 us): separate unless asked for.
+   * LIL_ATTN_MERGE=fused | separate (attn_merge.comp) | tree[,WG,QPW] (attn_merge_tree.comp, default) */
   att->fused_merge = env && !strcmp(env, "fused");
+  att->tree_merge = !att->fused_merge && !(env && !strcmp(env, "separate"));
+  att->merge_wg = cpu ? 64 : 256, att->merge_qpw = 8;
+  unsigned mw = 0, mq = 0;
+  if (env && sscanf(env, "tree,%u,%u", &mw, &mq) == 2 && mw >= 32 && mw <= max_inv && mw <= 1024 &&
+      !(mw & (mw - 1)) && mq >= 1 && mq <= mw && !(mq & (mq - 1)))
+    att->merge_wg = mw, att->merge_qpw = mq;
+  while (att->merge_wg > max_inv) att->merge_wg /= 2;
+  if (att->merge_qpw > att->merge_wg) att->merge_qpw = att->merge_wg;
+  env = getenv("LIL_KV_MINMAX");
+  att->fused_minmax = !(env && !strcmp(env, "separate"));
+  env = getenv("LIL_ATTN_SEL_SPLITS");
+  att->sel_splits_env = -1;
+  if (env && sscanf(env, "%u", &mw) == 1) att->sel_splits_env = (int)(mw > 65536 ? 65536 : mw);
   int sel = att->cfg.policy.kind == LIL_ATTN_QUEST || att->cfg.policy.kind == LIL_ATTN_RAAS;
   decode_shape ds = get_decode_shape(att);
-  char sv[48];
+  char sv[48], mv[32], xv[48] = "";
   if (sel && att->fused_select) snprintf(sv, sizeof(sv), "fused,%u,%u", att->sel_wg, att->sel_ppb);
   else snprintf(sv, sizeof(sv), "%s", sel ? "split" : "none");
-  snprintf(att->variant, sizeof(att->variant), "select=%s merge=%s splits=%u decode=%u,%u,%u lpr=%u", sv,
-           att->fused_merge ? "fused" : "separate", att->n_splits, ds.wg, ds.r, ds.pf, ds.lpr);
+  if (att->tree_merge) snprintf(mv, sizeof(mv), "tree,%u,%u", att->merge_wg, att->merge_qpw);
+  else snprintf(mv, sizeof(mv), "%s", att->fused_merge ? "fused" : "separate");
+  if (sel)
+    snprintf(xv, sizeof(xv), " mm=%s", att->fused_minmax ? "append" : "separate");
+  if (att->cfg.policy.kind == LIL_ATTN_QUEST)
+    snprintf(xv + strlen(xv), sizeof(xv) - strlen(xv), " sel_splits=%u", att_sel_splits(att));
+  snprintf(att->variant, sizeof(att->variant), "select=%s merge=%s splits=%u decode=%u,%u,%u lpr=%u%s", sv, mv,
+           att->n_splits, ds.wg, ds.r, ds.pf, ds.lpr, xv);
 }
 
 /* Quest/raas selection of one segment: quest_select (fused) or quest_score + page_topk. */
@@ -254,7 +298,9 @@ lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_
   lil_attn_policy_kind kind = c->policy.kind;
   int select = (kind == LIL_ATTN_QUEST && layer >= c->policy.dense_layers) || kind == LIL_ATTN_RAAS;
   int h2o = kind == LIL_ATTN_H2O, fm = att->fused_merge;
-  uint32_t D = c->head_dim, G = att->G, NH = c->n_heads, S = att->n_splits;
+  uint32_t D = c->head_dim, G = att->G, NH = c->n_heads;
+  /* quest's selected layers: fewer splits (att_sel_splits) */
+  uint32_t S = select && kind == LIL_ATTN_QUEST ? att_sel_splits(att) : att->n_splits;
   decode_shape ds = get_decode_shape(att);
   /* auto splits: at least one block of R rows per row group in every split that works (fewer splits
    * at short contexts); splits set by the caller are used as given */
@@ -267,8 +313,10 @@ lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_
   int cpu = lil_ctx_snapshot(att->ctx)->kind == LIL_DEVICE_CPU;
   uint32_t mwg = cpu ? 64 : 256;
   uint32_t sd[] = {ds.wg, D, G, ds.r, ds.lpr, ds.ns, ds.pf}, smg[] = {mwg}, sh[] = {128, G};
+  uint32_t smt[] = {att->merge_wg, att->merge_qpw};
   if (!st) st = kernel(att, dname, 8, 48, 7, sd, &kd, err);
-  if (!st && !fm) st = kernel(att, "attn_merge", 3, 16, 1, smg, &kmerge, err);
+  if (!st && !fm && att->tree_merge) st = kernel(att, "attn_merge_tree", 3, 16, 2, smt, &kmerge, err);
+  if (!st && !fm && !att->tree_merge) st = kernel(att, "attn_merge", 3, 16, 1, smg, &kmerge, err);
   if (!st && h2o) st = kernel(att, "h2o_update", 8, 12, 2, sh, &kh, err);
   lil_binding dummy = {att->dummy, 0, 0};
   lil_binding lse = {att->part, att->part_lse * 4, (uint64_t)NH * 4};
@@ -294,8 +342,8 @@ lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_
   }
   lil_binding bm[3] = {{att->part, 0, 0}, out, lse};
   uint32_t pm[4] = {D, S, NH, (uint32_t)att->part_ml};
-  if (!st && !fm)
-    st = lil_seq_dispatch(seq, kmerge, bm, 3, 0x6, pm, sizeof(pm), NH, div_up(D, 32), 1, "attn_merge", err);
+  uint32_t mgy = att->tree_merge ? div_up(D / 4, att->merge_qpw) : div_up(D, 32);
+  if (!st && !fm) st = lil_seq_dispatch(seq, kmerge, bm, 3, 0x6, pm, sizeof(pm), NH, mgy, 1, "attn_merge", err);
   for (uint32_t si = layer * att->segs_per_layer; h2o && si < (layer + 1) * att->segs_per_layer && !st; si++) {
     kv_segment *s = &att->segs[si];
     uint64_t pages = (uint64_t)s->nh * att->cap;
