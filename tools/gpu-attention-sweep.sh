@@ -13,7 +13,7 @@ mkdir -p "$OUT"
 export LIL_SOURCE_ROOT=$PWD
 L="$B/cli/lil"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader >"$OUT/gpu.txt" 2>&1
-for t in test_attention test_attention_topk test_attention_book; do
+[ "${SKIP_TESTS:-0}" = 1 ] || for t in test_attention test_attention_topk test_attention_book; do
   echo "== $t"; LIL_VALIDATE=1 timeout 120 "$B/tests/$t" 2>&1 | grep -E '^[0-9]+%|:[EF]:|validation'
 done >"$OUT/tests.txt" 2>&1
 

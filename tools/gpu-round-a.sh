@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Device call A of a tuning round (from the repository root, carrying .gl and gpu-carry):
+# every Vulkan test with validation, every tensor-core matmul design, PyTorch, end-to-end runs.
+set -u
+source tools/gpu-env.sh
+B=${1:-gpu-carry}
+export LIL_SOURCE_ROOT=$PWD
+L="$B/cli/lil"
+nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >"$OUT/gpu.txt" 2>&1
+for t in test_vk_core test_ops_matvec test_ops_matmul test_ops_basic test_ops_token test_attention \
+  test_attention_topk test_attention_book test_model; do
+  s=$SECONDS; echo "== $t"
+  LIL_VALIDATE=1 timeout 150 "$B/tests/$t" 2>&1 | grep -E '^[0-9]+%|:[EF]:|alidation' | head -20
+  echo "rc=${PIPESTATUS[0]} seconds=$((SECONDS - s))"
+done >"$OUT/tests.txt" 2>&1
+LIL_MATMUL_VARIANT=all LIL_MATMUL_TYPES=f16,q4_k timeout 150 "$L" bench kernels --filter matmul --iters 10 \
+  --pipeline-stats >"$OUT/matmul.txt" 2>"$OUT/matmul-stats.txt"
+timeout 60 python3 tools/bench_torch_matmul.py >"$OUT/torch.jsonl" 2>&1
+{
+  "$L" run -n 200 --json 2>&1 | python3 -c 'import json,sys; d=json.loads(sys.stdin.readline()); print("stories ids:", " ".join(map(str, d["ids"])))'
+  for p in dense window quest h2o raas; do
+    echo "== stories --sparse $p"; "$L" run -n 300 --sparse $p --budget 64 2>&1 | tail -2
+  done
+  "$L" run -n 2000 --guardian f=50,t=20 2>&1 | tail -4
+} >"$OUT/run.txt" 2>&1
+cat "$OUT/gpu.txt" "$OUT/tests.txt" "$OUT/matmul.txt" "$OUT/torch.jsonl" "$OUT/run.txt"
