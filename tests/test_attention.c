@@ -427,8 +427,8 @@ START_TEST(test_head_dims) {
     run_scenario(&b, NULL);
   }
   unsetenv("LIL_ATTN_MERGE");
-  /* decode shapes with fewer lanes per row than the subgroup allows (LIL_ATTN_DECODE's 4th field) */
-  const char *shapes[] = {"64,2,0,2", "64,4,1,1"};
+  /* decode shapes other than the default (LIL_ATTN_DECODE: workgroup, rows, prefetch) */
+  const char *shapes[] = {"64,2,0", "128,4,1"};
   for (int i = 0; i < 2; i++) {
     setenv("LIL_ATTN_DECODE", shapes[i], 1);
     run_scenario(&a, NULL);

@@ -39,9 +39,8 @@ bench old LIL_ATTN_MERGE=separate LIL_KV_MINMAX=separate LIL_ATTN_SEL_SPLITS=0 -
 bench new X=1 -- --contexts $CALL
 # merge shapes (workgroup, output quads per workgroup; default 256,8), dense 32k
 for m in tree,128,4 tree,256,32 tree,512,8; do bench "merge $m" LIL_ATTN_MERGE=$m -- $D32; done
-# decode shapes (workgroup, rows per group, prefetch[, lanes per row]; default 128,4,0,16) with the tree merge
+# decode shapes (workgroup, rows per group, prefetch; default 128,4,0) with the tree merge
 for d in 128,8,0 256,8,0; do bench "dense decode $d" LIL_ATTN_DECODE=$d -- $DL; done
-for d in 128,4,0,8 128,2,0,8 128,8,0,8; do bench "dense decode $d" LIL_ATTN_DECODE=$d -- $D32; done
 # splits (default 128 at 8 KV heads), also with rows 8
 for s in 64 256; do bench "dense splits $s" X=1 -- $DL --splits $s; done
 for s in 64 256; do bench "dense decode 128,8,0 splits $s" LIL_ATTN_DECODE=128,8,0 -- $DL --splits $s; done

@@ -127,12 +127,12 @@ static decode_shape get_decode_shape(const lil_attention *att) {
   uint32_t cpl = C / s.lpr;
   s.r = cpl >= 4 ? 1 : cpl == 2 ? 2 : 4;
   s.pf = 0; /* H200, 32k/128k: prefetching the next block was 5% slower (53/146 us without) */
-  /* tuning override: LIL_ATTN_DECODE=wg,rows,prefetch[,lanes per row] (e.g. 128,4,1 or 128,4,0,8);
-   * fewer lanes per row: fewer shuffle steps per row, more chunks per lane */
+  /* tuning override: LIL_ATTN_DECODE=wg,rows,prefetch (e.g. 128,4,1). A fourth field (fewer lanes
+   * per row) was tried: 2-3x slower on the H100 at 32k, and test_attention did not finish on the
+   * H100 with 2 lanes per row, so it was removed (docs/attention.md). */
   const char *env = getenv("LIL_ATTN_DECODE");
-  unsigned ew = 0, er = 0, ep = 0, el = 0;
-  int ne = env ? sscanf(env, "%u,%u,%u,%u", &ew, &er, &ep, &el) : 0;
-  if (ne == 4 && el >= 1 && el <= s.lpr && !(el & (el - 1))) s.lpr = el;
+  unsigned ew = 0, er = 0, ep = 0;
+  int ne = env ? sscanf(env, "%u,%u,%u", &ew, &er, &ep) : 0;
   if (ne >= 3 && ew >= s.lpr && ew <= 1024 && ew % s.lpr == 0 && (!s.shuffle || ew % sg == 0) && er >= 1 && er <= 16)
     s.wg = ew, s.r = er, s.pf = ep != 0;
   while (att->P % s.r) s.r /= 2;

@@ -43,7 +43,7 @@ static const coop_variant coop_variants[] = {
  * 512x4096x4096, 128.0 vs 97.5 at 4096^3; docs/device-runs/h100-warm/matmul-designs.txt); the f32-X
  * form of the same tile (the model's path: no scratch) is not measured yet (128x128w4_x32 ran within
  * 1-3% of 128x128w4). */
-#define DEFAULT_X16 "128x128w8"
+#define DEFAULT_X16 "128x128w16_p2" /* H100: best F16 at 512 tokens, Q4_K at both sizes */
 #define DEFAULT_X32 "128x128w8_x32"
 
 static const coop_variant *find_variant(const char *name) {
