@@ -66,22 +66,17 @@ uint xc[NCOLS]; // vec4 index of column n of x
 // of the mantissa of 1.0 (one shift, one and-or) is the float 1 + f / 2^B, exactly; then
 //   sum_i (1 + f_i / 2^B) x_i = sum_i x_i + 2^-B sum_i f_i x_i,
 // so sum_i f_i x_i = 2^B (dot - sum x), and the sum of x (per column) is shared by all the rows.
-// FIELDS(w, first, mask): the 4 fields of w whose lowest bits are at first, first + 8, first + 16,
-// first + 24, as 1 + f / 2^B (mask: the B bits below bit 23).
+// The four fields of a word (bytes 0..3 of w) moved to the top of the mantissa with literal
+// shifts (left for fields below the target bit, right above), so the SPIR-V has no branch:
 #define ONE_F 0x3F800000u
-vec4 fields4(uint w, uint first, uint mask) {
-  uint top = 23u - uint(bitCount(mask)); // bit where a field's lowest bit goes
-  // first + 8k > top for k >= kk: right shifts; the shift amounts are compile-time after inlining
-  uvec4 pos = uvec4(first) + SHIFTS4;
-  uvec4 v = uvec4(pos.x <= top ? w << (top - pos.x) : w >> (pos.x - top),
-                  pos.y <= top ? w << (top - pos.y) : w >> (pos.y - top),
-                  pos.z <= top ? w << (top - pos.z) : w >> (pos.z - top),
-                  pos.w <= top ? w << (top - pos.w) : w >> (pos.w - top));
-  return uintBitsToFloat((v & mask) | ONE_F);
-}
-#define MASK4 0x00780000u // 4-bit fields: 1 + f / 16
-#define MASK6 0x007E0000u // 6-bit fields: 1 + f / 64
-#define MASK8 0x007F8000u // 8-bit fields: 1 + f / 256
+#define MASK4 0x00780000u // 4-bit fields at bits 19..22: 1 + f / 16
+#define MASK6 0x007E0000u // 6-bit fields at bits 17..22: 1 + f / 64
+#define MASK8 0x007F8000u // 8-bit fields at bits 15..22: 1 + f / 256
+#define AS_FIELDS(v, mask) uintBitsToFloat(((v) & (mask)) | ONE_F)
+vec4 nibbles_lo(uint w) { return AS_FIELDS(uvec4(w << 19u, w << 11u, w << 3u, w >> 5u), MASK4); } // bits 8k..8k+3
+vec4 nibbles_hi(uint w) { return AS_FIELDS(uvec4(w << 15u, w << 7u, w >> 1u, w >> 9u), MASK4); } // bits 8k+4..8k+7
+vec4 bytes4(uint w) { return AS_FIELDS(uvec4(w << 15u, w << 7u, w >> 1u, w >> 9u), MASK8); }      // bits 8k..8k+7
+vec4 sixes4(uint w) { return AS_FIELDS(uvec4(w << 17u, w << 9u, w << 1u, w >> 7u), MASK6); }      // bits 8k..8k+5
 
 #if defined(WTYPE_Q8_0) || defined(WTYPE_Q4_0)
 #define TPB 4u
@@ -103,8 +98,8 @@ RAW load_raw(uint o, uint part) {
 #define XB(part) (2u * (part) + 1u)
 void decode(RAW raw, out float d, out vec4 wa, out vec4 wb) {
   d = unpackHalf2x16(raw.x).x;
-  wa = fields4(raw.y ^ 0x80808080u, 0u, MASK8);
-  wb = fields4(raw.z ^ 0x80808080u, 0u, MASK8);
+  wa = bytes4(raw.y ^ 0x80808080u);
+  wb = bytes4(raw.z ^ 0x80808080u);
 }
 #else
 #define BLOCK_UNITS 9u
@@ -121,8 +116,8 @@ RAW load_raw(uint o, uint part) {
 #define FIELD_BIAS 24.0
 void decode(RAW raw, out float d, out vec4 wa, out vec4 wb) {
   d = unpackHalf2x16(raw.x).x;
-  wa = fields4(raw.y, 0u, MASK4);
-  wb = fields4(raw.y, 4u, MASK4);
+  wa = nibbles_lo(raw.y);
+  wb = nibbles_hi(raw.y);
 }
 #endif
 
@@ -177,8 +172,8 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
   [[unroll]] for (uint r = 0u; r < NROWS; r++) {
     f[r] = q4k_scales(raw[r].hdr, part);
     [[unroll]] for (uint i = 0u; i < 4u; i++) {
-      lo[r][i] = fields4(raw[r].qs[i], 0u, MASK4);
-      hi[r][i] = fields4(raw[r].qs[i], 4u, MASK4);
+      lo[r][i] = nibbles_lo(raw[r].qs[i]);
+      hi[r][i] = nibbles_hi(raw[r].qs[i]);
     }
   }
   uint xo = blk * XBLOCK + 16u * (part >> 1u) + 4u * (part & 1u);
@@ -235,7 +230,7 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
         uint l = raw[r].ql[2u * (g & 1u) + j], qh = raw[r].qs[j];
         // 4 elements' 6-bit q at once (byte lanes), then q - 32 as floats
         uint q = ((l >> (4u * (g >> 1u))) & 0x0f0f0f0fu) | (((qh >> (2u * g)) & 0x03030303u) << 4u);
-        v[r][g][j] = fields4(q, 0u, MASK6); // 1 + q / 64: sum (q - 32) x = 64 dot - 96 sum x
+        v[r][g][j] = sixes4(q); // 1 + q / 64: sum (q - 32) x = 64 dot - 96 sum x
       }
   }
   uint xo = blk * XBLOCK + 32u * (part >> 2u) + 2u * (part & 3u);
