@@ -22,8 +22,9 @@ for t in test_vk_core test_ops_matvec test_ops_matmul test_ops_basic test_ops_to
   echo "rc=${PIPESTATUS[0]} seconds=$((SECONDS - s))"
 done >"$OUT/tests.txt" 2>&1
 "$L" devices --json >"$OUT/devices.json" 2>&1
-timeout 150 "$L" bench kernels --filter matvec --iters 30 >"$OUT/matvec.txt" 2>&1
+timeout 150 "$L" bench kernels --filter matvec --iters 30 --pipeline-stats >"$OUT/matvec.txt" 2>"$OUT/pipeline-stats.txt"
 timeout 100 "$L" bench kernels --filter matvec --iters 30 --serial >"$OUT/matvec-serial.txt" 2>&1
+timeout 60 "$L" bench kernels --filter matvec_q --iters 30 --rows 8 >"$OUT/matvec-q-rows8.txt" 2>&1
 LIL_MATMUL_VARIANT=all LIL_MATMUL_TYPES=f16,q4_k timeout 150 "$L" bench kernels --filter matmul --iters 10 \
   >"$OUT/matmul.txt" 2>&1
 timeout 60 python3 tools/bench_torch_matmul.py >"$OUT/torch.jsonl" 2>&1
