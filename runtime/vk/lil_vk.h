@@ -38,6 +38,9 @@ typedef struct lil_ctx_options {
   int pipeline_stats;    /* 1: print the driver's statistics of every pipeline created (register
                           * count, spills, ... via VK_KHR_pipeline_executable_properties) to stderr;
                           * -1: when $LIL_PIPELINE_STATS=1 */
+  int matvec_x8;         /* decode matvec with 8-bit activations / integer dot products where the
+                          * plan has use_int_dot (plan.use_matvec_x8): 1 on, 0 off, -1: on when
+                          * $LIL_MATVEC_X8=1 */
 } lil_ctx_options;
 
 void lil_ctx_options_default(lil_ctx_options *o);
