@@ -395,6 +395,24 @@ START_TEST(test_matvec_x8_shared) {
 }
 END_TEST
 
+/* LIL_DISABLE=intdot wins over the opt-in: no plan flag, the F32 kernels. */
+START_TEST(test_matvec_x8_disabled) {
+  lil_ctx_options o;
+  lil_ctx_options_default(&o);
+  o.matvec_x8 = 1;
+  o.disable = "intdot";
+  lil_ctx *ctx = test_ctx_create_opts(&o);
+  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_int_dot, 0);
+  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_matvec_x8, 0);
+  lil_weight *w = NULL;
+  lil_error err = {0};
+  ck_assert_int_eq(lil_weight_create(ctx, LIL_TYPE_Q8_0, 4, 64, NULL, NULL, &w, &err), LIL_OK);
+  ck_assert_int_eq(lil_matvec_x8_applies(ctx, w), 0);
+  lil_weight_free(w);
+  test_ctx_free(ctx);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("ops_matvec_x8");
   TCase *tc = tcase_create("gpu");
@@ -403,6 +421,7 @@ int main(void) {
   tcase_add_loop_test(tc, test_matvec_x8_shapes, 0, (int)N_X8);
   tcase_add_loop_test(tc, test_matvec_x8_variants, 0, (int)N_X8);
   tcase_add_test(tc, test_matvec_x8_shared);
+  tcase_add_test(tc, test_matvec_x8_disabled);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }

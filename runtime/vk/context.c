@@ -43,7 +43,7 @@ void lil_ctx_options_default(lil_ctx_options *o) {
   o->matvec_x8 = -1;
 }
 
-static int want_matvec_x8(const lil_ctx_options *o) {
+int lil_matvec_x8_wanted(const lil_ctx_options *o) {
   if (o && o->matvec_x8 >= 0) return o->matvec_x8 > 0;
   const char *v = getenv("LIL_MATVEC_X8");
   return v && !strcmp(v, "1");
@@ -328,7 +328,7 @@ lil_status lil_ctx_create(const lil_ctx_options *opts, lil_ctx **out, lil_error 
   uint32_t n = 0, idx = 0;
   lil_status st = create_instance(ctx, o, err);
   const char *disable = o->disable ? o->disable : getenv("LIL_DISABLE");
-  if (!st) st = snapshot_all(ctx, disable, want_matvec_x8(o), &pds, &snaps, &plans, &n, err);
+  if (!st) st = snapshot_all(ctx, disable, lil_matvec_x8_wanted(o), &pds, &snaps, &plans, &n, err);
   if (!st) st = lil_plan_select(snaps, plans, n, o->device ? o->device : getenv("LIL_DEVICE"), &idx, err);
   if (!st) {
     ctx->phys = pds[idx];
@@ -392,7 +392,7 @@ lil_status lil_enumerate_devices(const lil_ctx_options *opts, lil_device_snapsho
   *count = 0;
   lil_status st = create_instance(&tmp, o, err);
   const char *disable = o->disable ? o->disable : getenv("LIL_DISABLE");
-  if (!st) st = snapshot_all(&tmp, disable, want_matvec_x8(o), &pds, out, &plans, count, err);
+  if (!st) st = snapshot_all(&tmp, disable, lil_matvec_x8_wanted(o), &pds, out, &plans, count, err);
   if (!st) {
     uint32_t idx = 0;
     lil_error e2;

@@ -44,6 +44,9 @@ typedef struct lil_ctx_options {
 } lil_ctx_options;
 
 void lil_ctx_options_default(lil_ctx_options *o);
+/* Whether o (NULL: defaults) asks for the integer-dot matvec (o->matvec_x8, or $LIL_MATVEC_X8=1);
+ * plans get use_matvec_x8 = this && use_int_dot. */
+int lil_matvec_x8_wanted(const lil_ctx_options *o);
 lil_status lil_ctx_create(const lil_ctx_options *o, lil_ctx **out, lil_error *err);
 void lil_ctx_free(lil_ctx *ctx);
 const lil_device_plan *lil_ctx_plan(const lil_ctx *ctx);
