@@ -28,6 +28,7 @@ timeout 60 "$L" bench kernels --filter matvec_q --iters 30 --rows 8 >"$OUT/matve
 # integer-dot decode matvec (8-bit activations) next to the default kernels, 1 and 8 columns
 LIL_MATVEC_X8=1 timeout 150 "$L" bench kernels --filter matvec_q --iters 30 >"$OUT/matvec-x8.txt" 2>&1
 LIL_MATVEC_X8=1 timeout 150 "$L" bench kernels --filter matvec_q --iters 30 --ncols 8 >"$OUT/matvec-x8-c8.txt" 2>&1
+LIL_MATVEC_X8=1 timeout 150 "$L" bench kernels --filter matvec_q --iters 30 --serial >"$OUT/matvec-x8-serial.txt" 2>&1
 LIL_MATMUL_VARIANT=all LIL_MATMUL_TYPES=f16,q4_k timeout 150 "$L" bench kernels --filter matmul --iters 10 \
   >"$OUT/matmul.txt" 2>&1
 timeout 60 python3 tools/bench_torch_matmul.py >"$OUT/torch.jsonl" 2>&1
