@@ -100,6 +100,85 @@ static lil_status make_weight(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32
   return st;
 }
 
+/* Matvec run modes: the plan's default kernels; with plan.use_matvec_x8 (LIL_MATVEC_X8=1) also
+ * the integer-dot kernels, once with the activation quantization recorded before every run (each
+ * run its own x8 scratch, as each its own y: "+q" in the kernel name; the time includes the
+ * quantize dispatch and the barrier after it) and once quantized a single time up front, shared by
+ * all runs (the kernel alone, as Q/K/V share one quantization). */
+enum { MV_DEFAULT, MV_X8_QUANT, MV_X8_SHARED };
+
+static lil_status bench_matvec_mode(lil_ctx *ctx, const kernels_opts *o, uint32_t type, uint32_t rows, uint32_t cols,
+                                    int mode, double copy_gbps, uint64_t *rng, lil_error *err) {
+  const lil_device_plan *plan = lil_ctx_plan(ctx);
+  uint32_t nc = o->ncols;
+  uint64_t wbytes = (uint64_t)rows * lil_type_row_bytes(type, cols);
+  /* rotate over enough weight copies that they do not stay in a last-level cache */
+  uint64_t want = o->quick ? 1 : (192ull << 20) / wbytes + 1;
+  uint32_t copies = (uint32_t)(want > 256 ? 256 : want < 1 ? 1 : want);
+  if (copies > o->iters) copies = o->iters;
+  lil_weight **w = calloc(copies, sizeof(*w));
+  lil_buffer *xb = NULL, *yb = NULL, *qb = NULL;
+  lil_seq *seq = NULL;
+  lil_status st = w ? LIL_OK : lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "bench: weights");
+  for (uint32_t c = 0; c < copies && !st; c++) st = make_weight(ctx, type, rows, cols, rng, &w[c], err);
+  if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, (uint64_t)nc * cols * 4, "bench-x", &xb, err);
+  /* one y per run by default: the runs are independent (as the Q/K/V or gate/up projections of a
+   * layer are), so no barrier separates them, only the whole sequence is timed (a timestamp
+   * after each dispatch would drain the GPU there) and the time is the kernels' throughput;
+   * with --serial they share one y, each run waits for the previous one to drain, and every
+   * dispatch is timed */
+  uint32_t ys = o->serial ? 1 : o->iters;
+  uint64_t ybytes = (uint64_t)nc * rows * 4, ystride = (ybytes + 255) & ~(uint64_t)255;
+  uint64_t qbytes = lil_matvec_x8_bytes(nc, cols), qstride = (qbytes + 255) & ~(uint64_t)255;
+  uint32_t qs = mode == MV_X8_QUANT ? ys : 1;
+  if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, ystride * ys, "bench-y", &yb, err);
+  if (!st && mode != MV_DEFAULT) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, qstride * qs, "bench-xq", &qb, err);
+  if (!st) st = lil_buffer_fill(xb, 0, (uint64_t)nc * cols * 4, 0x3c000000u, err); /* 2^-7 */
+  if (!st) st = lil_seq_create(ctx, &seq, err);
+  if (!st && !o->serial) st = lil_seq_time_total_only(seq, err);
+  if (!st && mode == MV_X8_SHARED)
+    st = lil_op_quantize_x8(ctx, seq, (lil_binding){xb, 0, 0}, nc, cols, (lil_binding){qb, 0, qbytes}, err);
+  lil_matvec_config cfg = o->mv;
+  for (uint32_t i = 0; i < o->iters && !st; i++) {
+    if (mode != MV_DEFAULT) {
+      cfg.xq = (lil_binding){qb, (i % qs) * qstride, qbytes};
+      cfg.xq_ready = mode == MV_X8_SHARED;
+    }
+    st = lil_op_matvec_cfg(ctx, seq, w[i % copies], (lil_binding){xb, 0, 0},
+                           (lil_binding){yb, (i % ys) * ystride, ybytes}, nc, 0, &cfg, err);
+  }
+  double best = 0;
+  if (!st) st = lil_seq_time_best(seq, o->quick ? 0 : LIL_BENCH_WARM_MS, 5, &best, err);
+  /* the shader actually dispatched (the 16-bit-storage variants differ from the generic name; the
+   * x8 runs start with the quantization) */
+  char ran[48];
+  const char *label = !st ? lil_seq_label(seq, mode == MV_DEFAULT ? 0 : 1) : NULL;
+  snprintf(ran, sizeof(ran), "%s%s", label ? label : lil_matvec_shader(type, plan->use_subgroup_arith),
+           mode == MV_X8_QUANT ? "+q" : "");
+  /* copy bandwidth measured again next to each kernel: the GPU's state (clocks, other work on
+   * it) can drift during a long sweep, and the ratio should compare like with like */
+  lil_copy_result cr = {0};
+  if (!st && !o->quick) st = lil_measure_copy_bandwidth(ctx, 256ull << 20, 10, &cr, err);
+  double cgbps = !o->quick && cr.gbps > 0 ? cr.gbps : copy_gbps;
+  if (!st) {
+    /* bytes: weights + F32 x and y for every mode (the x8 runs read less x), so the rows of one
+     * shape compare as times */
+    kernels_row r = {"matvec", ran, lil_type_get(type)->name, rows, cols, nc, w[0]->n_parts, copies,
+                     best / o->iters, (double)wbytes + 4.0 * nc * ((double)rows + cols),
+                     2.0 * rows * cols * nc, cgbps, best > 0,
+                     o->mv.workgroup_size ? o->mv.workgroup_size : plan->matvec_workgroup_size,
+                     o->mv.rows_per_group ? o->mv.rows_per_group : plan->matvec_rows_per_group};
+    kernels_report(o, &r);
+  }
+  lil_seq_free(seq);
+  lil_buffer_free(xb);
+  lil_buffer_free(yb);
+  lil_buffer_free(qb);
+  for (uint32_t c = 0; w && c < copies; c++) lil_weight_free(w[c]);
+  free(w);
+  return st;
+}
+
 static int bench_kernels_matvec(lil_ctx *ctx, const kernels_opts *o, double copy_gbps) {
   static const uint32_t types[] = {LIL_TYPE_F32,  LIL_TYPE_F16,  LIL_TYPE_BF16, LIL_TYPE_Q8_0,
                                    LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
@@ -113,58 +192,16 @@ static int bench_kernels_matvec(lil_ctx *ctx, const kernels_opts *o, double copy
   for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
     const char *kernel = lil_matvec_shader(types[t], plan->use_subgroup_arith);
     if (!cli_name_matches(o->filter, kernel)) continue;
-    for (uint32_t s = 0; s < n_shapes; s++) {
-      uint32_t rows = shapes[s][0], cols = shapes[s][1], nc = o->ncols;
-      uint64_t wbytes = (uint64_t)rows * lil_type_row_bytes(types[t], cols);
-      /* rotate over enough weight copies that they do not stay in a last-level cache */
-      uint64_t want = o->quick ? 1 : (192ull << 20) / wbytes + 1;
-      uint32_t copies = (uint32_t)(want > 256 ? 256 : want < 1 ? 1 : want);
-      if (copies > o->iters) copies = o->iters;
-      lil_weight **w = calloc(copies, sizeof(*w));
-      lil_buffer *xb = NULL, *yb = NULL;
-      lil_seq *seq = NULL;
-      lil_status st = w ? LIL_OK : lil_error_set(&err, LIL_ERR_OUT_OF_MEMORY, "bench: weights");
-      for (uint32_t c = 0; c < copies && !st; c++) st = make_weight(ctx, types[t], rows, cols, &rng, &w[c], &err);
-      if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, (uint64_t)nc * cols * 4, "bench-x", &xb, &err);
-      /* one y per run by default: the runs are independent (as the Q/K/V or gate/up projections of a
-       * layer are), so no barrier separates them, only the whole sequence is timed (a timestamp
-       * after each dispatch would drain the GPU there) and the time is the kernels' throughput;
-       * with --serial they share one y, each run waits for the previous one to drain, and every
-       * dispatch is timed */
-      uint32_t ys = o->serial ? 1 : o->iters;
-      uint64_t ybytes = (uint64_t)nc * rows * 4, ystride = (ybytes + 255) & ~(uint64_t)255;
-      if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, ystride * ys, "bench-y", &yb, &err);
-      if (!st) st = lil_buffer_fill(xb, 0, (uint64_t)nc * cols * 4, 0x3c000000u, &err); /* 2^-7 */
-      if (!st) st = lil_seq_create(ctx, &seq, &err);
-      if (!st && !o->serial) st = lil_seq_time_total_only(seq, &err);
-      for (uint32_t i = 0; i < o->iters && !st; i++)
-        st = lil_op_matvec_cfg(ctx, seq, w[i % copies], (lil_binding){xb, 0, 0},
-                               (lil_binding){yb, (i % ys) * ystride, ybytes}, nc, 0, &o->mv, &err);
-      double best = 0;
-      if (!st) st = lil_seq_time_best(seq, o->quick ? 0 : LIL_BENCH_WARM_MS, 5, &best, &err);
-      /* the shader actually dispatched (the 16-bit-storage variants differ from the generic name) */
-      char ran[48];
-      snprintf(ran, sizeof(ran), "%s", !st && lil_seq_label(seq, 0) ? lil_seq_label(seq, 0) : kernel);
-      /* copy bandwidth measured again next to each kernel: the GPU's state (clocks, other work on
-       * it) can drift during a long sweep, and the ratio should compare like with like */
-      lil_copy_result cr = {0};
-      if (!st && !o->quick) st = lil_measure_copy_bandwidth(ctx, 256ull << 20, 10, &cr, &err);
-      double cgbps = !o->quick && cr.gbps > 0 ? cr.gbps : copy_gbps;
-      if (!st) {
-        kernels_row r = {"matvec", ran, lil_type_get(types[t])->name, rows, cols, nc, w[0]->n_parts, copies,
-                         best / o->iters, (double)wbytes + 4.0 * nc * ((double)rows + cols),
-                         2.0 * rows * cols * nc, cgbps, best > 0,
-                         o->mv.workgroup_size ? o->mv.workgroup_size : plan->matvec_workgroup_size,
-                         o->mv.rows_per_group ? o->mv.rows_per_group : plan->matvec_rows_per_group};
-        kernels_report(o, &r);
-      }
-      lil_seq_free(seq);
-      lil_buffer_free(xb);
-      lil_buffer_free(yb);
-      for (uint32_t c = 0; w && c < copies; c++) lil_weight_free(w[c]);
-      free(w);
-      if (st) return cli_fail("bench kernels", &err);
-    }
+    /* whether the integer-dot path applies to this type here (a 1-row probe weight) */
+    lil_weight *probe = NULL;
+    int x8 = 0;
+    if (plan->use_matvec_x8 && !lil_weight_create(ctx, types[t], 1, 256, NULL, NULL, &probe, &err))
+      x8 = lil_matvec_x8_applies(ctx, probe);
+    lil_weight_free(probe);
+    for (uint32_t s = 0; s < n_shapes; s++)
+      for (int mode = MV_DEFAULT; mode <= (x8 ? MV_X8_SHARED : MV_DEFAULT); mode++)
+        if (bench_matvec_mode(ctx, o, types[t], shapes[s][0], shapes[s][1], mode, copy_gbps, &rng, &err))
+          return cli_fail("bench kernels", &err);
   }
   return 0;
 }
@@ -194,6 +231,9 @@ static void usage(FILE *f) {
              "  --wg N, --rows N  matvec workgroup size / rows per workgroup (default: the device plan's)\n"
              "  --serial       matvec runs share one output, so each waits for the previous one (default:\n"
              "                 independent outputs, no barrier or timestamp between runs: throughput)\n"
+             "With LIL_MATVEC_X8=1 (on a device with integer dot products) the Q8_0 / Q4_0 / Q4_K / Q6_K matvecs\n"
+             "also run with 8-bit activations: 'matvecx8_*+q' rows include the activation quantization before\n"
+             "every run, 'matvecx8_*' rows quantize once for all runs.\n"
              "  --pipeline-stats  print the driver's statistics of each pipeline (registers, spills; needs\n"
              "                 VK_KHR_pipeline_executable_properties) to stderr\n"
              "  --json         JSON Lines, one object per kernel and shape\n");

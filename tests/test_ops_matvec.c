@@ -152,7 +152,7 @@ START_TEST(test_matvec_parts) {
     uint64_t rb = lil_type_row_bytes(all_types[t], cols);
     check_matvec(ctx, all_types[t], 300, cols, 1 + (uint32_t)t % 3, (int)t % 2, rb * 41 + 7, &rng);
     /* launch-shape override: 3 rows per workgroup, 16 threads */
-    lil_matvec_config cfg = {16, 3};
+    lil_matvec_config cfg = {.workgroup_size = 16, .rows_per_group = 3};
     check_matvec_cfg(ctx, all_types[t], 37, cols, 2, 1, rb * 16, &cfg, &rng);
   }
   test_ctx_free(ctx);
@@ -169,7 +169,7 @@ static void q16_shapes(lil_ctx *ctx, uint64_t *rng) {
   for (size_t t = 0; t < 2; t++)
     for (uint32_t rows = 1; rows <= 8; rows *= 2)
       for (uint32_t wgm = 1; wgm <= 4; wgm *= 4) {
-        lil_matvec_config cfg = {sg * wgm, rows};
+        lil_matvec_config cfg = {.workgroup_size = sg * wgm, .rows_per_group = rows};
         uint32_t nc = rows == 8 ? (wgm == 1 ? 1 : 2) : 1 + (rows + wgm) % 8; /* r8: 1 and 2 columns */
         check_matvec_cfg(ctx, q16_types[t], 37, 32 * 37, nc, (int)(rows + t) % 2, 0, &cfg, rng);
         check_matvec_cfg(ctx, q16_types[t], 5, 32 * (sg + 1), 9 - nc, (int)(rows + t + 1) % 2, 0, &cfg, rng);
@@ -189,14 +189,14 @@ static void kq16_shapes(lil_ctx *ctx, int all, uint64_t *rng) {
     if (all) shapes_for(ctx, k_types[t], rng);
     for (uint32_t rows = 1; rows <= 8; rows *= 2)
       for (uint32_t wgm = 1; wgm <= 4; wgm *= 4) {
-        lil_matvec_config cfg = {sg * wgm, rows};
+        lil_matvec_config cfg = {.workgroup_size = sg * wgm, .rows_per_group = rows};
         uint32_t nb = 2 * (sg * wgm / 8 ? sg * wgm / 8 : 1) + 1;
         uint32_t nc = rows == 8 ? (wgm == 1 ? 1 : 2) : 1 + (rows + wgm) % 8; /* r8: 1 and 2 columns */
         check_matvec_cfg(ctx, k_types[t], 7 + rows, 256 * nb, nc, (int)(rows + t) % 2, 0, &cfg, rng);
       }
     uint64_t rb = lil_type_row_bytes(k_types[t], 768);
     check_matvec(ctx, k_types[t], 300, 768, 3, 1, rb * 41 + 7, rng);
-    lil_matvec_config cfg = {2 * sg, 2};
+    lil_matvec_config cfg = {.workgroup_size = 2 * sg, .rows_per_group = 2};
     check_matvec_cfg(ctx, k_types[t], 33, 768, 8, 0, rb * 16, &cfg, rng);
   }
 }

@@ -14,7 +14,7 @@ L="$B/cli/lil"
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >"$OUT/gpu.txt" 2>&1
 nvidia-smi dmon -s pucm -d 1 >"$OUT/dmon.txt" 2>&1 &
 DMON=$!
-for t in test_vk_core test_ops_matvec test_ops_matmul test_ops_basic test_ops_token test_attention \
+for t in test_vk_core test_ops_matvec test_ops_matvec_x8 test_ops_matmul test_ops_basic test_ops_token test_attention \
   test_attention_topk test_attention_book test_model; do
   [ -x "$B/tests/$t" ] || continue
   s=$SECONDS; echo "== $t"
@@ -25,6 +25,10 @@ done >"$OUT/tests.txt" 2>&1
 timeout 150 "$L" bench kernels --filter matvec --iters 30 --pipeline-stats >"$OUT/matvec.txt" 2>"$OUT/pipeline-stats.txt"
 timeout 100 "$L" bench kernels --filter matvec --iters 30 --serial >"$OUT/matvec-serial.txt" 2>&1
 timeout 60 "$L" bench kernels --filter matvec_q --iters 30 --rows 8 >"$OUT/matvec-q-rows8.txt" 2>&1
+# integer-dot decode matvec (8-bit activations) next to the default kernels, 1 and 8 columns
+LIL_MATVEC_X8=1 timeout 150 "$L" bench kernels --filter matvec_q --iters 30 >"$OUT/matvec-x8.txt" 2>&1
+LIL_MATVEC_X8=1 timeout 150 "$L" bench kernels --filter matvec_q --iters 30 --ncols 8 >"$OUT/matvec-x8-c8.txt" 2>&1
+LIL_MATVEC_X8=1 timeout 150 "$L" bench kernels --filter matvec_q --iters 30 --serial >"$OUT/matvec-x8-serial.txt" 2>&1
 LIL_MATMUL_VARIANT=all LIL_MATMUL_TYPES=f16,q4_k timeout 150 "$L" bench kernels --filter matmul --iters 10 \
   >"$OUT/matmul.txt" 2>&1
 timeout 60 python3 tools/bench_torch_matmul.py >"$OUT/torch.jsonl" 2>&1

@@ -15,17 +15,26 @@
 
 static lil_binding whole(lil_buffer *b) { return (lil_binding){b, 0, 0}; }
 
-/* Y (+)= W X for n tokens: the matvec kernel for one token, the tiled matmul for more. */
-static lil_status linear(lil_ctx *ctx, lil_seq *seq, const lil_weight *w, lil_buffer *x, lil_buffer *y, uint32_t n,
-                         int accumulate, lil_error *err) {
-  if (n == 1) return lil_op_matvec(ctx, seq, w, whole(x), whole(y), 1, accumulate, err);
-  return lil_op_matmul(ctx, seq, w, whole(x), whole(y), n, accumulate, err);
+/* Y (+)= W X for n tokens: the matvec kernel for one token, the tiled matmul for more. With an x8
+ * scratch (decode, plan.use_matvec_x8) the matvec reads x quantized to 8 bits where the weight type
+ * has the integer-dot kernel; reuse: x is unchanged since the previous linear (K/V after Q, up after
+ * gate), so its quantization is shared when that one made it. */
+static lil_status linear(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_buffer *x, lil_buffer *y,
+                         uint32_t n, int accumulate, int reuse, lil_error *err) {
+  if (n > 1) return lil_op_matmul(ctx, seq, w, whole(x), whole(y), n, accumulate, err);
+  lil_matvec_config cfg = {0};
+  if (a->xq && lil_matvec_x8_applies(ctx, w)) {
+    cfg.xq = whole(a->xq);
+    cfg.xq_ready = reuse && a->xq_of == x;
+    a->xq_of = x;
+  }
+  return lil_op_matvec_cfg(ctx, seq, w, whole(x), whole(y), 1, accumulate, &cfg, err);
 }
 
 /* y = W x (+ bias on every token). */
-static lil_status linear_bias(lil_ctx *ctx, lil_seq *seq, const lil_weight *w, lil_buffer *bias, lil_buffer *x,
-                              lil_buffer *y, uint32_t n, lil_error *err) {
-  TRY(linear(ctx, seq, w, x, y, n, 0, err));
+static lil_status linear_bias(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_buffer *bias,
+                              lil_buffer *x, lil_buffer *y, uint32_t n, int reuse, lil_error *err) {
+  TRY(linear(ctx, seq, a, w, x, y, n, 0, reuse, err));
   return bias ? lil_op_add_bias(ctx, seq, whole(y), whole(bias), n, w->rows, err) : LIL_OK;
 }
 
@@ -56,6 +65,7 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
   /* positions: the prompt's 0..n-1, or the step's params[0] */
   lil_binding pos = prefill ? whole(s->pf_pos) : (lil_binding){s->params, 0, 4};
   lil_binding ids = prefill ? whole(s->pf_ids) : (lil_binding){s->step_ids, 0, 4};
+  a->xq_of = NULL; /* nothing quantized yet in this recording */
 
   /* x = token_embd[ids] */
   TRY(lil_op_embed(ctx, seq, m->embd, ids, n, whole(a->x), err));
@@ -64,9 +74,9 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
     /* attention block: xb = rmsnorm(x) * attn_norm */
     TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->attn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
     /* q, k, v = Wq xb + bq, Wk xb + bk, Wv xb + bv */
-    TRY(linear_bias(ctx, seq, L->wq, L->bq, a->xb, a->q, n, err));
-    TRY(linear_bias(ctx, seq, L->wk, L->bk, a->xb, a->k, n, err));
-    TRY(linear_bias(ctx, seq, L->wv, L->bv, a->xb, a->v, n, err));
+    TRY(linear_bias(ctx, seq, a, L->wq, L->bq, a->xb, a->q, n, 0, err));
+    TRY(linear_bias(ctx, seq, a, L->wk, L->bk, a->xb, a->k, n, 1, err));
+    TRY(linear_bias(ctx, seq, a, L->wv, L->bv, a->xb, a->v, n, 1, err));
     /* qwen3: per-head rmsnorm of q and k */
     if (L->q_norm) {
       TRY(lil_op_rmsnorm_heads(ctx, seq, whole(a->q), whole(L->q_norm), whole(a->q), n, H, D, c->rms_eps, err));
@@ -81,23 +91,23 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
     else
       TRY(lil_attention_record_decode(s->att, seq, l, whole(a->q), whole(a->k), whole(a->v), whole(a->att), err));
     /* x += Wo att */
-    TRY(linear(ctx, seq, L->wo, a->att, a->x, n, 1, err));
+    TRY(linear(ctx, seq, a, L->wo, a->att, a->x, n, 1, 0, err));
     /* feed-forward block: xb = rmsnorm(x) * ffn_norm; x += Wdown (silu(Wgate xb) * Wup xb) */
     TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->ffn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
-    TRY(linear(ctx, seq, L->gate, a->xb, a->g, n, 0, err));
-    TRY(linear(ctx, seq, L->up, a->xb, a->u, n, 0, err));
+    TRY(linear(ctx, seq, a, L->gate, a->xb, a->g, n, 0, 0, err));
+    TRY(linear(ctx, seq, a, L->up, a->xb, a->u, n, 0, 1, err));
     TRY(lil_op_swiglu(ctx, seq, whole(a->g), whole(a->u), whole(a->g), n, c->n_ff, err));
-    TRY(linear(ctx, seq, L->down, a->g, a->x, n, 1, err));
+    TRY(linear(ctx, seq, a, L->down, a->g, a->x, n, 1, 0, err));
   }
   /* logits = Wout (rmsnorm(x) * output_norm), for every token or only the last */
   if (n == 1) {
     TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(m->out_norm), whole(a->xb), 1, E, E, E, c->rms_eps, err));
-    TRY(linear(ctx, seq, m->output, a->xb, a->logits, 1, 0, err));
+    TRY(linear(ctx, seq, a, m->output, a->xb, a->logits, 1, 0, 0, err));
     return record_select(s, seq, whole(a->logits), err);
   }
   if (all_logits) {
     TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(m->out_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
-    TRY(linear(ctx, seq, m->output, a->xb, a->logits, n, 0, err));
+    TRY(linear(ctx, seq, a, m->output, a->xb, a->logits, n, 0, 0, err));
     lil_copy2d cp = {.rows = 1, .cols = c->n_vocab, .src_offset = (n - 1) * c->n_vocab};
     TRY(lil_op_copy_rows(ctx, seq, whole(a->logits), whole(a->last), NULL, &cp, err));
     return record_select(s, seq, whole(a->last), err);
@@ -106,6 +116,6 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
   lil_copy2d cp = {.rows = 1, .cols = E, .src_offset = (n - 1) * E};
   TRY(lil_op_copy_rows(ctx, seq, whole(a->x), whole(a->last), NULL, &cp, err));
   TRY(lil_op_rmsnorm(ctx, seq, whole(a->last), whole(m->out_norm), whole(a->xb), 1, E, E, E, c->rms_eps, err));
-  TRY(linear(ctx, seq, m->output, a->xb, a->logits, 1, 0, err));
+  TRY(linear(ctx, seq, a, m->output, a->xb, a->logits, 1, 0, 0, err));
   return record_select(s, seq, whole(a->logits), err);
 }

@@ -29,6 +29,10 @@ typedef struct model_acts {
   uint32_t n_tokens, logit_rows;
   lil_buffer *x, *xb, *q, *k, *v, *att, *g, *u, *logits;
   lil_buffer *last; /* prefill: the last token's row (x, then logits) */
+  /* decode with plan.use_matvec_x8: x quantized to 8 bits for the integer-dot matvec (one
+   * quantization shared by Q/K/V and by gate/up); xq_of: the activation it holds while recording */
+  lil_buffer *xq;
+  const lil_buffer *xq_of;
 } model_acts;
 
 struct lil_session {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lil_model_internal.h"
+#include "lil_ops_matvec.h"
 #include "lil_ops_token.h"
 
 #define RING_SIZE 256
@@ -19,7 +20,7 @@ void lil_session_options_default(lil_session_options *o) {
 }
 
 static void acts_free(model_acts *a) {
-  lil_buffer *bufs[] = {a->x, a->xb, a->q, a->k, a->v, a->att, a->g, a->u, a->logits, a->last};
+  lil_buffer *bufs[] = {a->x, a->xb, a->q, a->k, a->v, a->att, a->g, a->u, a->logits, a->last, a->xq};
   for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) lil_buffer_free(bufs[i]);
   memset(a, 0, sizeof(*a));
 }
@@ -29,6 +30,10 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   lil_ctx *ctx = s->m->ctx;
   uint64_t qd = (uint64_t)c->n_head * c->head_dim, kvd = (uint64_t)c->n_head_kv * c->head_dim;
   uint64_t last = c->n_vocab > c->n_embd ? c->n_vocab : c->n_embd;
+  /* the widest matvec input of a decode step (n_embd, q dim, n_ff), rounded up to blocks of 32 */
+  uint64_t xw = c->n_embd > qd ? c->n_embd : qd;
+  xw = (xw > c->n_ff ? xw : c->n_ff) + 31;
+  int x8 = n == 1 && lil_ctx_plan(ctx)->use_matvec_x8;
   a->n_tokens = n;
   a->logit_rows = logit_rows;
   lil_status st;
@@ -41,7 +46,9 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
       (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_ff * 4ull, "ffn_gate", &a->g, err)) ||
       (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_ff * 4ull, "ffn_up", &a->u, err)) ||
       (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, logit_rows * c->n_vocab * 4ull, "logits", &a->logits, err)) ||
-      (n > 1 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, last * 4, "last_row", &a->last, err))))
+      (n > 1 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, last * 4, "last_row", &a->last, err))) ||
+      (x8 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, lil_matvec_x8_bytes(1, (uint32_t)(xw / 32 * 32)), "xq",
+                                     &a->xq, err))))
     acts_free(a);
   return st;
 }

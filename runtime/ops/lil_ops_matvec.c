@@ -1,6 +1,7 @@
 /* Decode matvec and embedding: one dispatch per weight part (shaders/matvec.comp, embed.comp). */
 #include "lil_ops_internal.h"
 #include "lil_ops_matvec.h"
+#include "lil_shader_caps.h"
 
 #include <stdio.h>
 
@@ -58,6 +59,17 @@ typedef struct matvec16_push {
   uint32_t rows, row_units, nb, y_base, y_stride, x_stride4, accumulate, ncols;
 } matvec16_push;
 
+/* shaders/matvec_x8.comp: as matvec16_push with x given in blocks of 32 (x_stride4 -> blocks per
+ * column) and the vec2 index of the (d, s) pairs in the xq binding. */
+typedef struct matvecx8_push {
+  uint32_t rows, row_units, nb, y_base, y_stride, xb_stride, accumulate, ncols, ds_base;
+} matvecx8_push;
+
+int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W) {
+  const lil_device_plan *p = lil_ctx_plan(ctx);
+  return LIL_GLSLC_HAS_SPIRV_INTRINSICS && p->use_matvec_x8 && p->use_int_dot && use_q16(p, W->type);
+}
+
 /* Launch shape of the q16 kernels without overrides: 4 rows per workgroup (x reused 4 times), and
  * as many subgroups per workgroup (1..8, splitting the row) as it takes to have about 8192
  * subgroups in the dispatch (enough loads in flight on a large GPU; H200: 151936 rows -> 1
@@ -66,8 +78,10 @@ typedef struct matvec16_push {
 #define Q16_ROWS 4
 #define Q16_TARGET_SUBGROUPS 8192
 
+/* x8: the integer-dot kernels (matvec_x8.comp) reading cfg->xq, quantized from x first unless
+ * cfg->xq_ready; same launch shapes. */
 static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
-                             uint32_t ncols, int accumulate, const lil_matvec_config *cfg, lil_error *err) {
+                             uint32_t ncols, int accumulate, const lil_matvec_config *cfg, int x8, lil_error *err) {
   const lil_device_plan *p = lil_ctx_plan(ctx);
   uint32_t sg = p->subgroup_size;
   uint32_t rows = cfg && cfg->rows_per_group ? cfg->rows_per_group : Q16_ROWS;
@@ -90,24 +104,41 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   wg = wg < q ? q : wg / q * q;
   while (wg > q && (uint64_t)(wg / 4) * nr * nc * 4 > p->shared_memory / 2) wg -= q;
   char shader[40];
-  snprintf(shader, sizeof(shader), "matvec16_%s_r%u_c%u", lil_ops_type_suffix(W->type), nr, nc);
+  snprintf(shader, sizeof(shader), "%s_%s_r%u_c%u", x8 ? "matvecx8" : "matvec16", lil_ops_type_suffix(W->type), nr,
+           nc);
   if (x.offset % 16)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: x binding offset %llu not 16-aligned", shader,
                          (unsigned long long)x.offset);
-  lil_kernel_desc kd = {.shader = shader, .n_bindings = 3, .push_size = sizeof(matvec16_push), .n_spec = 1,
-                        .spec = {wg}};
+  lil_status st;
+  if (x8) {
+    lil_binding xq = cfg->xq;
+    uint64_t need = lil_matvec_x8_bytes(ncols, W->cols);
+    if (xq.offset % 16 || xq.offset > lil_buffer_size(xq.buf) ||
+        (xq.range ? xq.range : lil_buffer_size(xq.buf) - xq.offset) < need)
+      return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: xq scratch smaller than %llu bytes or offset %% 16",
+                           shader, (unsigned long long)need);
+    if (!cfg->xq_ready && (st = lil_op_quantize_x8(ctx, seq, x, ncols, W->cols, xq, err))) return st;
+    x = (lil_binding){xq.buf, xq.offset, need};
+  }
+  lil_kernel_desc kd = {.shader = shader, .n_bindings = 3,
+                        .push_size = x8 ? sizeof(matvecx8_push) : sizeof(matvec16_push), .n_spec = 1, .spec = {wg}};
   lil_kernel *k = NULL;
-  lil_status st = lil_kernel_get(ctx, &kd, &k, err);
+  st = lil_kernel_get(ctx, &kd, &k, err);
   if (st) return st;
   for (uint32_t i = 0; i < W->n_parts; i++) {
     const lil_weight_part *pt = &W->parts[i];
     /* row stride in elements of the shader's weight array: Q4_K uvec4, the others uint16 */
     uint32_t row_units = (uint32_t)(W->row_bytes / (W->type == LIL_TYPE_Q4_K ? 16 : 2));
     matvec16_push pc = {pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 4, accumulate ? 1u : 0u, ncols};
+    matvecx8_push px = {pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 32, accumulate ? 1u : 0u, ncols,
+                        (uint32_t)(lil_matvec_x8_ds_offset(ncols, W->cols) / 8)};
     uint32_t groups = (pt->n_rows + nr - 1) / nr;
     uint32_t gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
     lil_binding b[3] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y};
-    st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &pc, sizeof(pc), gx, gy, 1, shader, err);
+    if (x8)
+      st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &px, sizeof(px), gx, gy, 1, shader, err);
+    else
+      st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &pc, sizeof(pc), gx, gy, 1, shader, err);
     if (st) return st;
   }
   return LIL_OK;
@@ -124,7 +155,9 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
       binding_range(y) < (uint64_t)ncols * W->rows * 4)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: x or y binding smaller than %u x (%u, %u) floats",
                          shader, ncols, W->cols, W->rows);
-  if (use_q16(p, W->type)) return matvec_q16(ctx, seq, W, x, y, ncols, accumulate, cfg, err);
+  if (cfg && cfg->xq.buf && lil_matvec_x8_applies(ctx, W))
+    return matvec_q16(ctx, seq, W, x, y, ncols, accumulate, cfg, 1, err);
+  if (use_q16(p, W->type)) return matvec_q16(ctx, seq, W, x, y, ncols, accumulate, cfg, 0, err);
   uint32_t wg = p->matvec_workgroup_size ? p->matvec_workgroup_size : 64;
   uint32_t rows = p->matvec_rows_per_group ? p->matvec_rows_per_group : 1;
   if (cfg && cfg->workgroup_size) wg = cfg->workgroup_size;

@@ -16,12 +16,36 @@ lil_status lil_op_matvec(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_bi
                          uint32_t ncols, int accumulate, lil_error *err);
 
 /* Launch shape overrides (0 = the plan's matvec_workgroup_size / matvec_rows_per_group), for tuning
- * from `lil bench kernels --wg N --rows N`. */
+ * from `lil bench kernels --wg N --rows N`, and the 8-bit-activation path. */
 typedef struct lil_matvec_config {
   uint32_t workgroup_size, rows_per_group;
+  /* Integer-dot path (shaders/matvec_x8.comp; docs/kernels-perf.md "Integer-dot decode matvec"):
+   * taken when the plan has use_matvec_x8 (opt-in: $LIL_MATVEC_X8=1 or lil_ctx_options.matvec_x8,
+   * on a device with integer dot products), the weight type has it (lil_matvec_x8_applies) and a
+   * scratch xq is given: lil_matvec_x8_bytes(ncols, W->cols) bytes, offset a multiple of 16. The
+   * op first records lil_op_quantize_x8(x -> xq) unless xq_ready (xq already holds this x,
+   * quantized by an earlier op on the same x: Q/K/V or gate/up share one quantization). Without
+   * xq, or on other types, the F32-activation kernels run (and xq is not written). */
+  lil_binding xq;
+  int xq_ready;
 } lil_matvec_config;
 lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
                              uint32_t ncols, int accumulate, const lil_matvec_config *cfg, lil_error *err);
+
+/* 1 when lil_op_matvec_cfg takes the integer-dot path for W on ctx (given an xq scratch). */
+int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W);
+
+/* Bytes of x quantized to 8 bits for ncols columns of cols (a multiple of 32) elements: qs, int8
+ * [ncols][cols] (32 per block, in order), then from byte lil_matvec_x8_ds_offset (16-aligned) a
+ * (d, s) float pair per block of 32: x[c] ~ d q[c], |q| <= 127, d = max |x| / 127, s = d sum(q). */
+uint64_t lil_matvec_x8_bytes(uint32_t ncols, uint32_t cols);
+uint64_t lil_matvec_x8_ds_offset(uint32_t ncols, uint32_t cols);
+
+/* Records the quantization of x (F32 [ncols][cols], cols a multiple of 32, offset 16-aligned) into
+ * xq (lil_matvec_x8_bytes(ncols, cols), offset 16-aligned): shaders/quantize_x8.comp, one
+ * invocation per block of 32 (q = roundEven(x * 127 / max |x|)). */
+lil_status lil_op_quantize_x8(lil_ctx *ctx, lil_seq *seq, lil_binding x, uint32_t ncols, uint32_t cols, lil_binding xq,
+                              lil_error *err);
 
 /* out[t][c] = W[ids[t]][c] (dequantized to F32) for t < n_tokens; ids: uint32 [n_tokens] read on
  * the GPU at run time; ids >= W->rows give a zero row. out: F32 [n_tokens][W->cols]. One dispatch

@@ -40,6 +40,13 @@ void lil_ctx_options_default(lil_ctx_options *o) {
   o->validation = -1;
   o->pipeline_cache = 1;
   o->pipeline_stats = -1;
+  o->matvec_x8 = -1;
+}
+
+int lil_matvec_x8_wanted(const lil_ctx_options *o) {
+  if (o && o->matvec_x8 >= 0) return o->matvec_x8 > 0;
+  const char *v = getenv("LIL_MATVEC_X8");
+  return v && !strcmp(v, "1");
 }
 
 /* Whether the physical device offers a device extension. */
@@ -158,7 +165,7 @@ static lil_status create_instance(lil_ctx *ctx, const lil_ctx_options *o, lil_er
 }
 
 /* Snapshots and plans of every physical device of ctx->instance. */
-static lil_status snapshot_all(lil_ctx *ctx, const char *disable_list, VkPhysicalDevice **pds,
+static lil_status snapshot_all(lil_ctx *ctx, const char *disable_list, int matvec_x8, VkPhysicalDevice **pds,
                                lil_device_snapshot **snaps, lil_device_plan **plans, uint32_t *n, lil_error *err) {
   lil_disable dis;
   lil_status st = lil_disable_parse(disable_list, &dis, err);
@@ -174,6 +181,7 @@ static lil_status snapshot_all(lil_ctx *ctx, const char *disable_list, VkPhysica
   for (uint32_t i = 0; i < count; i++) {
     lil_vk_snapshot((*pds)[i], &(*snaps)[i]);
     lil_plan_device(&(*snaps)[i], &dis, &(*plans)[i]);
+    (*plans)[i].use_matvec_x8 = matvec_x8 && (*plans)[i].use_int_dot;
   }
   *n = count;
   return LIL_OK;
@@ -204,12 +212,20 @@ static lil_status create_device(lil_ctx *ctx, lil_error *err) {
                                           .vulkanMemoryModelDeviceScope = (p->use_vulkan_memory_model & 2) != 0};
   VkPhysicalDeviceVulkan13Features f13 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES,
                                           .subgroupSizeControl = p->use_subgroup_size_control,
-                                          .computeFullSubgroups = p->use_subgroup_size_control};
+                                          .computeFullSubgroups = p->use_subgroup_size_control,
+                                          .shaderIntegerDotProduct = p->use_int_dot};
+  VkPhysicalDeviceShaderIntegerDotProductFeatures idot = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES,
+      .shaderIntegerDotProduct = VK_TRUE};
   void *chain = &f12;
   uint32_t minor = VK_API_VERSION_MINOR(ctx->snap.api_version);
   if (minor >= 3) {
     f13.pNext = chain;
     chain = &f13;
+  } else if (p->use_int_dot) { /* Vulkan 1.2 with VK_KHR_shader_integer_dot_product */
+    exts[n_exts++] = VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME;
+    idot.pNext = chain;
+    chain = &idot;
   }
   if (p->use_coopmat_nv) {
     exts[n_exts++] = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
@@ -311,7 +327,8 @@ lil_status lil_ctx_create(const lil_ctx_options *opts, lil_ctx **out, lil_error 
   lil_device_plan *plans = NULL;
   uint32_t n = 0, idx = 0;
   lil_status st = create_instance(ctx, o, err);
-  if (!st) st = snapshot_all(ctx, o->disable ? o->disable : getenv("LIL_DISABLE"), &pds, &snaps, &plans, &n, err);
+  const char *disable = o->disable ? o->disable : getenv("LIL_DISABLE");
+  if (!st) st = snapshot_all(ctx, disable, lil_matvec_x8_wanted(o), &pds, &snaps, &plans, &n, err);
   if (!st) st = lil_plan_select(snaps, plans, n, o->device ? o->device : getenv("LIL_DEVICE"), &idx, err);
   if (!st) {
     ctx->phys = pds[idx];
@@ -374,7 +391,8 @@ lil_status lil_enumerate_devices(const lil_ctx_options *opts, lil_device_snapsho
   *out = NULL;
   *count = 0;
   lil_status st = create_instance(&tmp, o, err);
-  if (!st) st = snapshot_all(&tmp, o->disable ? o->disable : getenv("LIL_DISABLE"), &pds, out, &plans, count, err);
+  const char *disable = o->disable ? o->disable : getenv("LIL_DISABLE");
+  if (!st) st = snapshot_all(&tmp, disable, lil_matvec_x8_wanted(o), &pds, out, &plans, count, err);
   if (!st) {
     uint32_t idx = 0;
     lil_error e2;

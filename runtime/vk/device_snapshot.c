@@ -41,6 +41,12 @@ void lil_vk_snapshot(VkPhysicalDevice pd, lil_device_snapshot *s) {
     ssc.pNext = props.pNext;
     props.pNext = &ssc;
   }
+  VkPhysicalDeviceShaderIntegerDotProductProperties idot = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES};
+  if (v13 || has_ext(ext, n_ext, VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME)) {
+    idot.pNext = props.pNext;
+    props.pNext = &idot;
+  }
   vkGetPhysicalDeviceProperties2(pd, &props);
 
   VkPhysicalDeviceVulkan11Features f11 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
@@ -80,6 +86,9 @@ void lil_vk_snapshot(VkPhysicalDevice pd, lil_device_snapshot *s) {
   s->storage_8bit = f12.storageBuffer8BitAccess;
   s->integer_dot = v13 ? (uint32_t)f13.shaderIntegerDotProduct
                        : (uint32_t)has_ext(ext, n_ext, VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
+  s->integer_dot_accel = (idot.integerDotProduct4x8BitPackedSignedAccelerated ? 1u : 0u) |
+                         (idot.integerDotProduct4x8BitPackedMixedSignednessAccelerated ? 2u : 0u) |
+                         (idot.integerDotProduct4x8BitPackedUnsignedAccelerated ? 4u : 0u);
   s->coopmat_nv = has_ext(ext, n_ext, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
   s->coopmat_khr = has_ext(ext, n_ext, VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
   s->memory_budget_ext = has_ext(ext, n_ext, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);

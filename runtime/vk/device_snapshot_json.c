@@ -22,7 +22,7 @@ static json_t *plan_json(const lil_device_plan *p) {
   json_object_set_new(o, "rank", json_integer(p->rank));
 #define B(f) json_object_set_new(o, #f, json_boolean(p->f));
   B(use_fp16) B(use_int8) B(use_storage16) B(use_storage8) B(use_subgroup_arith) B(use_coopmat_nv)
-  B(use_coopmat_khr) B(use_int_dot) B(use_timestamps) B(use_memory_budget)
+  B(use_coopmat_khr) B(use_int_dot) B(use_timestamps) B(use_memory_budget) B(use_matvec_x8)
 #undef B
 #define I(f) json_object_set_new(o, #f, json_integer((json_int_t)p->f));
   I(subgroup_size) I(workgroup_size) I(matvec_workgroup_size) I(matvec_rows_per_group) I(shared_memory)
@@ -49,6 +49,7 @@ char *lil_snapshot_to_json(const lil_device_snapshot *s, const lil_device_plan *
   U32_FIELDS(X)
 #undef X
   json_object_set_new(o, "vulkan_memory_model", json_integer(s->vulkan_memory_model));
+  json_object_set_new(o, "integer_dot_accel", json_integer(s->integer_dot_accel));
   json_object_set_new(o, "timestamp_period", json_real(s->timestamp_period));
   json_object_set_new(o, "max_storage_buffer_range", json_integer((json_int_t)s->max_storage_buffer_range));
   json_object_set_new(o, "max_memory_allocation_size", json_integer((json_int_t)s->max_memory_allocation_size));
@@ -115,6 +116,8 @@ lil_status lil_snapshot_from_json(const char *text, lil_device_snapshot *s, lil_
   s->timestamp_period = (float)json_number_value(json_object_get(o, "timestamp_period"));
   /* optional (older recordings lack it): Vulkan 1.2 core feature present on every snapshot we have */
   s->vulkan_memory_model = get_u64(o, "vulkan_memory_model", &v) ? (uint32_t)v : 3;
+  /* optional (newer field): unknown = not accelerated */
+  s->integer_dot_accel = get_u64(o, "integer_dot_accel", &v) ? (uint32_t)v : 0;
   get_u64(o, "max_storage_buffer_range", &s->max_storage_buffer_range);
   get_u64(o, "max_memory_allocation_size", &s->max_memory_allocation_size);
   json_t *heaps = json_object_get(o, "heaps"), *types = json_object_get(o, "memory_types");

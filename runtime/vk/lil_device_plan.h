@@ -31,6 +31,8 @@ typedef struct lil_device_snapshot {
   uint32_t min_subgroup_size, max_subgroup_size, subgroup_size_control;
   /* features */
   uint32_t shader_float16, shader_int8, storage_16bit, storage_8bit, integer_dot;
+  /* integerDotProduct4x8BitPacked*Accelerated: bit 0 signed, bit 1 mixed signedness, bit 2 unsigned */
+  uint32_t integer_dot_accel;
   uint32_t coopmat_nv, coopmat_khr, memory_budget_ext;
   uint32_t vulkan_memory_model; /* bit 0: vulkanMemoryModel, bit 1: its device scope (coopmat shaders) */
   uint32_t timestamps, timestamp_valid_bits;
@@ -71,6 +73,9 @@ typedef struct lil_device_plan {
   uint32_t use_coopmat_nv, use_coopmat_khr, use_int_dot, use_timestamps, use_memory_budget;
   uint32_t use_subgroup_size_control;
   uint32_t use_vulkan_memory_model;
+  /* decode matvec with 8-bit activations and integer dot products (opt-in: $LIL_MATVEC_X8=1 or
+   * lil_ctx_options.matvec_x8; set after planning, only where use_int_dot) */
+  uint32_t use_matvec_x8;
   /* sizes chosen */
   uint32_t subgroup_size;
   uint32_t workgroup_size;          /* default 1-D workgroup for elementwise kernels */

@@ -38,9 +38,15 @@ typedef struct lil_ctx_options {
   int pipeline_stats;    /* 1: print the driver's statistics of every pipeline created (register
                           * count, spills, ... via VK_KHR_pipeline_executable_properties) to stderr;
                           * -1: when $LIL_PIPELINE_STATS=1 */
+  int matvec_x8;         /* decode matvec with 8-bit activations / integer dot products where the
+                          * plan has use_int_dot (plan.use_matvec_x8): 1 on, 0 off, -1: on when
+                          * $LIL_MATVEC_X8=1 */
 } lil_ctx_options;
 
 void lil_ctx_options_default(lil_ctx_options *o);
+/* Whether o (NULL: defaults) asks for the integer-dot matvec (o->matvec_x8, or $LIL_MATVEC_X8=1);
+ * plans get use_matvec_x8 = this && use_int_dot. */
+int lil_matvec_x8_wanted(const lil_ctx_options *o);
 lil_status lil_ctx_create(const lil_ctx_options *o, lil_ctx **out, lil_error *err);
 void lil_ctx_free(lil_ctx *ctx);
 const lil_device_plan *lil_ctx_plan(const lil_ctx *ctx);
