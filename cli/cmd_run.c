@@ -41,6 +41,9 @@ static void usage(FILE *f) {
           "      --recent N       h2o: recent tokens always kept (default budget/2)\n"
           "      --dense-layers N quest: first layers kept dense (default 2)\n"
           "      --kv-type T      KV cache type: f16 (default) | f32\n"
+          "      --matvec-x8      decode matvecs of Q8_0/Q4_0/Q4_K/Q6_K weights with 8-bit activations and\n"
+          "                       integer dot products (faster on GPUs with them; activations rounded per\n"
+          "                       block of 32: not bit-identical to the default F32 path)\n"
           "      --guardian[=K=V,...]  stop repetition (f=250,t=20,patience=1,action=stop|answer,...)\n"
           "      --json           print one JSON object (ids, text, stats, stop reason) instead of text\n"
           "      --verbose        model and device details on stderr\n"
@@ -49,7 +52,7 @@ static void usage(FILE *f) {
 }
 
 enum { O_TEMP = 256, O_TOPK, O_TOPP, O_MINP, O_SEED, O_DEVICE, O_CHAT, O_SYSTEM, O_NOBOS, O_SPARSE, O_GUARD, O_JSON,
-       O_VERBOSE, O_PROFILE, O_BUDGET, O_PAGE, O_SINK, O_RECENT, O_DENSE_LAYERS, O_KV_TYPE };
+       O_VERBOSE, O_PROFILE, O_BUDGET, O_PAGE, O_SINK, O_RECENT, O_DENSE_LAYERS, O_KV_TYPE, O_MATVEC_X8 };
 
 typedef struct run_opts {
   const char *model, *prompt, *file, *device, *system, *guardian;
@@ -58,7 +61,7 @@ typedef struct run_opts {
   lil_attn_policy policy;
   uint32_t page_size;
   lil_kv_type kv_type;
-  int chat, no_bos, json, verbose, profile, use_guardian;
+  int chat, no_bos, json, verbose, profile, use_guardian, matvec_x8;
 } run_opts;
 
 typedef struct out_state {
@@ -171,6 +174,7 @@ static int parse(int argc, char **argv, run_opts *o) {
       {"budget", required_argument, 0, O_BUDGET}, {"page-size", required_argument, 0, O_PAGE},
       {"sink", required_argument, 0, O_SINK}, {"recent", required_argument, 0, O_RECENT},
       {"dense-layers", required_argument, 0, O_DENSE_LAYERS}, {"kv-type", required_argument, 0, O_KV_TYPE},
+      {"matvec-x8", no_argument, 0, O_MATVEC_X8},
       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int c;
   double d;
@@ -209,6 +213,7 @@ static int parse(int argc, char **argv, run_opts *o) {
       if (!cli_parse_u64("run", "--dense-layers", optarg, 0, 1u << 16, &u)) return 2;
       o->policy.dense_layers = (uint32_t)u;
       break;
+    case O_MATVEC_X8: o->matvec_x8 = 1; break;
     case O_KV_TYPE:
       if (strcmp(optarg, "f16") && strcmp(optarg, "f32")) {
         fprintf(stderr, "lil run: --kv-type '%s' is not one of f16, f32\n", optarg);
@@ -314,6 +319,7 @@ static lil_status run(run_state *r, const run_opts *o, lil_error *err) {
   lil_ctx_options_default(&co);
   co.device = o->device;
   co.profile = o->profile;
+  if (o->matvec_x8) co.matvec_x8 = 1;
   lil_status st = lil_ctx_create(&co, &r->ctx, err);
   if (!st) st = lil_model_load(r->ctx, model, NULL, &r->model, err);
   if (!st) st = lil_tokenizer_create_from_gguf(lil_model_gguf(r->model), &r->tok, err);

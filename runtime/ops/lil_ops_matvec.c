@@ -71,12 +71,15 @@ int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W) {
 }
 
 /* Launch shape of the q16 kernels without overrides: 4 rows per workgroup (x reused 4 times), and
- * as many subgroups per workgroup (1..8, splitting the row) as it takes to have about 8192
- * subgroups in the dispatch (enough loads in flight on a large GPU; H200: 151936 rows -> 1
- * subgroup, 14336 -> 4, 4096 -> 8), but no more threads than the row has block slices (TPB per
- * block: Q4_K / Q6_K 4096 columns = 16 super-blocks = 128 threads). */
+ * as many subgroups per workgroup (1..4, splitting the row) as it takes to have about 8192
+ * subgroups in the dispatch (enough loads in flight on a large GPU: 151936 rows -> 1 subgroup,
+ * 14336 -> 4, 4096 -> 4), but no more threads than the row has block slices (TPB per block: Q4_K /
+ * Q6_K 4096 columns = 16 super-blocks = 128 threads). H100, 4096 x 14336, 4 vs 8 subgroups of 32:
+ * Q8_0 92.0 vs 88.4% of copy, Q4_0 71.7 vs 68.6, Q4_K 59.2 vs 57.4, Q6_K 64.1 vs 62.1
+ * (docs/device-runs/h100-session4/). */
 #define Q16_ROWS 4
 #define Q16_TARGET_SUBGROUPS 8192
+#define Q16_MAX_SUBGROUPS 4
 
 /* x8: the integer-dot kernels (matvec_x8.comp) reading cfg->xq, quantized from x first unless
  * cfg->xq_ready; same launch shapes. */
@@ -96,7 +99,7 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   if (!wg) {
     uint32_t k = 1;
     uint64_t groups = (W->rows + nr - 1) / nr;
-    while (k < 8 && groups * k < Q16_TARGET_SUBGROUPS && (uint64_t)sg * k * 2 <= (uint64_t)tpb * nb) k *= 2;
+    while (k < Q16_MAX_SUBGROUPS && groups * k < Q16_TARGET_SUBGROUPS && (uint64_t)sg * k * 2 <= (uint64_t)tpb * nb) k *= 2;
     wg = sg * k;
   }
   /* a multiple of the subgroup and of TPB (sg is a multiple of 4, TPB 4 or 8) */

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""A random-weight model of a real model's shape, for end-to-end decode speed (not quality).
+
+    python3 tools/make_synth_model.py OUT.gguf [--type q4_0|q8_0|f16] [--shape qwen3-0.6b|llama-8b-ffn]
+
+qwen3-0.6b: hidden 1024, 28 layers, 16 query / 8 KV heads of 128, FFN 3072, vocabulary 151936
+(byte tokens + filler pieces), tied embeddings. Weights N(0, 1/sqrt(cols)), norms 1. Matrices in
+the chosen type (quantized here with numpy: ggml's Q4_0 / Q8_0 block layouts), norms F32. The
+output is gibberish; the point is the bytes each decode step moves. Needs numpy; writes with the
+project's own GGUF writer (tools/gguf_writer.py).
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gguf_writer import GGMLType, GGUFWriter, ValueType  # noqa: E402
+
+SHAPES = {
+    "qwen3-0.6b": dict(hidden=1024, layers=28, heads=16, kv=8, head_dim=128, ffn=3072, vocab=151936),
+    "tiny": dict(hidden=256, layers=2, heads=4, kv=2, head_dim=64, ffn=512, vocab=1000),
+}
+
+
+def q8_0(a):
+    a = a.reshape(-1, 32)
+    d = (np.abs(a).max(axis=1) / 127.0).astype(np.float16)
+    df = d.astype(np.float32)
+    inv = np.where(df > 0, 1.0 / np.where(df > 0, df, 1), 0).astype(np.float32)
+    q = np.clip(np.rint(a * inv[:, None]), -127, 127).astype(np.int8)
+    return np.concatenate([d.view(np.uint8).reshape(-1, 2), q.view(np.uint8)], axis=1).tobytes()
+
+
+def q4_0(a):
+    a = a.reshape(-1, 32)
+    idx = np.abs(a).argmax(axis=1)
+    mx = a[np.arange(a.shape[0]), idx]
+    d = (mx / -8.0).astype(np.float32)
+    inv = np.where(d != 0, 1.0 / np.where(d != 0, d, 1), 0).astype(np.float32)
+    q = np.clip(np.trunc(a * inv[:, None] + 8.5), 0, 15).astype(np.uint8)
+    qs = q[:, :16] | (q[:, 16:] << 4)
+    return np.concatenate([d.astype(np.float16).view(np.uint8).reshape(-1, 2), qs], axis=1).tobytes()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("out")
+    ap.add_argument("--type", default="q4_0", choices=["q4_0", "q8_0", "f16"])
+    ap.add_argument("--shape", default="qwen3-0.6b", choices=sorted(SHAPES))
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    s = SHAPES[a.shape]
+    rng = np.random.default_rng(a.seed)
+    gt = {"q4_0": GGMLType.Q4_0, "q8_0": GGMLType.Q8_0, "f16": GGMLType.F16}[a.type]
+    pack = {"q4_0": q4_0, "q8_0": q8_0, "f16": lambda x: x.astype(np.float16).tobytes()}[a.type]
+    arch = "qwen3"
+    w = GGUFWriter()
+    w.add_string("general.architecture", arch)
+    w.add_string("general.name", "lil-synthetic-%s-%s" % (a.shape, a.type))
+    w.add_u32(arch + ".context_length", 131072)
+    w.add_u32(arch + ".embedding_length", s["hidden"])
+    w.add_u32(arch + ".block_count", s["layers"])
+    w.add_u32(arch + ".feed_forward_length", s["ffn"])
+    w.add_u32(arch + ".attention.head_count", s["heads"])
+    w.add_u32(arch + ".attention.head_count_kv", s["kv"])
+    w.add_f32(arch + ".attention.layer_norm_rms_epsilon", 1e-6)
+    w.add_f32(arch + ".rope.freq_base", 1000000.0)
+    w.add_u32(arch + ".rope.dimension_count", s["head_dim"])
+    w.add_u32(arch + ".attention.key_length", s["head_dim"])
+    w.add_u32(arch + ".attention.value_length", s["head_dim"])
+    n_fill = s["vocab"] - 259
+    tokens = ["<unk>", "<s>", "</s>"] + ["<0x%02X>" % b for b in range(256)] + ["\u2581t%d" % i for i in range(n_fill)]
+    w.add_string("tokenizer.ggml.model", "llama")
+    w.add_array("tokenizer.ggml.tokens", ValueType.STRING, tokens)
+    w.add_array("tokenizer.ggml.scores", ValueType.FLOAT32, [0.0] * 259 + [-1.0] * n_fill)
+    w.add_array("tokenizer.ggml.token_type", ValueType.INT32, [2, 3, 3] + [6] * 256 + [1] * n_fill)
+    w.add_u32("tokenizer.ggml.unknown_token_id", 0)
+    w.add_u32("tokenizer.ggml.bos_token_id", 1)
+    w.add_u32("tokenizer.ggml.eos_token_id", 2)
+
+    def mat(name, rows, cols):
+        x = (rng.standard_normal((rows, cols), dtype=np.float32) / np.sqrt(cols)).astype(np.float32)
+        w.add_tensor(name, gt, (cols, rows), pack(x))
+
+    def ones(name, n):
+        w.add_tensor(name, GGMLType.F32, (n,), np.ones(n, dtype=np.float32).tobytes())
+
+    H, D = s["hidden"], s["head_dim"]
+    mat("token_embd.weight", s["vocab"], H)
+    ones("output_norm.weight", H)
+    for i in range(s["layers"]):
+        ones("blk.%d.attn_norm.weight" % i, H)
+        mat("blk.%d.attn_q.weight" % i, s["heads"] * D, H)
+        mat("blk.%d.attn_k.weight" % i, s["kv"] * D, H)
+        mat("blk.%d.attn_v.weight" % i, s["kv"] * D, H)
+        mat("blk.%d.attn_output.weight" % i, H, s["heads"] * D)
+        ones("blk.%d.attn_q_norm.weight" % i, D)
+        ones("blk.%d.attn_k_norm.weight" % i, D)
+        ones("blk.%d.ffn_norm.weight" % i, H)
+        mat("blk.%d.ffn_gate.weight" % i, s["ffn"], H)
+        mat("blk.%d.ffn_up.weight" % i, s["ffn"], H)
+        mat("blk.%d.ffn_down.weight" % i, H, s["ffn"])
+    w.write(a.out)
+
+
+if __name__ == "__main__":
+    main()
