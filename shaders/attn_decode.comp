@@ -32,8 +32,7 @@ layout(constant_id = 2) const uint G = 1;
 layout(constant_id = 3) const uint R = 4;    // rows per group per iteration (divides P)
 layout(constant_id = 4) const uint LPR = 1;  // lanes per row (1 without USE_SHUFFLE)
 layout(constant_id = 5) const uint NS = 1;   // groups merged per round (shared memory: NS * D floats)
-layout(constant_id = 6) const uint PF = 1;   // bit 0: load the next block before computing this one;
-                                             // bit 1: the split's page-list entries staged in shared memory
+layout(constant_id = 6) const uint PF = 1;   // 1: load the next block before computing this one
 layout(std430, set = 0, binding = 0) readonly buffer Q { float q[]; };
 layout(std430, set = 0, binding = 1) readonly buffer KP { uvec4 kpool[]; };
 layout(std430, set = 0, binding = 2) readonly buffer VP { uvec4 vpool[]; };
@@ -70,24 +69,17 @@ const uint NG = WG / LPR;
 const uint OPT = (D + WG - 1) / WG;  // output elements per thread in the merge
 shared float s_m[NG * G], s_l[NG * G];
 shared float s_o[NS * D];
-const uint TS = 256;  // page-list entries staged (PF bit 1); a longer split reads the rest from table
-shared uint s_tab[TS];
 #ifdef FUSED_MERGE
-const uint MW = 1024;               // (query head, split) pairs the merge stages: G * n_splits <= MW (host)
+const uint SWC = 1024 / G;  // G <= 32  // splits per round of the merge (weights in shared memory)
 const uint NQ = G * D / 4;          // output quads of the KV head
 const uint NSL = WG >= NQ ? WG / NQ : 1u;   // thread slices over the splits
 shared uint s_last;
-shared float s_w[MW], s_lw[MW];     // per (query head, split): max then weight e^(m_s - M) / L; sum
-shared float s_rm[WG], s_rl[WG];    // (max, sum) reduction tree, one query head at a time
+shared float s_w[G * SWC];          // e^(m_s - M) / L per (query head, split of the round)
 shared vec4 s_acc[NSL > 1 ? WG : 1];
+#if defined(USE_SHUFFLE)
+shared float s_red[G * (WG / 4 + 1)];  // per-subgroup partial results (subgroups of >= 4 lanes)
 #endif
-
-// Physical page of token slot t of the head's list (staged entries from shared memory).
-uint page_at(uint t, uint tbase, uint p_begin) {
-  uint li = t / pc.P;
-  if ((PF & 2u) != 0u && li - p_begin < TS) return s_tab[li - p_begin];
-  return table[tbase + li];
-}
+#endif
 
 void main() {
   uint split = gl_WorkGroupID.x, h = gl_WorkGroupID.y, tid = gl_LocalInvocationID.x;
@@ -113,11 +105,6 @@ void main() {
     return;
   }
   uint u_begin = p_begin * pc.P, u_end = p_end * pc.P;
-  uint tbase = h * pc.cap;
-  if ((PF & 2u) != 0u) {  // one round trip for the split's page ids instead of one per block
-    for (uint i = tid; i < min(p_end - p_begin, TS); i += WG) s_tab[i] = table[tbase + p_begin + i];
-    barrier();
-  }
   float qv[G][CE], acc[G][CE], m[G], l[G];
   [[unroll]] for (uint g = 0; g < G; g++) {
     [[unroll]] for (uint k = 0; k < CPL; k++)
@@ -131,7 +118,7 @@ void main() {
   // current block is computed. Loads are unconditional (masked slots are in bounds; their scores
   // and values are dropped by selects).
   uint t0 = u_begin + gi * R;
-  uint page = t0 < u_end ? page_at(t0, tbase, p_begin) : 0u;
+  uint page = t0 < u_end ? table[h * pc.cap + t0 / pc.P] : 0u;
   uint bits = 0;
   uvec4 kw[R][CPL], vw[R][CPL], kn[R][CPL], vn[R][CPL];
   if (t0 < u_end) {
@@ -145,7 +132,7 @@ void main() {
   while (t0 < u_end) {
     uint t1 = t0 + NG * R, bits_n = 0;
     if (PF != 0 && t1 < u_end) {
-      uint pn = page_at(t1, tbase, p_begin);
+      uint pn = table[h * pc.cap + t1 / pc.P];
       bits_n = mask[pn] >> (t1 % pc.P);
       [[unroll]] for (uint r = 0; r < R; r++)
         [[unroll]] for (uint k = 0; k < CPL; k++) {
@@ -205,7 +192,7 @@ void main() {
           }
         bits = bits_n;
       } else {
-        uint pn = page_at(t1, tbase, p_begin);
+        uint pn = table[h * pc.cap + t1 / pc.P];
         bits = mask[pn] >> (t1 % pc.P);
         [[unroll]] for (uint r = 0; r < R; r++)
           [[unroll]] for (uint k = 0; k < CPL; k++) {
@@ -253,8 +240,7 @@ void main() {
     }
   }
 #ifdef FUSED_MERGE
-  // ---- arrival; the last working split of the head merges. Memory round trips after the atomic:
-  // one for every split's (max, sum), then the partial outputs, 16 loads in flight per thread.
+  // ---- arrival; the last working split of the head merges
   uint n_work = (n + pps - 1) / pps;
   memoryBarrierBuffer();
   barrier();
@@ -263,64 +249,94 @@ void main() {
   if (s_last == 0u) return;
   if (tid == 0) atomicExchange(part[pc.arr_off + pc.h0 + h], 0u);
   memoryBarrierBuffer();
-  // stage (max, sum) of every (query head g, working split sp) at x = g * n_work + sp
-  for (uint x = tid; x < G * n_work; x += WG) {
-    uint g = x / n_work, sp = x % n_work, i = pc.ml_off + (sp * pc.n_qheads + qh0 + g) * 2;
-    s_w[x] = PART_R(i);
-    s_lw[x] = PART_R(i + 1);
+  float Mg[G], Lg[G];
+#ifdef USE_SHUFFLE
+  // threads over the splits; subgroup reductions, then the subgroups' results through shared memory
+  const uint NSG = gl_NumSubgroups;
+  [[unroll]] for (uint g = 0; g < G; g++) {
+    float mx = M_INIT;
+    for (uint sp = tid; sp < n_work; sp += WG) mx = max(mx, PART_R(pc.ml_off + (sp * pc.n_qheads + qh0 + g) * 2));
+    mx = subgroupMax(mx);
+    if (gl_SubgroupInvocationID == 0) s_red[g * NSG + gl_SubgroupID] = mx;
   }
   barrier();
-  float Mg[G], Lg[G];
   [[unroll]] for (uint g = 0; g < G; g++) {
-    // this thread's splits combined online, then a tree over the workgroup
-    float mx = M_INIT, ls = 0.0;
-    for (uint sp = tid; sp < n_work; sp += WG) {
-      float m2 = s_w[g * n_work + sp], l2 = s_lw[g * n_work + sp], M2 = max(mx, m2);
-      ls = ls * exp(mx - M2) + l2 * exp(m2 - M2);
-      mx = M2;
-    }
-    s_rm[tid] = mx;
-    s_rl[tid] = ls;
-    barrier();
-    for (uint st = WG / 2; st > 0; st >>= 1) {
-      if (tid < st) {
-        float ma = s_rm[tid], mb = s_rm[tid + st], M2 = max(ma, mb);
-        s_rl[tid] = s_rl[tid] * exp(ma - M2) + s_rl[tid + st] * exp(mb - M2);
-        s_rm[tid] = M2;
-      }
-      barrier();
-    }
-    Mg[g] = s_rm[0];
-    Lg[g] = s_rl[0];
-    barrier();
+    Mg[g] = M_INIT;
+    for (uint j = 0; j < NSG; j++) Mg[g] = max(Mg[g], s_red[g * NSG + j]);
   }
+  barrier();
+  [[unroll]] for (uint g = 0; g < G; g++) {
+    float ls = 0.0;
+    for (uint sp = tid; sp < n_work; sp += WG) {
+      uint i = pc.ml_off + (sp * pc.n_qheads + qh0 + g) * 2;
+      ls += exp(PART_R(i) - Mg[g]) * PART_R(i + 1);
+    }
+    ls = subgroupAdd(ls);
+    if (gl_SubgroupInvocationID == 0) s_red[g * NSG + gl_SubgroupID] = ls;
+  }
+  barrier();
+  [[unroll]] for (uint g = 0; g < G; g++) {
+    Lg[g] = 0.0;
+    for (uint j = 0; j < NSG; j++) Lg[g] += s_red[g * NSG + j];
+  }
+#else
+  // every thread reduces over all splits (the same loads in every thread)
+  [[unroll]] for (uint g = 0; g < G; g++) {
+    Mg[g] = M_INIT;
+    for (uint sp = 0; sp < n_work; sp++) Mg[g] = max(Mg[g], PART_R(pc.ml_off + (sp * pc.n_qheads + qh0 + g) * 2));
+    Lg[g] = 0.0;
+    for (uint sp = 0; sp < n_work; sp++) {
+      uint i = pc.ml_off + (sp * pc.n_qheads + qh0 + g) * 2;
+      Lg[g] += exp(PART_R(i) - Mg[g]) * PART_R(i + 1);
+    }
+  }
+#endif
   [[unroll]] for (uint g = 0; g < G; g++)  // constant indices only: a register array indexed by tid goes to local memory
     if (tid == g) PART_W(pc.lse_off + qh0 + g, Mg[g] + log(Lg[g]));
-  for (uint x = tid; x < G * n_work; x += WG) {
-    uint g = x / n_work;
-    float w = 0.0;
-    [[unroll]] for (uint gg = 0; gg < G; gg++)
-      if (gg == g) w = s_lw[x] > 0.0 ? exp(s_w[x] - Mg[gg]) / Lg[gg] : 0.0;
-    s_w[x] = w;
-  }
-  barrier();
-  // out = sum_s w_s O_s: thread -> (slice of the splits, output quad); slices summed in shared memory
-  const uint NQT = (NQ + WG - 1) / WG;  // quads per thread (NSL == 1)
-  vec4 macc[NQT];
-  [[unroll]] for (uint j = 0; j < NQT; j++) macc[j] = vec4(0.0);
-  uint slice = tid / NQ, qd = tid % NQ;
-  [[unroll]] for (uint j = 0; j < NQT; j++) {
-    uint qj = NSL > 1 ? qd : tid + j * WG;
-    uint sl = NSL > 1 ? slice : 0u, ns = NSL > 1 ? NSL : 1u;
-    if ((NSL > 1 && slice < NSL) || (NSL == 1 && qj < NQ)) {
-      uint g = qj / (D / 4), sp = sl;
-      for (; sp + 15 * ns < n_work; sp += 16 * ns) {  // 16 loads in flight
-        uvec4 v[16];
-        [[unroll]] for (uint u = 0; u < 16; u++) v[u] = part4[(((sp + u * ns) * pc.n_qheads + qh0) * D) / 4 + qj];
-        [[unroll]] for (uint u = 0; u < 16; u++) macc[j] += s_w[g * n_work + sp + u * ns] * uintBitsToFloat(v[u]);
+  // out = sum_s w_s O_s: rounds of SWC splits; weights in shared memory, 16-byte loads of O, the
+  // round's splits cut into NSL slices (one per thread group), slices summed through shared memory
+  vec4 macc[(NQ + WG - 1) / WG];
+  [[unroll]] for (uint j = 0; j < (NQ + WG - 1) / WG; j++) macc[j] = vec4(0.0);
+  uint slice = tid / NQ, qd = tid % NQ;  // NSL > 1: thread -> (slice, quad)
+  for (uint r0 = 0; r0 < n_work; r0 += SWC) {
+    uint rn = min(SWC, n_work - r0);
+    barrier();  // the previous round's weights are read
+    for (uint x = tid; x < G * rn; x += WG) {
+      uint g = x / rn, sp = r0 + x % rn;
+      [[unroll]] for (uint gg = 0; gg < G; gg++)
+        if (gg == g) {
+          uint i = pc.ml_off + (sp * pc.n_qheads + qh0 + gg) * 2;
+          float l = PART_R(i + 1);
+          s_w[gg * SWC + x % rn] = l > 0.0 ? exp(PART_R(i) - Mg[gg]) / Lg[gg] : 0.0;
+        }
+    }
+    barrier();
+    if (NSL > 1) {
+      if (slice < NSL) {
+        uint g = qd / (D / 4), sp = slice;
+        for (; sp + 7 * NSL < rn; sp += 8 * NSL) {  // 8 loads in flight
+          uvec4 v[8];
+          [[unroll]] for (uint u = 0; u < 8; u++)
+            v[u] = part4[(((r0 + sp + u * NSL) * pc.n_qheads + qh0) * D) / 4 + qd];
+          [[unroll]] for (uint u = 0; u < 8; u++) macc[0] += s_w[g * SWC + sp + u * NSL] * uintBitsToFloat(v[u]);
+        }
+        for (; sp < rn; sp += NSL)
+          macc[0] += s_w[g * SWC + sp] * uintBitsToFloat(part4[(((r0 + sp) * pc.n_qheads + qh0) * D) / 4 + qd]);
       }
-      for (; sp < n_work; sp += ns)
-        macc[j] += s_w[g * n_work + sp] * uintBitsToFloat(part4[((sp * pc.n_qheads + qh0) * D) / 4 + qj]);
+    } else {
+      [[unroll]] for (uint j = 0; j < (NQ + WG - 1) / WG; j++) {
+        uint qj = tid + j * WG;
+        if (qj < NQ) {
+          uint g = qj / (D / 4), sp = 0;
+          for (; sp + 8 <= rn; sp += 8) {  // 8 loads in flight
+            uvec4 v[8];
+            [[unroll]] for (uint u = 0; u < 8; u++) v[u] = part4[(((r0 + sp + u) * pc.n_qheads + qh0) * D) / 4 + qj];
+            [[unroll]] for (uint u = 0; u < 8; u++) macc[j] += s_w[g * SWC + sp + u] * uintBitsToFloat(v[u]);
+          }
+          for (; sp < rn; sp++)
+            macc[j] += s_w[g * SWC + sp] * uintBitsToFloat(part4[(((r0 + sp) * pc.n_qheads + qh0) * D) / 4 + qj]);
+        }
+      }
     }
   }
   if (NSL > 1) {
@@ -333,7 +349,7 @@ void main() {
       [[unroll]] for (uint e = 0; e < 4; e++) outv[(qh0 + g) * D + d + e] = o[e];
     }
   } else {
-    [[unroll]] for (uint j = 0; j < NQT; j++) {
+    [[unroll]] for (uint j = 0; j < (NQ + WG - 1) / WG; j++) {
       uint qj = tid + j * WG;
       if (qj < NQ) {
         uint g = qj / (D / 4), d = (qj % (D / 4)) * 4;

@@ -134,7 +134,7 @@ static decode_shape get_decode_shape(const lil_attention *att) {
   unsigned ew = 0, er = 0, ep = 0;
   int ne = env ? sscanf(env, "%u,%u,%u", &ew, &er, &ep) : 0;
   if (ne >= 3 && ew >= s.lpr && ew <= 1024 && ew % s.lpr == 0 && (!s.shuffle || ew % sg == 0) && er >= 1 && er <= 16)
-    s.wg = ew, s.r = er, s.pf = ep & 3u;
+    s.wg = ew, s.r = er, s.pf = ep != 0;
   while (att->P % s.r) s.r /= 2;
   uint32_t ng = s.wg / s.lpr;
   s.ns = 2048 / D ? 2048 / D : 1;
@@ -202,13 +202,10 @@ void att_choose_variants(lil_attention *att) {
     att->sel_wg = ew, att->sel_ppb = ep;
   env = getenv("LIL_ATTN_MERGE");
   /* the merge folded into the last split of each head was slower on the H100 than its own
-   * dispatch (dense at 32k: 131 vs 65 us; quest: 18.9 vs 14.9 us): separate unless asked for.
+   * dispatch (dense at 32k: 61.6 vs 59.5 us; quest: 14.3 vs 12.2 us, session 4):
+   * separate unless asked for.
    * LIL_ATTN_MERGE=fused | separate (attn_merge.comp) | tree[,WG,QPW] (attn_merge_tree.comp, default) */
   att->fused_merge = env && !strcmp(env, "fused");
-  /* the fused merge stages every (query head, split) pair in shared memory (at most 1024) and
-   * reduces over a power-of-two workgroup */
-  decode_shape ds = get_decode_shape(att);
-  if (att->fused_merge && (att->G * att->n_splits > 1024 || (ds.wg & (ds.wg - 1)))) att->fused_merge = 0;
   att->tree_merge = !att->fused_merge && !(env && !strcmp(env, "separate"));
   att->merge_wg = cpu ? 64 : 256, att->merge_qpw = 8;
   unsigned mw = 0, mq = 0;
@@ -223,6 +220,7 @@ void att_choose_variants(lil_attention *att) {
   att->sel_splits_env = -1;
   if (env && sscanf(env, "%u", &mw) == 1) att->sel_splits_env = (int)(mw > 65536 ? 65536 : mw);
   int sel = att->cfg.policy.kind == LIL_ATTN_QUEST || att->cfg.policy.kind == LIL_ATTN_RAAS;
+  decode_shape ds = get_decode_shape(att);
   char sv[48], mv[32], xv[48] = "";
   if (sel && att->fused_select) snprintf(sv, sizeof(sv), "fused,%u,%u", att->sel_wg, att->sel_ppb);
   else snprintf(sv, sizeof(sv), "%s", sel ? "split" : "none");
