@@ -27,6 +27,8 @@ static lil_status linear(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_we
     cfg.xq = whole(a->xq);
     cfg.xq_ready = reuse && a->xq_of == x;
     a->xq_of = x;
+  } else if (!reuse) {
+    a->xq_of = NULL; /* x may have new contents: a later linear with reuse must not trust an older quantization */
   }
   return lil_op_matvec_cfg(ctx, seq, w, whole(x), whole(y), 1, accumulate, &cfg, err);
 }
