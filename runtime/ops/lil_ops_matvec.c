@@ -81,13 +81,20 @@ int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W) {
 #define Q16_TARGET_SUBGROUPS 8192
 #define Q16_MAX_SUBGROUPS 4
 
+/* Rows per workgroup by default: 4, but 2 for Q6_K up to 16384 rows (H100, F32 activations:
+ * 14336x4096 73.5 vs 70.3% of copy, 4096x14336 77.3 vs 64.1%; the 151936-row vocabulary
+ * prefers 4: 69.4 vs 56.3%; docs/device-runs/h100-session4/matvec-q6-rows2.txt). */
+static uint32_t q16_default_rows(const lil_weight *W, int x8) {
+  return !x8 && W->type == LIL_TYPE_Q6_K && W->rows <= 16384 ? 2 : Q16_ROWS; /* x8 measured with 4 */
+}
+
 /* x8: the integer-dot kernels (matvec_x8.comp) reading cfg->xq, quantized from x first unless
  * cfg->xq_ready; same launch shapes. */
 static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
                              uint32_t ncols, int accumulate, const lil_matvec_config *cfg, int x8, lil_error *err) {
   const lil_device_plan *p = lil_ctx_plan(ctx);
   uint32_t sg = p->subgroup_size;
-  uint32_t rows = cfg && cfg->rows_per_group ? cfg->rows_per_group : Q16_ROWS;
+  uint32_t rows = cfg && cfg->rows_per_group ? cfg->rows_per_group : q16_default_rows(W, x8);
   /* variants: rows per workgroup 1/2/4 (8 with 1-2 columns; the largest <= rows), column capacity 1/2/4/8 (the smallest
    * >= ncols); the workgroup a multiple of the subgroup, its reduction slots within half the shared
    * memory */
