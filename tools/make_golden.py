@@ -21,6 +21,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gguf_writer import GGMLType, GGUFWriter, ValueType  # noqa: E402
+from ggml_quant import q8_0  # noqa: E402
 
 TOKENS = [1, 72, 105, 33, 258, 7, 200, 45, 45, 130, 3, 99, 250, 18]
 N_VOCAB = 259  # <unk>, <s>, </s> + 256 byte tokens (a SentencePiece-style byte vocabulary)
@@ -37,20 +38,6 @@ def synthetic_vocab(w):
     w.add_u32("tokenizer.ggml.eos_token_id", 2)
 
 
-def q8_0(a):
-    """ggml Q8_0: blocks of 32: f16 scale d = amax/127, int8 q = round(x/d)."""
-    a = a.astype(np.float32).reshape(-1, 32)
-    amax = np.abs(a).max(axis=1)
-    d = (amax / 127.0).astype(np.float16)
-    df = d.astype(np.float32)
-    inv = np.where(df > 0, 1.0 / np.where(df > 0, df, 1), 0)
-    q = np.clip(np.rint(a * inv[:, None]), -127, 127).astype(np.int8)
-    out = bytearray()
-    for i in range(a.shape[0]):
-        out += d[i].tobytes() + q[i].tobytes()
-    return bytes(out)
-
-
 def tensor_bytes(arr, ggml_type):
     arr = np.ascontiguousarray(arr, dtype=np.float32)
     if ggml_type == GGMLType.F32:
@@ -58,7 +45,7 @@ def tensor_bytes(arr, ggml_type):
     if ggml_type == GGMLType.F16:
         return arr.astype(np.float16).tobytes()
     if ggml_type == GGMLType.Q8_0:
-        return q8_0(arr)
+        return q8_0(arr.reshape(-1))
     raise ValueError(ggml_type)
 
 

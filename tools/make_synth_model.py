@@ -17,31 +17,12 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gguf_writer import GGMLType, GGUFWriter, ValueType  # noqa: E402
+from ggml_quant import q4_0, q8_0  # noqa: E402
 
 SHAPES = {
     "qwen3-0.6b": dict(hidden=1024, layers=28, heads=16, kv=8, head_dim=128, ffn=3072, vocab=151936),
     "tiny": dict(hidden=256, layers=2, heads=4, kv=2, head_dim=64, ffn=512, vocab=1000),
 }
-
-
-def q8_0(a):
-    a = a.reshape(-1, 32)
-    d = (np.abs(a).max(axis=1) / 127.0).astype(np.float16)
-    df = d.astype(np.float32)
-    inv = np.where(df > 0, 1.0 / np.where(df > 0, df, 1), 0).astype(np.float32)
-    q = np.clip(np.rint(a * inv[:, None]), -127, 127).astype(np.int8)
-    return np.concatenate([d.view(np.uint8).reshape(-1, 2), q.view(np.uint8)], axis=1).tobytes()
-
-
-def q4_0(a):
-    a = a.reshape(-1, 32)
-    idx = np.abs(a).argmax(axis=1)
-    mx = a[np.arange(a.shape[0]), idx]
-    d = (mx / -8.0).astype(np.float32)
-    inv = np.where(d != 0, 1.0 / np.where(d != 0, d, 1), 0).astype(np.float32)
-    q = np.clip(np.trunc(a * inv[:, None] + 8.5), 0, 15).astype(np.uint8)
-    qs = q[:, :16] | (q[:, 16:] << 4)
-    return np.concatenate([d.astype(np.float16).view(np.uint8).reshape(-1, 2), qs], axis=1).tobytes()
 
 
 def main():
