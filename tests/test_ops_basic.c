@@ -4,6 +4,8 @@
  *   rope     1e-5 * (1 + |x0| + |x1|), plus 4e-7 * theta * (|x0| + |x1|) with frequency factors
  *            (the angle is bit-identical to the reference's except for the division by a factor,
  *            which Vulkan allows 2.5 ulp; the reference takes double sin/cos of the float angle)
+ *   qk_norm_rope (fused head norm + rope): 2e-5 * (1 + m) (+ the rope's frequency-factor term),
+ *            m the largest |x0| + |x1| after the norm
  *   swiglu   1e-6 + 1e-5 * |ref|        (exp)
  *   softmax  1e-6 + 1e-5 * |ref|
  *   add, bias add, scale, copy: exact; copy to F16: within one F16 ulp of the input (round to nearest).
@@ -178,6 +180,99 @@ START_TEST(test_rope) {
     lil_buffer_free(bp);
     free(x), free(ref), free(got), free(ff);
   }
+  test_ctx_free(ctx);
+}
+END_TEST
+
+/* ---- fused q/k head norm + rope ---- */
+
+/* One side (q or k) of the fused op's reference: per-head rmsnorm (w NULL: none), then rope_ref.
+ * *mag: the largest |x0| + |x1| of a rope input pair (after the norm). */
+static void qk_side_ref(float *v, const float *w, const uint32_t *pos, const float *ff, uint32_t n,
+                        const lil_rope_params *p, double eps, float *theta_max, double *mag) {
+  *mag = 0;
+  for (uint32_t t = 0; t < n; t++)
+    for (uint32_t h = 0; h < p->n_heads; h++) {
+      float *r = v + (size_t)t * p->token_stride + (size_t)h * p->head_dim;
+      if (w) rmsnorm_ref(r, w, r, 1, p->head_dim, eps);
+      for (uint32_t i = 0; i < p->head_dim; i++)
+        if (2 * fabs(r[i]) > *mag) *mag = 2 * fabs(r[i]);
+    }
+  rope_ref(v, pos, ff, n, p, theta_max);
+}
+
+/* Case bits: 0 layout (neox), 1 norms, 2 frequency factors, 3 shape set. Run on the default plan and
+ * with $LIL_DISABLE=subgroup (_i). */
+START_TEST(test_qk_norm_rope) {
+  uint64_t rng = test_seed();
+  lil_ctx *ctx = ctx_variant(_i);
+  lil_error err = {0};
+  for (uint32_t c = 0; c < 16; c++) {
+    int neox = c & 1, norm = (c >> 1) & 1, has_ff = (c >> 2) & 1, set = (c >> 3) & 1;
+    uint32_t hd = (c % 3 == 1) ? 128 : 64, rot = (c % 5 < 2) ? hd : (hd == 64 ? 42 : 90); /* rot/2 odd */
+    uint32_t nh = set ? 7 : 3, nkv = set ? 1 : 2, n = (c % 4 < 2) ? 5 : 1;
+    lil_rope_params rq = {neox ? LIL_ROPE_NEOX : LIL_ROPE_NORMAL, nh, hd, rot, 0, set ? 1000000.0f : 10000.0f,
+                          (c % 7 == 3) ? 4.0f : 0.0f};
+    lil_rope_params rk = rq;
+    rk.n_heads = nkv;
+    rq.token_stride = nh * hd + (c % 2) * 3; /* padded q rows on odd cases */
+    rk.token_stride = nkv * hd + ((c >> 1) % 2) * 5;
+    size_t qc = (size_t)n * rq.token_stride, kc = (size_t)n * rk.token_stride;
+    float *q = test_rand_floats(&rng, qc, -1.0f, 1.0f), *k = test_rand_floats(&rng, kc, -1.0f, 1.0f);
+    float *qw = test_rand_floats(&rng, hd, 0.5f, 1.5f), *kw = test_rand_floats(&rng, hd, 0.5f, 1.5f);
+    float *ff = test_rand_floats(&rng, rot / 2, 1.0f, 8.0f);
+    float *qref = malloc(qc * 4), *kref = malloc(kc * 4), *got = malloc((qc > kc ? qc : kc) * 4);
+    uint32_t pos[8];
+    for (uint32_t t = 0; t < n; t++) pos[t] = test_rand_u32(&rng) % 20000; /* any positions, per token */
+    memcpy(qref, q, qc * 4);
+    memcpy(kref, k, kc * 4);
+    float thq, thk;
+    double magq, magk;
+    qk_side_ref(qref, norm ? qw : NULL, pos, has_ff ? ff : NULL, n, &rq, 1e-6, &thq, &magq);
+    qk_side_ref(kref, norm ? kw : NULL, pos, has_ff ? ff : NULL, n, &rk, 1e-6, &thk, &magk);
+    lil_buffer *bq = test_floats_buffer(ctx, q, qc), *bk = test_floats_buffer(ctx, k, kc);
+    lil_buffer *bqw = test_floats_buffer(ctx, qw, hd), *bkw = test_floats_buffer(ctx, kw, hd);
+    lil_buffer *bff = test_floats_buffer(ctx, ff, rot / 2), *bp = test_buffer(ctx, LIL_MEM_ACTIVATIONS, 64);
+    test_upload(bp, pos, n * 4);
+    lil_binding bqwb = tb(bqw), bkwb = tb(bkw), bffb = tb(bff);
+    lil_seq *s = test_seq(ctx);
+    TEST_OK(lil_op_qk_norm_rope(ctx, s, tb(bq), tb(bk), norm ? &bqwb : NULL, norm ? &bkwb : NULL, tb(bp),
+                                has_ff ? &bffb : NULL, n, &rq, &rk, 1e-6f, &err));
+    ck_assert_uint_eq(lil_seq_dispatch_count(s), 1);
+    test_run_free(s);
+    for (int side = 0; side < 2; side++) {
+      size_t cnt = side ? kc : qc;
+      const float *ref = side ? kref : qref;
+      double mag = side ? magk : magq, th = side ? thk : thq;
+      test_download(side ? bk : bq, got, cnt * 4);
+      /* rope's tolerance on the normalized pair, plus the norm's relative error carried through */
+      double tol = 2e-5 * (1 + mag) + (has_ff ? 4e-7 * th * mag : 0);
+      for (size_t i = 0; i < cnt; i++)
+        ck_assert_msg(fabs((double)got[i] - ref[i]) <= tol, "qk_norm_rope case %u %s[%zu]: got %.9g want %.9g",
+                      c, side ? "k" : "q", i, got[i], ref[i]);
+    }
+    lil_buffer_free(bq);
+    lil_buffer_free(bk);
+    lil_buffer_free(bqw);
+    lil_buffer_free(bkw);
+    lil_buffer_free(bff);
+    lil_buffer_free(bp);
+    free(q), free(k), free(qw), free(kw), free(ff), free(qref), free(kref), free(got);
+  }
+  /* mismatched q/k rope parameters are refused */
+  lil_buffer *b = test_floats_buffer(ctx, NULL, 64);
+  lil_seq *s = test_seq(ctx);
+  lil_rope_params rq = {LIL_ROPE_NEOX, 2, 16, 16, 0, 10000.0f, 1.0f}, rk = rq;
+  rk.rot_dim = 8;
+  ck_assert_int_eq(lil_op_qk_norm_rope(ctx, s, tb(b), tb(b), NULL, NULL, tb(b), NULL, 1, &rq, &rk, 1e-6f, &err),
+                   LIL_ERR_INVALID_ARG);
+  rk = rq;
+  rk.mode = LIL_ROPE_NORMAL;
+  ck_assert_int_eq(lil_op_qk_norm_rope(ctx, s, tb(b), tb(b), NULL, NULL, tb(b), NULL, 1, &rq, &rk, 1e-6f, &err),
+                   LIL_ERR_INVALID_ARG);
+  ck_assert_uint_eq(lil_seq_dispatch_count(s), 0);
+  lil_seq_free(s);
+  lil_buffer_free(b);
   test_ctx_free(ctx);
 }
 END_TEST
@@ -472,6 +567,7 @@ int main(void) {
   tcase_add_test(tc, test_rmsnorm_shared);
   tcase_add_loop_test(tc, test_rmsnorm_heads, 0, 2);
   tcase_add_test(tc, test_rope);
+  tcase_add_loop_test(tc, test_qk_norm_rope, 0, 2);
   tcase_add_test(tc, test_swiglu);
   tcase_add_test(tc, test_add_scale);
   tcase_add_test(tc, test_add_bias);

@@ -79,14 +79,10 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
     TRY(linear_bias(ctx, seq, a, L->wq, L->bq, a->xb, a->q, n, 0, err));
     TRY(linear_bias(ctx, seq, a, L->wk, L->bk, a->xb, a->k, n, 1, err));
     TRY(linear_bias(ctx, seq, a, L->wv, L->bv, a->xb, a->v, n, 1, err));
-    /* qwen3: per-head rmsnorm of q and k */
-    if (L->q_norm) {
-      TRY(lil_op_rmsnorm_heads(ctx, seq, whole(a->q), whole(L->q_norm), whole(a->q), n, H, D, c->rms_eps, err));
-      TRY(lil_op_rmsnorm_heads(ctx, seq, whole(a->k), whole(L->k_norm), whole(a->k), n, HKV, D, c->rms_eps, err));
-    }
-    /* rotary position embedding */
-    TRY(lil_op_rope(ctx, seq, whole(a->q), pos, ff, n, &rope_q, err));
-    TRY(lil_op_rope(ctx, seq, whole(a->k), pos, ff, n, &rope_k, err));
+    /* (qwen3: per-head rmsnorm of q and k, then) rotary position embedding: one fused dispatch */
+    lil_binding qn = whole(L->q_norm), kn = whole(L->k_norm);
+    TRY(lil_op_qk_norm_rope(ctx, seq, whole(a->q), whole(a->k), L->q_norm ? &qn : NULL, L->k_norm ? &kn : NULL, pos,
+                            ff, n, &rope_q, &rope_k, c->rms_eps, err));
     /* KV cache append + causal attention (paged; the policy picks the pages in decode) */
     if (prefill)
       TRY(lil_attention_record_prefill(s->att, seq, l, whole(a->q), whole(a->k), whole(a->v), whole(a->att), n, err));

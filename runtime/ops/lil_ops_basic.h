@@ -54,6 +54,16 @@ float lil_rope_theta_scale(float base, uint32_t rot_dim);
 lil_status lil_op_rope(lil_ctx *ctx, lil_seq *s, lil_binding data, lil_binding positions,
                        const lil_binding *freq_factors, uint32_t n_tokens, const lil_rope_params *p, lil_error *err);
 
+/* Fused Q/K head norm + RoPE in one dispatch, in place: the same as
+ *   [lil_op_rmsnorm_heads(q, q_norm); lil_op_rmsnorm_heads(k, k_norm);]  lil_op_rope(q); lil_op_rope(k)
+ * q: [n_tokens][rq->n_heads][head_dim], k: [n_tokens][rk->n_heads][head_dim] (token strides from the
+ * params). q_norm / k_norm: NULL (no norm on that side) or an F32 [head_dim] weight. rq and rk must
+ * agree on everything but n_heads and token_stride. positions / freq_factors as lil_op_rope. */
+lil_status lil_op_qk_norm_rope(lil_ctx *ctx, lil_seq *s, lil_binding q, lil_binding k, const lil_binding *q_norm,
+                               const lil_binding *k_norm, lil_binding positions, const lil_binding *freq_factors,
+                               uint32_t n_tokens, const lil_rope_params *rq, const lil_rope_params *rk, float eps,
+                               lil_error *err);
+
 /* SwiGLU: out[t][i] = silu(gate[t][i]) * up[t][i], gate/up/out contiguous [n_tokens][ff]. */
 lil_status lil_op_swiglu(lil_ctx *ctx, lil_seq *s, lil_binding gate, lil_binding up, lil_binding out,
                          uint32_t n_tokens, uint32_t ff, lil_error *err);
