@@ -36,12 +36,17 @@ lil_status lil_op_rmsnorm_heads(lil_ctx *ctx, lil_seq *s, lil_binding x, lil_bin
 
 float lil_rope_theta_scale(float base, uint32_t rot_dim) { return powf(base, -2.0f / (float)rot_dim); }
 
+int lil_rope_resolve(const lil_rope_params *p, uint32_t *rot, uint32_t *stride) {
+  *rot = p->rot_dim ? p->rot_dim : p->head_dim;
+  *stride = p->token_stride ? p->token_stride : p->n_heads * p->head_dim;
+  return p->head_dim && p->n_heads && *rot % 2 == 0 && *rot <= p->head_dim && *stride >= p->n_heads * p->head_dim &&
+         p->base > 0.0f && (p->mode == LIL_ROPE_NORMAL || p->mode == LIL_ROPE_NEOX);
+}
+
 lil_status lil_op_rope(lil_ctx *ctx, lil_seq *s, lil_binding data, lil_binding positions,
                        const lil_binding *freq_factors, uint32_t n_tokens, const lil_rope_params *p, lil_error *err) {
-  uint32_t rot = p->rot_dim ? p->rot_dim : p->head_dim;
-  uint32_t stride = p->token_stride ? p->token_stride : p->n_heads * p->head_dim;
-  if (p->head_dim == 0 || p->n_heads == 0 || rot % 2 || rot > p->head_dim || stride < p->n_heads * p->head_dim ||
-      !(p->base > 0.0f) || (p->mode != LIL_ROPE_NORMAL && p->mode != LIL_ROPE_NEOX))
+  uint32_t rot, stride;
+  if (!lil_rope_resolve(p, &rot, &stride))
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "rope: heads %u, head_dim %u, rot_dim %u, stride %u, base %g, mode %d",
                          p->n_heads, p->head_dim, rot, stride, (double)p->base, (int)p->mode);
   if (n_tokens == 0 || rot == 0) return LIL_OK;

@@ -46,6 +46,10 @@ typedef struct lil_rope_params {
  * the CPU reference both form inv_freq_i = theta_scale^i by i float multiplications and
  *   theta = float(pos) * inv_freq_i [/ freq_factors[i]] * (1 / linear_factor). */
 float lil_rope_theta_scale(float base, uint32_t rot_dim);
+/* RoPE parameters with their defaults resolved (rot_dim 0 = head_dim, token_stride 0 = packed
+ * heads); 0 when they are invalid (lil_op_rope and lil_op_qk_norm_rope share the checks). */
+int lil_rope_resolve(const lil_rope_params *p, uint32_t *rot, uint32_t *stride);
+
 
 /* RoPE in place on data [n_tokens][n_heads][head_dim] (token t at t * token_stride floats).
  * positions: uint32 [n_tokens], positions[t] the position of token t (prefill p0..p0+n-1; decode one

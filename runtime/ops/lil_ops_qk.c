@@ -3,21 +3,15 @@
 #include "lil_ops_basic.h"
 #include "lil_ops_internal.h"
 
-static int rope_valid(const lil_rope_params *p, uint32_t rot, uint32_t stride) {
-  return p->head_dim && p->n_heads && rot % 2 == 0 && rot <= p->head_dim && stride >= p->n_heads * p->head_dim &&
-         p->base > 0.0f && (p->mode == LIL_ROPE_NORMAL || p->mode == LIL_ROPE_NEOX);
-}
-
 lil_status lil_op_qk_norm_rope(lil_ctx *ctx, lil_seq *s, lil_binding q, lil_binding k, const lil_binding *q_norm,
                                const lil_binding *k_norm, lil_binding positions, const lil_binding *freq_factors,
                                uint32_t n_tokens, const lil_rope_params *rq, const lil_rope_params *rk, float eps,
                                lil_error *err) {
-  uint32_t rot = rq->rot_dim ? rq->rot_dim : rq->head_dim, rot_k = rk->rot_dim ? rk->rot_dim : rk->head_dim;
-  uint32_t qs = rq->token_stride ? rq->token_stride : rq->n_heads * rq->head_dim;
-  uint32_t ks = rk->token_stride ? rk->token_stride : rk->n_heads * rk->head_dim;
+  uint32_t rot, rot_k, qs, ks;
+  int q_ok = lil_rope_resolve(rq, &rot, &qs), k_ok = lil_rope_resolve(rk, &rot_k, &ks);
   float fq = rq->linear_factor > 0.0f ? rq->linear_factor : 1.0f;
   float fk = rk->linear_factor > 0.0f ? rk->linear_factor : 1.0f;
-  if (!rope_valid(rq, rot, qs) || !rope_valid(rk, rot_k, ks) || rq->mode != rk->mode || rq->head_dim != rk->head_dim ||
+  if (!q_ok || !k_ok || rq->mode != rk->mode || rq->head_dim != rk->head_dim ||
       rot != rot_k || rq->base != rk->base || fq != fk)
     return lil_error_set(err, LIL_ERR_INVALID_ARG,
                          "qk_norm_rope: q heads %u / k heads %u, head_dim %u/%u, rot_dim %u/%u, strides %u/%u, "
