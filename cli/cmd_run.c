@@ -44,6 +44,8 @@ static void usage(FILE *f) {
           "      --matvec-x8      decode matvecs of Q8_0/Q4_0/Q4_K/Q6_K weights with 8-bit activations and\n"
           "                       integer dot products (faster on GPUs with them; activations rounded per\n"
           "                       block of 32: not bit-identical to the default F32 path)\n"
+          "      --no-fuse        decode: RMSNorm and SwiGLU as their own dispatches (default: fused into\n"
+          "                       the matvecs that read them)\n"
           "      --guardian[=K=V,...]  stop repetition (f=250,t=20,patience=1,action=stop|answer,...)\n"
           "      --json           print one JSON object (ids, text, stats, stop reason) instead of text\n"
           "      --verbose        model and device details on stderr\n"
@@ -52,7 +54,7 @@ static void usage(FILE *f) {
 }
 
 enum { O_TEMP = 256, O_TOPK, O_TOPP, O_MINP, O_SEED, O_DEVICE, O_CHAT, O_SYSTEM, O_NOBOS, O_SPARSE, O_GUARD, O_JSON,
-       O_VERBOSE, O_PROFILE, O_BUDGET, O_PAGE, O_SINK, O_RECENT, O_DENSE_LAYERS, O_KV_TYPE, O_MATVEC_X8 };
+       O_VERBOSE, O_PROFILE, O_BUDGET, O_PAGE, O_SINK, O_RECENT, O_DENSE_LAYERS, O_KV_TYPE, O_MATVEC_X8, O_NO_FUSE };
 
 typedef struct run_opts {
   const char *model, *prompt, *file, *device, *system, *guardian;
@@ -61,7 +63,7 @@ typedef struct run_opts {
   lil_attn_policy policy;
   uint32_t page_size;
   lil_kv_type kv_type;
-  int chat, no_bos, json, verbose, profile, use_guardian, matvec_x8;
+  int chat, no_bos, json, verbose, profile, use_guardian, matvec_x8, no_fuse;
 } run_opts;
 
 typedef struct out_state {
@@ -175,6 +177,7 @@ static int parse(int argc, char **argv, run_opts *o) {
       {"sink", required_argument, 0, O_SINK}, {"recent", required_argument, 0, O_RECENT},
       {"dense-layers", required_argument, 0, O_DENSE_LAYERS}, {"kv-type", required_argument, 0, O_KV_TYPE},
       {"matvec-x8", no_argument, 0, O_MATVEC_X8},
+      {"no-fuse", no_argument, 0, O_NO_FUSE},
       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int c;
   double d;
@@ -214,6 +217,7 @@ static int parse(int argc, char **argv, run_opts *o) {
       o->policy.dense_layers = (uint32_t)u;
       break;
     case O_MATVEC_X8: o->matvec_x8 = 1; break;
+    case O_NO_FUSE: o->no_fuse = 1; break;
     case O_KV_TYPE:
       if (strcmp(optarg, "f16") && strcmp(optarg, "f32")) {
         fprintf(stderr, "lil run: --kv-type '%s' is not one of f16, f32\n", optarg);
@@ -339,6 +343,7 @@ static lil_status run(run_state *r, const run_opts *o, lil_error *err) {
   so.max_prompt = (uint32_t)r->n_ids; /* the prompt is known: the KV pool of evicting policies stays bounded */
   so.page_size = o->page_size;
   so.kv_type = o->kv_type;
+  so.unfused_decode = o->no_fuse;
   if ((st = lil_session_create(r->model, &so, &r->sess, err))) return st;
   if (r->n_ids > lil_session_n_ctx(r->sess))
     return lil_error_set(err, LIL_ERR_RANGE, "prompt is %zu tokens, context is %u", r->n_ids, lil_session_n_ctx(r->sess));

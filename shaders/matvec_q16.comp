@@ -17,6 +17,12 @@
 // one shared-memory slot per subgroup.
 // NCOLS is the variant's column capacity; pc.ncols <= NCOLS columns are real (the others read
 // column 0 and are not written). Workgroups beyond 65535 continue in the y dimension.
+// FUSE (specialization constant; one column only) transforms x as it is read, saving the
+// dispatch (and the memory pass) that would have produced it:
+//   1 (RMSNorm):  y[r] = inversesqrt(sum_c x[c]^2 / cols + eps) * sum_c W[r][c] * (x[c] * aux[c]):
+//                 aux = the norm weight; every workgroup reads all of x once, so it sums the squares
+//                 as it goes and reduces them with the dot products;
+//   2 (SwiGLU):   x[c] -> silu(x[c]) * aux[c] (x = gate, aux = up).
 //
 // Per type: TPB, BLOCK_UNITS (block size in elements of the weight array), XBLOCK (vec4s of x per
 // block), UNROLL, RAW (one thread's slice of one block, as loaded), load_raw(block offset, part)
@@ -40,6 +46,8 @@ layout(std430, set = 0, binding = 0) readonly buffer W { uint16_t w16[]; };
 #endif
 layout(std430, set = 0, binding = 1) readonly buffer X { vec4 xv[]; };
 layout(std430, set = 0, binding = 2) buffer Y { float y[]; };
+layout(std430, set = 0, binding = 3) readonly buffer AUX { vec4 aux[]; }; // FUSE: norm weight or up
+layout(constant_id = 1) const uint FUSE = 0u; // 0 none, 1 RMSNorm (weight aux), 2 SwiGLU (up aux)
 layout(push_constant) uniform Push {
   uint rows;       // rows of this part
   uint row_units;  // row bytes / 2 (Q4_K: / 16): row stride in elements of the weight array
@@ -49,14 +57,28 @@ layout(push_constant) uniform Push {
   uint x_stride4;  // vec4s between the columns of x
   uint accumulate; // 1: y += W x
   uint ncols;      // real columns (1..NCOLS)
+  float eps;       // FUSE 1
 } pc;
 
 const uint WG = gl_WorkGroupSize.x;
 const uint NP = NROWS * NCOLS;
-shared float red[((WG + 3u) / 4u) * NP]; // one slot per subgroup (subgroups have >= 4 invocations)
+const uint NPS = NP + 1u; // the dot products and the sum of squares (FUSE 1)
+shared float red[((WG + 3u) / 4u) * NPS]; // one slot per subgroup (subgroups have >= 4 invocations)
 
 float acc[NROWS][NCOLS];
 uint xc[NCOLS]; // vec4 index of column n of x
+float ssq = 0.0; // FUSE 1: this thread's share of sum x^2 (column 0)
+
+// x as the kernel uses it (vec4 i of column n; FUSE needs one column, so i is the vec4 index in x)
+vec4 xload(uint i, uint n) {
+  vec4 v = xv[i];
+  if (FUSE == 1u) {
+    if (n == 0u) ssq += dot(v, v);
+    return v * aux[i];
+  }
+  if (FUSE == 2u) return v / (1.0 + exp(-v)) * aux[i];
+  return v;
+}
 
 // Bytes to floats without integer conversions (quarter rate on NVIDIA): 0x4B000000 | b is the
 // float 2^23 + b (b < 2^23); one FADD removes the offset (and a bias folded into it).
@@ -128,7 +150,7 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
   [[unroll]] for (uint r = 0u; r < NROWS; r++) decode(raw[r], d[r], wa[r], wb[r]);
   uint xo = blk * XBLOCK;
   [[unroll]] for (uint n = 0u; n < NCOLS; n++) {
-    vec4 xa = xv[xc[n] + xo + XA(part)], xb = xv[xc[n] + xo + XB(part)];
+    vec4 xa = xload(xc[n] + xo + XA(part), n), xb = xload(xc[n] + xo + XB(part), n);
     float sx = FIELD_BIAS * dot(xa + xb, vec4(1.0));
     [[unroll]] for (uint r = 0u; r < NROWS; r++)
       acc[r][n] += d[r] * (FIELD_SCALE * (dot(wa[r], xa) + dot(wb[r], xb)) - sx);
@@ -180,8 +202,8 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
   [[unroll]] for (uint n = 0u; n < NCOLS; n++) {
     vec4 xl[4], xh[4];
     [[unroll]] for (uint i = 0u; i < 4u; i++) {
-      xl[i] = xv[xc[n] + xo + i];
-      xh[i] = xv[xc[n] + xo + 8u + i];
+      xl[i] = xload(xc[n] + xo + i, n);
+      xh[i] = xload(xc[n] + xo + 8u + i, n);
     }
     float sl = dot(xl[0] + xl[1] + xl[2] + xl[3], vec4(1.0));
     float sh = dot(xh[0] + xh[1] + xh[2] + xh[3], vec4(1.0));
@@ -237,7 +259,7 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
   [[unroll]] for (uint n = 0u; n < NCOLS; n++) {
     vec4 xg[4][2];
     [[unroll]] for (uint g = 0u; g < 4u; g++)
-      [[unroll]] for (uint j = 0u; j < 2u; j++) xg[g][j] = xv[xc[n] + xo + 8u * g + j];
+      [[unroll]] for (uint j = 0u; j < 2u; j++) xg[g][j] = xload(xc[n] + xo + 8u * g + j, n);
     vec4 sg; // 96 x the sum of x of each group of 8
     [[unroll]] for (uint g = 0u; g < 4u; g++) sg[g] = 96.0 * dot(xg[g][0] + xg[g][1], vec4(1.0));
     [[unroll]] for (uint r = 0u; r < NROWS; r++) {
@@ -279,14 +301,27 @@ void main() {
   }
 
   bool one = gl_NumSubgroups == 1u;
+  // FUSE 1: the row scale 1 / rms(x) from every thread's sum of squares
+  float scale = 1.0;
+  if (FUSE == 1u) {
+    float ss = subgroupAdd(ssq);
+    if (!one) {
+      if (gl_SubgroupInvocationID == 0u) red[gl_SubgroupID * NPS + NP] = ss;
+      barrier();
+      ss = 0.0;
+      for (uint g = 0u; g < gl_NumSubgroups; g++) ss += red[g * NPS + NP];
+    }
+    scale = inversesqrt(ss / float(pc.nb * XBLOCK * 4u) + pc.eps);
+  }
   [[unroll]] for (uint r = 0u; r < NROWS; r++)
     [[unroll]] for (uint n = 0u; n < NCOLS; n++) {
       float s = subgroupAdd(acc[r][n]);
       if (gl_SubgroupInvocationID == 0u) {
         if (!one) {
-          red[gl_SubgroupID * NP + r * NCOLS + n] = s;
+          red[gl_SubgroupID * NPS + r * NCOLS + n] = s;
         } else if (row0 + r < pc.rows && n < pc.ncols) {
           uint o = n * pc.y_stride + pc.y_base + row0 + r;
+          s *= scale;
           y[o] = pc.accumulate != 0u ? y[o] + s : s;
         }
       }
@@ -295,7 +330,8 @@ void main() {
   barrier();
   for (uint i = tid; i < NP; i += WG) {
     float s = 0.0;
-    for (uint g = 0u; g < gl_NumSubgroups; g++) s += red[g * NP + i];
+    for (uint g = 0u; g < gl_NumSubgroups; g++) s += red[g * NPS + i];
+    s *= scale;
     uint r = i / NCOLS, n = i % NCOLS;
     if (row0 + r < pc.rows && n < pc.ncols) {
       uint o = n * pc.y_stride + pc.y_base + row0 + r;

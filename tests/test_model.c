@@ -242,9 +242,14 @@ START_TEST(test_stories_greedy_gpu) {
   lil_session_options_default(&so);
   so.n_ctx = 256;
   int32_t ids[STORIES_N_EXPECTED];
-  stories_run(ctx, m, &so, STORIES_N_EXPECTED, ids);
-  for (int i = 0; i < STORIES_N_EXPECTED; i++)
-    ck_assert_msg(ids[i] == stories_expected_ids[i], "token %d: got %d, expected %d", i, ids[i], stories_expected_ids[i]);
+  /* the decode step with RMSNorm / SwiGLU fused into the matvecs (default) and as their own ops */
+  for (int unfused = 0; unfused < 2; unfused++) {
+    so.unfused_decode = unfused;
+    stories_run(ctx, m, &so, STORIES_N_EXPECTED, ids);
+    for (int i = 0; i < STORIES_N_EXPECTED; i++)
+      ck_assert_msg(ids[i] == stories_expected_ids[i], "unfused %d: token %d: got %d, expected %d", unfused, i, ids[i],
+                    stories_expected_ids[i]);
+  }
   lil_model_free(m);
   test_ctx_free(ctx);
 }

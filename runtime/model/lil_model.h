@@ -65,6 +65,8 @@ typedef struct lil_session_options {
   uint32_t page_size;
   lil_kv_type kv_type;
   int keep_logits;        /* tests: keep every position's logits of a prefill (lil_session_logits) */
+  int unfused_decode;     /* 1: the decode step records RMSNorm and SwiGLU as their own dispatches
+                           * (default 0: fused into the next matvec; docs/kernels-perf.md) */
 } lil_session_options;
 
 void lil_session_options_default(lil_session_options *o);

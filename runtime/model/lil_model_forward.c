@@ -19,11 +19,15 @@ static lil_binding whole(lil_buffer *b) { return (lil_binding){b, 0, 0}; }
  * scratch (decode, plan.use_matvec_x8) the matvec reads x quantized to 8 bits where the weight type
  * has the integer-dot kernel; reuse: x is unchanged since the previous linear (K/V after Q, up after
  * gate), so its quantization is shared when that one made it. */
-static lil_status linear(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_buffer *x, lil_buffer *y,
-                         uint32_t n, int accumulate, int reuse, lil_error *err) {
+static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_buffer *x,
+                               lil_buffer *y, uint32_t n, int accumulate, int reuse, const lil_matvec_config *fuse,
+                               lil_error *err) {
   if (n > 1) return lil_op_matmul(ctx, seq, w, whole(x), whole(y), n, accumulate, err);
   lil_matvec_config cfg = {0};
-  if (a->xq && lil_matvec_x8_applies(ctx, w)) {
+  if (fuse) {
+    cfg = *fuse;
+    a->xq_of = NULL;
+  } else if (a->xq && lil_matvec_x8_applies(ctx, w)) {
     cfg.xq = whole(a->xq);
     cfg.xq_ready = reuse && a->xq_of == x;
     a->xq_of = x;
@@ -33,10 +37,16 @@ static lil_status linear(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_we
   return lil_op_matvec_cfg(ctx, seq, w, whole(x), whole(y), 1, accumulate, &cfg, err);
 }
 
+static lil_status linear(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_buffer *x, lil_buffer *y,
+                         uint32_t n, int accumulate, int reuse, lil_error *err) {
+  return linear_fused(ctx, seq, a, w, x, y, n, accumulate, reuse, NULL, err);
+}
+
 /* y = W x (+ bias on every token). */
 static lil_status linear_bias(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_buffer *bias,
-                              lil_buffer *x, lil_buffer *y, uint32_t n, int reuse, lil_error *err) {
-  TRY(linear(ctx, seq, a, w, x, y, n, 0, reuse, err));
+                              lil_buffer *x, lil_buffer *y, uint32_t n, int reuse, const lil_matvec_config *fuse,
+                              lil_error *err) {
+  TRY(linear_fused(ctx, seq, a, w, x, y, n, 0, reuse, fuse, err));
   return bias ? lil_op_add_bias(ctx, seq, whole(y), whole(bias), n, w->rows, err) : LIL_OK;
 }
 
@@ -68,17 +78,22 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
   lil_binding pos = prefill ? whole(s->pf_pos) : (lil_binding){s->params, 0, 4};
   lil_binding ids = prefill ? whole(s->pf_ids) : (lil_binding){s->step_ids, 0, 4};
   a->xq_of = NULL; /* nothing quantized yet in this recording */
+  /* decode: RMSNorm fused into the matvecs that read its output, SwiGLU into the down projection
+   * (the F32-activation kernels; not with the integer-dot scratch, which reads x quantized) */
+  int fuse = n == 1 && !a->xq && !s->opt.unfused_decode;
 
   /* x = token_embd[ids] */
   TRY(lil_op_embed(ctx, seq, m->embd, ids, n, whole(a->x), err));
   for (uint32_t l = 0; l < c->n_layer; l++) {
     const model_layer *L = &m->layers[l];
-    /* attention block: xb = rmsnorm(x) * attn_norm */
-    TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->attn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
+    /* attention block: xb = rmsnorm(x) * attn_norm (decode: fused into the three matvecs) */
+    lil_matvec_config fn = {.fuse = LIL_MATVEC_FUSE_RMSNORM, .aux = whole(L->attn_norm), .eps = c->rms_eps};
+    lil_buffer *xin = fuse ? a->x : a->xb;
+    if (!fuse) TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->attn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
     /* q, k, v = Wq xb + bq, Wk xb + bk, Wv xb + bv */
-    TRY(linear_bias(ctx, seq, a, L->wq, L->bq, a->xb, a->q, n, 0, err));
-    TRY(linear_bias(ctx, seq, a, L->wk, L->bk, a->xb, a->k, n, 1, err));
-    TRY(linear_bias(ctx, seq, a, L->wv, L->bv, a->xb, a->v, n, 1, err));
+    TRY(linear_bias(ctx, seq, a, L->wq, L->bq, xin, a->q, n, 0, fuse ? &fn : NULL, err));
+    TRY(linear_bias(ctx, seq, a, L->wk, L->bk, xin, a->k, n, 1, fuse ? &fn : NULL, err));
+    TRY(linear_bias(ctx, seq, a, L->wv, L->bv, xin, a->v, n, 1, fuse ? &fn : NULL, err));
     /* (qwen3: per-head rmsnorm of q and k, then) rotary position embedding: one fused dispatch */
     lil_binding qn = whole(L->q_norm), kn = whole(L->k_norm);
     TRY(lil_op_qk_norm_rope(ctx, seq, whole(a->q), whole(a->k), L->q_norm ? &qn : NULL, L->k_norm ? &kn : NULL, pos,
@@ -90,17 +105,21 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
       TRY(lil_attention_record_decode(s->att, seq, l, whole(a->q), whole(a->k), whole(a->v), whole(a->att), err));
     /* x += Wo att */
     TRY(linear(ctx, seq, a, L->wo, a->att, a->x, n, 1, 0, err));
-    /* feed-forward block: xb = rmsnorm(x) * ffn_norm; x += Wdown (silu(Wgate xb) * Wup xb) */
-    TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->ffn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
-    TRY(linear(ctx, seq, a, L->gate, a->xb, a->g, n, 0, 0, err));
-    TRY(linear(ctx, seq, a, L->up, a->xb, a->u, n, 0, 1, err));
-    TRY(lil_op_swiglu(ctx, seq, whole(a->g), whole(a->u), whole(a->g), n, c->n_ff, err));
-    TRY(linear(ctx, seq, a, L->down, a->g, a->x, n, 1, 0, err));
+    /* feed-forward block: xb = rmsnorm(x) * ffn_norm; x += Wdown (silu(Wgate xb) * Wup xb)
+     * (decode: the norm fused into gate and up, SwiGLU into down) */
+    fn.aux = whole(L->ffn_norm);
+    lil_matvec_config fg = {.fuse = LIL_MATVEC_FUSE_SWIGLU, .aux = whole(a->u)};
+    if (!fuse) TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->ffn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
+    TRY(linear_fused(ctx, seq, a, L->gate, xin, a->g, n, 0, 0, fuse ? &fn : NULL, err));
+    TRY(linear_fused(ctx, seq, a, L->up, xin, a->u, n, 0, 1, fuse ? &fn : NULL, err));
+    if (!fuse) TRY(lil_op_swiglu(ctx, seq, whole(a->g), whole(a->u), whole(a->g), n, c->n_ff, err));
+    TRY(linear_fused(ctx, seq, a, L->down, a->g, a->x, n, 1, 0, fuse ? &fg : NULL, err));
   }
   /* logits = Wout (rmsnorm(x) * output_norm), for every token or only the last */
   if (n == 1) {
-    TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(m->out_norm), whole(a->xb), 1, E, E, E, c->rms_eps, err));
-    TRY(linear(ctx, seq, a, m->output, a->xb, a->logits, 1, 0, 0, err));
+    lil_matvec_config fn = {.fuse = LIL_MATVEC_FUSE_RMSNORM, .aux = whole(m->out_norm), .eps = c->rms_eps};
+    if (!fuse) TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(m->out_norm), whole(a->xb), 1, E, E, E, c->rms_eps, err));
+    TRY(linear_fused(ctx, seq, a, m->output, fuse ? a->x : a->xb, a->logits, 1, 0, 0, fuse ? &fn : NULL, err));
     return record_select(s, seq, whole(a->logits), err);
   }
   if (all_logits) {

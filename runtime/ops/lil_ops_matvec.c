@@ -7,6 +7,7 @@
 
 typedef struct matvec_push {
   uint32_t rows, cols, row_bytes, y_base, y_stride, x_stride, accumulate, units;
+  float eps; /* fused RMSNorm */
 } matvec_push;
 
 typedef struct embed_push {
@@ -57,7 +58,16 @@ static uint32_t q16_tpb(uint32_t type) { return type == LIL_TYPE_Q4_K || type ==
 
 typedef struct matvec16_push {
   uint32_t rows, row_units, nb, y_base, y_stride, x_stride4, accumulate, ncols;
+  float eps; /* fused RMSNorm */
 } matvec16_push;
+
+/* The fourth binding of the F32-activation kernels: the fused transform's aux vector, or x again
+ * (unread) without one. */
+static lil_binding aux_binding(const lil_matvec_config *cfg, lil_binding x) {
+  return cfg && cfg->fuse ? cfg->aux : x;
+}
+static uint32_t fuse_of(const lil_matvec_config *cfg) { return cfg ? (uint32_t)cfg->fuse : 0u; }
+static float eps_of(const lil_matvec_config *cfg) { return cfg ? cfg->eps : 0.0f; }
 
 /* shaders/matvec_x8.comp: as matvec16_push with x given in blocks of 32 (x_stride4 -> blocks per
  * column) and the vec2 index of the (d, s) pairs in the xq binding. */
@@ -112,7 +122,7 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   /* a multiple of the subgroup and of TPB (sg is a multiple of 4, TPB 4 or 8) */
   uint32_t q = sg % tpb ? 2 * sg : sg;
   wg = wg < q ? q : wg / q * q;
-  while (wg > q && (uint64_t)(wg / 4) * nr * nc * 4 > p->shared_memory / 2) wg -= q;
+  while (wg > q && (uint64_t)(wg / 4) * (nr * nc + 1) * 4 > p->shared_memory / 2) wg -= q;
   char shader[40];
   snprintf(shader, sizeof(shader), "%s_%s_r%u_c%u", x8 ? "matvecx8" : "matvec16", lil_ops_type_suffix(W->type), nr,
            nc);
@@ -130,8 +140,9 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
     if (!cfg->xq_ready && (st = lil_op_quantize_x8(ctx, seq, x, ncols, W->cols, xq, err))) return st;
     x = (lil_binding){xq.buf, xq.offset, need};
   }
-  lil_kernel_desc kd = {.shader = shader, .n_bindings = 3,
-                        .push_size = x8 ? sizeof(matvecx8_push) : sizeof(matvec16_push), .n_spec = 1, .spec = {wg}};
+  lil_kernel_desc kd = {.shader = shader, .n_bindings = x8 ? 3 : 4,
+                        .push_size = x8 ? sizeof(matvecx8_push) : sizeof(matvec16_push), .n_spec = x8 ? 1 : 2,
+                        .spec = {wg, fuse_of(cfg)}};
   lil_kernel *k = NULL;
   st = lil_kernel_get(ctx, &kd, &k, err);
   if (st) return st;
@@ -139,16 +150,17 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
     const lil_weight_part *pt = &W->parts[i];
     /* row stride in elements of the shader's weight array: Q4_K uvec4, the others uint16 */
     uint32_t row_units = (uint32_t)(W->row_bytes / (W->type == LIL_TYPE_Q4_K ? 16 : 2));
-    matvec16_push pc = {pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 4, accumulate ? 1u : 0u, ncols};
+    matvec16_push pc = {pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 4, accumulate ? 1u : 0u, ncols,
+                        eps_of(cfg)};
     matvecx8_push px = {pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 32, accumulate ? 1u : 0u, ncols,
                         (uint32_t)(lil_matvec_x8_ds_offset(ncols, W->cols) / 8)};
     uint32_t groups = (pt->n_rows + nr - 1) / nr;
     uint32_t gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
-    lil_binding b[3] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y};
+    lil_binding b[4] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y, aux_binding(cfg, x)};
     if (x8)
       st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &px, sizeof(px), gx, gy, 1, shader, err);
     else
-      st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &pc, sizeof(pc), gx, gy, 1, shader, err);
+      st = lil_seq_dispatch(seq, k, b, 4, 1u << 2, &pc, sizeof(pc), gx, gy, 1, shader, err);
     if (st) return st;
   }
   return LIL_OK;
@@ -165,7 +177,20 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
       binding_range(y) < (uint64_t)ncols * W->rows * 4)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: x or y binding smaller than %u x (%u, %u) floats",
                          shader, ncols, W->cols, W->rows);
-  if (cfg && cfg->xq.buf && lil_matvec_x8_applies(ctx, W))
+  if (cfg && cfg->fuse) {
+    if (cfg->fuse != LIL_MATVEC_FUSE_RMSNORM && cfg->fuse != LIL_MATVEC_FUSE_SWIGLU)
+      return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: unknown fused transform %d", shader, (int)cfg->fuse);
+    if (ncols != 1)
+      return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: a fused transform needs one column, not %u", shader,
+                           ncols);
+    if (!cfg->aux.buf || cfg->aux.offset % 16 || binding_range(cfg->aux) < (uint64_t)W->cols * 4)
+      return lil_error_set(err, LIL_ERR_INVALID_ARG,
+                           "matvec %s: fused transform's aux binding smaller than %u floats or offset %% 16", shader,
+                           W->cols);
+    if (cfg->fuse == LIL_MATVEC_FUSE_RMSNORM && !(cfg->eps >= 0.0f))
+      return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: RMSNorm eps %g", shader, (double)cfg->eps);
+  }
+  if (cfg && cfg->xq.buf && !cfg->fuse && lil_matvec_x8_applies(ctx, W))
     return matvec_q16(ctx, seq, W, x, y, ncols, accumulate, cfg, 1, err);
   if (use_q16(p, W->type)) return matvec_q16(ctx, seq, W, x, y, ncols, accumulate, cfg, 0, err);
   uint32_t wg = p->matvec_workgroup_size ? p->matvec_workgroup_size : 64;
@@ -176,10 +201,10 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   if (!p->use_subgroup_arith) {
     /* shared-memory tree: a power of two, and WG * rows * ncols floats within half the shared memory */
     wg = pow2_floor(wg);
-    while (wg > 1 && (uint64_t)wg * rows * ncols * 4 > p->shared_memory / 2) wg /= 2;
+    while (wg > 1 && (uint64_t)wg * (rows * ncols + 1) * 4 > p->shared_memory / 2) wg /= 2;
   }
-  lil_kernel_desc kd = {.shader = shader, .n_bindings = 3, .push_size = sizeof(matvec_push), .n_spec = 3,
-                        .spec = {wg, rows, ncols}};
+  lil_kernel_desc kd = {.shader = shader, .n_bindings = 4, .push_size = sizeof(matvec_push), .n_spec = 4,
+                        .spec = {wg, rows, ncols, fuse_of(cfg)}};
   lil_kernel *k = NULL;
   lil_status st = lil_kernel_get(ctx, &kd, &k, err);
   if (st) return st;
@@ -191,11 +216,11 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   for (uint32_t i = 0; i < W->n_parts; i++) {
     const lil_weight_part *pt = &W->parts[i];
     matvec_push pc = {pt->n_rows, W->cols, (uint32_t)W->row_bytes, pt->first_row, W->rows, W->cols,
-                      accumulate ? 1u : 0u, units};
+                      accumulate ? 1u : 0u, units, eps_of(cfg)};
     uint32_t groups = (pt->n_rows + rows - 1) / rows;
     uint32_t gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
-    lil_binding b[3] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y};
-    st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &pc, sizeof(pc), gx, gy, 1, shader, err);
+    lil_binding b[4] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y, aux_binding(cfg, x)};
+    st = lil_seq_dispatch(seq, k, b, 4, 1u << 2, &pc, sizeof(pc), gx, gy, 1, shader, err);
     if (st) return st;
   }
   return LIL_OK;

@@ -15,10 +15,25 @@
 lil_status lil_op_matvec(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
                          uint32_t ncols, int accumulate, lil_error *err);
 
+/* Input transforms fused into the matvec (decode: saves the dispatch, the barrier and the memory
+ * pass of the op that would have produced x). One column only; aux: F32 [W->cols], offset
+ * 16-aligned.
+ *   RMSNORM: y (+)= W (x * aux) / sqrt(mean(x^2) + eps)   (= lil_op_rmsnorm(x, aux) then the matvec)
+ *   SWIGLU:  y (+)= W (silu(x) * aux)                     (x = gate, aux = up; = lil_op_swiglu) */
+typedef enum lil_matvec_fuse {
+  LIL_MATVEC_FUSE_NONE = 0,
+  LIL_MATVEC_FUSE_RMSNORM = 1,
+  LIL_MATVEC_FUSE_SWIGLU = 2,
+} lil_matvec_fuse;
+
 /* Launch shape overrides (0 = the plan's matvec_workgroup_size / matvec_rows_per_group), for tuning
- * from `lil bench kernels --wg N --rows N`, and the 8-bit-activation path. */
+ * from `lil bench kernels --wg N --rows N`, the fused input transform and the 8-bit-activation
+ * path. */
 typedef struct lil_matvec_config {
   uint32_t workgroup_size, rows_per_group;
+  lil_matvec_fuse fuse; /* with fuse, the F32-activation kernels run (never the integer-dot path) */
+  lil_binding aux;
+  float eps;
   /* Integer-dot path (shaders/matvec_x8.comp; docs/kernels-perf.md "Integer-dot decode matvec"):
    * taken when the plan has use_matvec_x8 (opt-in: $LIL_MATVEC_X8=1 or lil_ctx_options.matvec_x8,
    * on a device with integer dot products), the weight type has it (lil_matvec_x8_applies) and a
