@@ -75,6 +75,17 @@ for p in dense window quest h2o raas; do
   esac
 done
 run sparse-dense-150 0 --json -n 150 && { [ "$(json 'print(d["stats"]["kv_bytes"])')" -gt "$dense100" ] || fail "dense KV did not grow"; }
+# h2o with a prompt longer than its budget: streamed through decode steps that evict; the pool is
+# sized by the budget, not the prompt (the same pool as a 20-token prompt)
+long_prompt=$(printf 'Once upon a time there was a little girl named Lily. %.0s' $(seq 1 12))
+run h2o-short 0 --json --sparse h2o --budget 32 -p "Once upon a time" -n 20 &&
+  h2o_pool=$(json 'print(d["stats"]["kv_capacity_bytes"])')
+run h2o-long-prompt 0 --json --sparse h2o --budget 32 -p "$long_prompt" -n 20 &&
+  { json 's = d["stats"]; assert d["stop"] == "limit" and len(d["ids"]) == 20 and s["prompt_tokens"] > 100
+assert 0 < s["kv_bytes"] <= s["kv_capacity_bytes"] == '"${h2o_pool:-0}" || fail "h2o-long-prompt: $out"; }
+# the decode step's fused RMSNorm / SwiGLU matvecs and the separate ops give the same greedy ids
+run fused 0 --json -n 60 && fused_ids=$(json 'print(d["ids"])')
+run no-fuse 0 --json -n 60 --no-fuse && { [ "$(json 'print(d["ids"])')" = "$fused_ids" ] || fail "no-fuse ids differ: $out"; }
 # Guardian: stories260K loops ("Lily was sad and didn't know what to do"); checks every 50 tokens,
 # threshold 20 bytes: the run stops long before 2000 tokens, at most one token after the count
 # the monitor recorded when it raised the flag (docs/guardian.md, "Lag")

@@ -282,6 +282,56 @@ START_TEST(test_policies_full_budget) {
 }
 END_TEST
 
+/* h2o with a prompt longer than its budget: the first budget - 1 tokens in the batched pass, the
+ * rest streamed through decode steps that evict. Every (layer, KV head) then holds exactly
+ * `budget` tokens, the pool was sized by the budget (not the prompt), and the generation goes on;
+ * the same prompt fed by hand (prefill of budget - 1 tokens, then forced steps) gives the same
+ * next token and the same 40 generated ids. */
+START_TEST(test_h2o_long_prompt) {
+  lil_ctx *ctx = test_ctx_create();
+  lil_model *m = load(ctx, test_source_path("assets/stories260K.gguf"));
+  enum { B = 32, NP = 3 * B + 5, G = 40 };
+  int32_t prompt[NP];
+  prompt[0] = 1;
+  for (int i = 1; i < NP; i++) prompt[i] = stories_expected_ids[(i - 1) % STORIES_N_EXPECTED];
+  lil_session_options so;
+  lil_session_options_default(&so);
+  so.n_ctx = 256;
+  so.policy.kind = LIL_ATTN_H2O;
+  so.policy.budget = B;
+  so.policy.recent = 8;
+  int32_t out[2][G];
+  for (int way = 0; way < 2; way++) {
+    lil_error e = {0};
+    lil_session *s;
+    ck_assert_msg(lil_session_create(m, &so, &s, &e) == LIL_OK, "%s", e.msg);
+    int32_t tok = -1;
+    if (way == 0) {
+      ck_assert_msg(lil_session_prefill(s, prompt, NP, &tok, &e) == LIL_OK, "%s", e.msg);
+    } else {
+      ck_assert_msg(lil_session_prefill(s, prompt, B - 1, &tok, &e) == LIL_OK, "%s", e.msg);
+      for (int i = B - 1; i < NP; i++) ck_assert_msg(lil_session_step(s, prompt[i], &tok, &e) == LIL_OK, "%s", e.msg);
+    }
+    ck_assert_uint_eq(lil_session_length(s), NP);
+    const lil_model_config *c = lil_model_get_config(m);
+    for (uint32_t l = 0; l < c->n_layer; l++)
+      for (uint32_t h = 0; h < c->n_head_kv; h++)
+        ck_assert_uint_eq(lil_attention_cached_tokens(lil_session_attention(s), l, h), B);
+    /* pages of budget tokens plus the one being filled, per (layer, KV head) */
+    uint64_t page_bytes = 2ull * 16 * c->head_dim * 2;
+    ck_assert_uint_le(lil_session_kv_capacity_bytes(s), (uint64_t)(B / 16 + 2) * page_bytes * c->n_layer * c->n_head_kv);
+    for (int i = 0; i < G; i++) {
+      out[way][i] = tok;
+      ck_assert_msg(lil_session_step(s, tok, &tok, &e) == LIL_OK, "%s", e.msg);
+    }
+    lil_session_free(s);
+  }
+  ck_assert_mem_eq(out[0], out[1], sizeof(out[0]));
+  lil_model_free(m);
+  test_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(test_sampled_determinism) {
   lil_ctx *ctx = test_ctx_create();
   lil_model *m = load(ctx, test_source_path("assets/stories260K.gguf"));
@@ -343,6 +393,7 @@ int main(void) {
   tcase_add_loop_test(tc, test_q4_0_gpu_vs_ref, 0, 4);
   tcase_add_test(tc, test_stories_greedy_gpu);
   tcase_add_test(tc, test_policies_full_budget);
+  tcase_add_test(tc, test_h2o_long_prompt);
   tcase_add_test(tc, test_sampled_determinism);
   tcase_add_test(tc, test_context_full);
   suite_add_tcase(su, tc);

@@ -248,8 +248,8 @@ lil_status att_book_prefill(lil_attention *att, uint32_t n, lil_error *err) {
   /* h2o evicts with scores the GPU accumulates during decode: the first decode step must still fit */
   if (att->cfg.policy.kind == LIL_ATTN_H2O && att->len + n >= att->cfg.policy.budget)
     return lil_error_set(err, LIL_ERR_UNSUPPORTED,
-                         "attention: h2o prompt of %u tokens must be shorter than the budget %u (prompt eviction "
-                         "not implemented)",
+                         "attention: h2o prefill of %u tokens must be shorter than the budget %u (a session "
+                         "streams the rest of a longer prompt through decode steps)",
                          att->len + n, att->cfg.policy.budget);
   for (uint32_t li = 0; li < att->n_lists && !st; li++) {
     uint32_t first = 0, lg;

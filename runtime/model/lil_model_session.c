@@ -66,6 +66,12 @@ void lil_session_free(lil_session *s) {
 }
 
 /* A fresh attention (empty cache) and the decode step recorded against it. */
+/* Longest prompt the batched pass takes under h2o (0: no limit): h2o's eviction scores are
+ * accumulated by the decode steps, so the batched pass must leave the first step room to fit. */
+static uint32_t h2o_batch_limit(const lil_attn_policy *p) {
+  return p->kind == LIL_ATTN_H2O && p->budget >= 2 ? p->budget - 1 : 0;
+}
+
 static lil_status start_attention(lil_session *s, lil_error *err) {
   const lil_model_config *c = s->m->cfg;
   lil_attention_free(s->att);
@@ -80,6 +86,10 @@ static lil_status start_attention(lil_session *s, lil_error *err) {
   ac.head_dim = c->head_dim;
   ac.max_ctx = s->n_ctx;
   ac.max_prompt = s->opt.max_prompt;
+  /* h2o: at most budget - 1 prompt tokens go through the batched pass (lil_session_prefill streams
+   * the rest), so the pool stays bounded by the budget */
+  uint32_t hb = h2o_batch_limit(&s->opt.policy);
+  if (hb && ac.max_prompt > hb) ac.max_prompt = hb;
   if (s->opt.page_size) ac.page_size = s->opt.page_size;
   ac.kv_type = s->opt.kv_type;
   ac.policy = s->opt.policy;
@@ -202,6 +212,11 @@ lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, i
   if (n > s->opt.max_prompt)
     return lil_error_set(err, LIL_ERR_RANGE, "prompt is %u tokens, the session's max_prompt is %u", n,
                          s->opt.max_prompt);
+  /* h2o with a prompt of budget tokens or more: the first budget - 1 in one batched pass, the rest
+   * streamed through decode steps (forced tokens), each of which evicts as during generation:
+   * memory stays within the budget at any prompt length; those tokens cost a decode step each */
+  uint32_t hb = h2o_batch_limit(&s->opt.policy), rest = 0;
+  if (hb && n > hb) rest = n - hb, n = hb;
   if ((st = prepare_prefill(s, n, err))) return st;
   uint32_t *dst = lil_buffer_host(s->pf_ids);
   for (uint32_t i = 0; i < n; i++) dst[i] = (uint32_t)ids[i];
@@ -217,7 +232,8 @@ lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, i
   s->last_was_step = 0;
   *next = s->gpu_next = ring_read(s);
   s->step++;
-  return LIL_OK;
+  for (uint32_t i = 0; i < rest && !st; i++) st = lil_session_step(s, ids[n + i], next, err);
+  return st;
 }
 
 lil_status lil_session_reset(lil_session *s, lil_error *err) { return start_attention(s, err); }
