@@ -18,7 +18,7 @@ DMON=$!
 # the device tool's 10 minutes
 PARTS=${PARTS:-tests matvec matmul attention run e2e}
 want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
-want tests && for t in test_vk_core test_ops_matvec test_ops_matvec_x8 test_ops_matmul test_ops_basic test_ops_token test_attention \
+want tests && for t in test_vk_core test_ops_matvec test_ops_matvec_x8 test_ops_matvec_fused test_ops_matmul test_ops_basic test_ops_token test_attention \
   test_attention_topk test_attention_book test_model; do
   [ -x "$B/tests/$t" ] || continue
   s=$SECONDS; echo "== $t"
@@ -49,19 +49,22 @@ want run && {
   "$L" run -n 2000 --guardian f=50,t=20 2>&1 | tail -4
 } >"$OUT/run.txt" 2>&1
 # end to end on random-weight models of Qwen3-0.6B's shape (tools/make_synth_model.py, numpy):
-# decode speed with the default F32-activation matvecs and with --matvec-x8, dense and quest
+# decode speed with the default (fused RMSNorm / SwiGLU) matvecs, --no-fuse and --matvec-x8, dense,
+# quest and h2o (budget 128 < the 644-token prompt: the prompt is streamed through decode steps)
 want e2e && python3 -c 'import numpy' 2>/dev/null && {
   prompt=$(printf 'hello world %.0s' $(seq 1 40))
   for t in q4_0 q8_0; do
     python3 tools/make_synth_model.py /tmp/synth-$t.gguf --type $t || continue
-    for x in "" --matvec-x8; do
-      for p in dense quest; do
+    for x in "" --no-fuse --matvec-x8; do
+      for p in dense quest h2o; do
         echo "== synthetic qwen3-0.6b $t --sparse $p $x"
         "$L" run -m /tmp/synth-$t.gguf -p "$prompt" -n 256 --sparse $p --budget 128 $x 2>&1 | tail -1
       done
-      "$L" run -m /tmp/synth-$t.gguf -p "$prompt" -n 8 --profile $x >/dev/null 2>"$OUT/profile-$t${x:+-x8}.txt"
+      "$L" run -m /tmp/synth-$t.gguf -p "$prompt" -n 8 --profile $x >/dev/null 2>"$OUT/profile-$t${x}.txt"
     done
   done
 } >"$OUT/e2e.txt" 2>&1
 kill $DMON 2>/dev/null
 cat "$OUT/gpu.txt" "$OUT/tests.txt" "$OUT/run.txt" "$OUT/e2e.txt" 2>/dev/null
+# the device tool brings back at most 8 files: everything in one archive
+tar -czf /tmp/lil-all.tar.gz -C "$OUT" . && rm -f "$OUT"/* && mv /tmp/lil-all.tar.gz "$OUT/all.tar.gz"
