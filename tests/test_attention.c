@@ -428,8 +428,8 @@ START_TEST(test_head_dims) {
   }
   unsetenv("LIL_ATTN_MERGE");
   /* decode shapes other than the default (LIL_ATTN_DECODE: workgroup, rows, prefetch) */
-  const char *shapes[] = {"64,2,0", "128,4,1"};
-  for (int i = 0; i < 2; i++) {
+  const char *shapes[] = {"64,2,0", "128,4,1", "128,4,0"}; /* prefetch on and off whatever the default */
+  for (int i = 0; i < 3; i++) {
     setenv("LIL_ATTN_DECODE", shapes[i], 1);
     run_scenario(&a, NULL);
     run_scenario(&b, NULL);

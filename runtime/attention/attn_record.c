@@ -126,7 +126,11 @@ static decode_shape get_decode_shape(const lil_attention *att) {
   if (s.wg < s.lpr) s.wg = s.lpr;
   uint32_t cpl = C / s.lpr;
   s.r = cpl >= 4 ? 1 : cpl == 2 ? 2 : 4;
-  s.pf = 0; /* H200, 32k/128k: prefetching the next block was 5% slower (53/146 us without) */
+  /* prefetch the next block on GPUs: H200, session 5 (docs/device-runs/h200-session5/
+   * call3-attention-shapes.txt), dense 32k / 128k decode 39.8 / 127.1 us with, 41.3 / 132.3
+   * without (an older form of the kernel, before its register-array loops were unrolled, had
+   * been 5% slower with it); off on CPU devices */
+  s.pf = cpu ? 0 : 1;
   /* tuning override: LIL_ATTN_DECODE=wg,rows,prefetch (e.g. 128,4,1). A fourth field (fewer lanes
    * per row) was tried: 2-3x slower on the H100 at 32k, and test_attention did not finish on the
    * H100 with 2 lanes per row, so it was removed (docs/attention.md). */
