@@ -72,6 +72,16 @@ typedef struct out_state {
   size_t len, cap;
 } out_state;
 
+/* Progress of a prompt streamed through decode steps (h2o prompts beyond the budget): a line on a
+ * terminal's stderr, rewritten every 16 tokens, ended when the prompt is done. */
+static void on_prompt_progress(void *user, uint32_t done, uint32_t total) {
+  (void)user;
+  if (done % 16 && done != total) return;
+  fprintf(stderr, "\rlil run: prompt %u/%u tokens (streamed through decode steps)%s", done, total,
+          done == total ? "\n" : "");
+  fflush(stderr);
+}
+
 static int on_text(void *user, const char *bytes, size_t len) {
   out_state *o = user;
   if (!o->json) {
@@ -344,6 +354,7 @@ static lil_status run(run_state *r, const run_opts *o, lil_error *err) {
   so.page_size = o->page_size;
   so.kv_type = o->kv_type;
   so.unfused_decode = o->no_fuse;
+  if (!o->json && isatty(STDERR_FILENO)) so.prompt_progress = on_prompt_progress;
   if ((st = lil_session_create(r->model, &so, &r->sess, err))) return st;
   if (r->n_ids > lil_session_n_ctx(r->sess))
     return lil_error_set(err, LIL_ERR_RANGE, "prompt is %zu tokens, context is %u", r->n_ids, lil_session_n_ctx(r->sess));

@@ -282,6 +282,17 @@ START_TEST(test_policies_full_budget) {
 }
 END_TEST
 
+typedef struct prog_state {
+  uint32_t calls, done, total;
+  int ordered;
+} prog_state;
+
+static void count_progress(void *user, uint32_t done, uint32_t total) {
+  prog_state *p = user;
+  p->ordered = p->calls == 0 ? 1 : p->ordered && done == p->done + 1;
+  p->calls++, p->done = done, p->total = total;
+}
+
 /* h2o with a prompt longer than its budget: the first budget - 1 tokens in the batched pass, the
  * rest streamed through decode steps that evict. Every (layer, KV head) then holds exactly
  * `budget` tokens, the pool was sized by the budget (not the prompt), and the generation goes on;
@@ -301,6 +312,9 @@ START_TEST(test_h2o_long_prompt) {
   so.policy.budget = B;
   so.policy.recent = 8;
   int32_t out[2][G];
+  prog_state prog = {0};
+  so.prompt_progress = count_progress;
+  so.progress_user = &prog;
   for (int way = 0; way < 2; way++) {
     lil_error e = {0};
     lil_session *s;
@@ -313,6 +327,8 @@ START_TEST(test_h2o_long_prompt) {
       for (int i = B - 1; i < NP; i++) ck_assert_msg(lil_session_step(s, prompt[i], &tok, &e) == LIL_OK, "%s", e.msg);
     }
     ck_assert_uint_eq(lil_session_length(s), NP);
+    if (way == 0) /* every streamed token reported, the last one as done */
+      ck_assert(prog.calls == NP - (B - 1) && prog.done == NP && prog.total == NP && prog.ordered);
     const lil_model_config *c = lil_model_get_config(m);
     for (uint32_t l = 0; l < c->n_layer; l++)
       for (uint32_t h = 0; h < c->n_head_kv; h++)

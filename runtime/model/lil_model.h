@@ -67,6 +67,11 @@ typedef struct lil_session_options {
   int keep_logits;        /* tests: keep every position's logits of a prefill (lil_session_logits) */
   int unfused_decode;     /* 1: the decode step records RMSNorm and SwiGLU as their own dispatches
                            * (default 0: fused into the next matvec; docs/kernels-perf.md) */
+  /* Progress of a prompt streamed through decode steps (h2o prompts of budget tokens or more,
+   * continuations): called after each streamed token with the prompt tokens done and in all.
+   * NULL: none. */
+  void (*prompt_progress)(void *user, uint32_t done, uint32_t total);
+  void *progress_user;
 } lil_session_options;
 
 void lil_session_options_default(lil_session_options *o);

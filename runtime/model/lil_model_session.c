@@ -206,7 +206,10 @@ lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, i
       return lil_error_set(err, LIL_ERR_INVALID_ARG, "token id %d is out of range", ids[i]);
   lil_status st = LIL_OK;
   if (s->len > 0) { /* a continuation: decode steps with forced tokens */
-    for (uint32_t i = 0; i < n && !st; i++) st = lil_session_step(s, ids[i], next, err);
+    for (uint32_t i = 0; i < n && !st; i++) {
+      st = lil_session_step(s, ids[i], next, err);
+      if (!st && s->opt.prompt_progress) s->opt.prompt_progress(s->opt.progress_user, i + 1, n);
+    }
     return st;
   }
   if (n > s->opt.max_prompt)
@@ -232,7 +235,10 @@ lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, i
   s->last_was_step = 0;
   *next = s->gpu_next = ring_read(s);
   s->step++;
-  for (uint32_t i = 0; i < rest && !st; i++) st = lil_session_step(s, ids[n + i], next, err);
+  for (uint32_t i = 0; i < rest && !st; i++) {
+    st = lil_session_step(s, ids[n + i], next, err);
+    if (!st && s->opt.prompt_progress) s->opt.prompt_progress(s->opt.progress_user, n + i + 1, n + rest);
+  }
   return st;
 }
 
