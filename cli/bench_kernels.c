@@ -117,7 +117,7 @@ static lil_status bench_matvec_mode(lil_ctx *ctx, const kernels_opts *o, uint32_
   uint32_t copies = (uint32_t)(want > 256 ? 256 : want < 1 ? 1 : want);
   if (copies > o->iters) copies = o->iters;
   lil_weight **w = calloc(copies, sizeof(*w));
-  lil_buffer *xb = NULL, *yb = NULL, *qb = NULL;
+  lil_buffer *xb = NULL, *yb = NULL, *qb = NULL, *ab = NULL;
   lil_seq *seq = NULL;
   lil_status st = w ? LIL_OK : lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "bench: weights");
   for (uint32_t c = 0; c < copies && !st; c++) st = make_weight(ctx, type, rows, cols, rng, &w[c], err);
@@ -134,11 +134,16 @@ static lil_status bench_matvec_mode(lil_ctx *ctx, const kernels_opts *o, uint32_
   if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, ystride * ys, "bench-y", &yb, err);
   if (!st && mode != MV_DEFAULT) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, qstride * qs, "bench-xq", &qb, err);
   if (!st) st = lil_buffer_fill(xb, 0, (uint64_t)nc * cols * 4, 0x3c000000u, err); /* 2^-7 */
+  /* --fuse: the transform's aux vector (norm weight 1.0 / up 2^-7) */
+  if (!st && o->mv.fuse) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, (uint64_t)cols * 4, "bench-aux", &ab, err);
+  if (!st && ab)
+    st = lil_buffer_fill(ab, 0, (uint64_t)cols * 4, o->mv.fuse == LIL_MATVEC_FUSE_RMSNORM ? 0x3f800000u : 0x3c000000u, err);
   if (!st) st = lil_seq_create(ctx, &seq, err);
   if (!st && !o->serial) st = lil_seq_time_total_only(seq, err);
   if (!st && mode == MV_X8_SHARED)
     st = lil_op_quantize_x8(ctx, seq, (lil_binding){xb, 0, 0}, nc, cols, (lil_binding){qb, 0, qbytes}, err);
   lil_matvec_config cfg = o->mv;
+  if (ab) cfg.aux = (lil_binding){ab, 0, 0}, cfg.eps = 1e-6f;
   for (uint32_t i = 0; i < o->iters && !st; i++) {
     if (mode != MV_DEFAULT) {
       cfg.xq = (lil_binding){qb, (i % qs) * qstride, qbytes};
@@ -154,7 +159,7 @@ static lil_status bench_matvec_mode(lil_ctx *ctx, const kernels_opts *o, uint32_
   char ran[48];
   const char *label = !st ? lil_seq_label(seq, mode == MV_DEFAULT ? 0 : 1) : NULL;
   snprintf(ran, sizeof(ran), "%s%s", label ? label : lil_matvec_shader(type, plan->use_subgroup_arith),
-           mode == MV_X8_QUANT ? "+q" : "");
+           mode == MV_X8_QUANT ? "+q" : o->mv.fuse == LIL_MATVEC_FUSE_RMSNORM ? "+norm" : o->mv.fuse ? "+glu" : "");
   /* copy bandwidth measured again next to each kernel: the GPU's state (clocks, other work on
    * it) can drift during a long sweep, and the ratio should compare like with like */
   lil_copy_result cr = {0};
@@ -164,7 +169,7 @@ static lil_status bench_matvec_mode(lil_ctx *ctx, const kernels_opts *o, uint32_
     /* bytes: weights + F32 x and y for every mode (the x8 runs read less x), so the rows of one
      * shape compare as times */
     kernels_row r = {"matvec", ran, lil_type_get(type)->name, rows, cols, nc, w[0]->n_parts, copies,
-                     best / o->iters, (double)wbytes + 4.0 * nc * ((double)rows + cols),
+                     best / o->iters, (double)wbytes + 4.0 * nc * ((double)rows + cols) + (ab ? 4.0 * cols : 0),
                      2.0 * rows * cols * nc, cgbps, best > 0,
                      o->mv.workgroup_size ? o->mv.workgroup_size : plan->matvec_workgroup_size,
                      o->mv.rows_per_group ? o->mv.rows_per_group : plan->matvec_rows_per_group};
@@ -174,6 +179,7 @@ static lil_status bench_matvec_mode(lil_ctx *ctx, const kernels_opts *o, uint32_
   lil_buffer_free(xb);
   lil_buffer_free(yb);
   lil_buffer_free(qb);
+  lil_buffer_free(ab);
   for (uint32_t c = 0; w && c < copies; c++) lil_weight_free(w[c]);
   free(w);
   return st;
@@ -195,7 +201,7 @@ static int bench_kernels_matvec(lil_ctx *ctx, const kernels_opts *o, double copy
     /* whether the integer-dot path applies to this type here (a 1-row probe weight) */
     lil_weight *probe = NULL;
     int x8 = 0;
-    if (plan->use_matvec_x8 && !lil_weight_create(ctx, types[t], 1, 256, NULL, NULL, &probe, &err))
+    if (plan->use_matvec_x8 && !o->mv.fuse && !lil_weight_create(ctx, types[t], 1, 256, NULL, NULL, &probe, &err))
       x8 = lil_matvec_x8_applies(ctx, probe);
     lil_weight_free(probe);
     for (uint32_t s = 0; s < n_shapes; s++)
@@ -220,7 +226,7 @@ static const struct {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: lil bench kernels [--quick] [--filter NAME] [--iters N] [--ncols N] [--wg N] [--rows N]\n"
-             "                         [--serial] [--pipeline-stats] [--device SEL] [--json]\n"
+             "                         [--fuse rmsnorm|swiglu] [--serial] [--pipeline-stats] [--device SEL] [--json]\n"
              "Times each kernel per type and shape (GPU timestamps) and reports GB/s of the bytes it must move\n"
              "(weights + x + y), GFLOP/s and the fraction of the copy bandwidth measured in the same run (matvec: re-measured\n"
              "next to each kernel, 256 MiB x 10, shown as 'copy GB/s').\n"
@@ -229,6 +235,8 @@ static void usage(FILE *f) {
              "  --iters N      kernel runs per timed replay (default 20, --quick 3)\n"
              "  --ncols N      matvec columns (tokens, 1..8; default 1)\n"
              "  --wg N, --rows N  matvec workgroup size / rows per workgroup (default: the device plan's)\n"
+             "  --fuse T       matvec with the decode step's fused input transform (rmsnorm: x scaled by 1/rms(x)\n"
+             "                 and a weight; swiglu: silu(x) * up), one column: '+norm' / '+glu' rows\n"
              "  --serial       matvec runs share one output, so each waits for the previous one (default:\n"
              "                 independent outputs, no barrier or timestamp between runs: throughput)\n"
              "With LIL_MATVEC_X8=1 (on a device with integer dot products) the Q8_0 / Q4_0 / Q4_K / Q6_K matvecs\n"
@@ -244,7 +252,7 @@ int bench_kernels(int argc, char **argv) {
       {"quick", no_argument, 0, 'q'},        {"filter", required_argument, 0, 'f'}, {"iters", required_argument, 0, 'i'},
       {"ncols", required_argument, 0, 'n'},  {"device", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
       {"wg", required_argument, 0, 'w'},     {"rows", required_argument, 0, 'r'},
-      {"pipeline-stats", no_argument, 0, 'p'}, {"serial", no_argument, 0, 's'},
+      {"pipeline-stats", no_argument, 0, 'p'}, {"serial", no_argument, 0, 's'}, {"fuse", required_argument, 0, 'u'},
       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
   kernels_opts ko = {0};
   uint64_t iters = 0, ncols = 1, wg = 0, rows = 0;
@@ -266,6 +274,14 @@ int bench_kernels(int argc, char **argv) {
     case 'j': ko.json = 1; break;
     case 'p': o.pipeline_stats = 1; break;
     case 's': ko.serial = 1; break;
+    case 'u':
+      if (!strcmp(optarg, "rmsnorm")) ko.mv.fuse = LIL_MATVEC_FUSE_RMSNORM;
+      else if (!strcmp(optarg, "swiglu")) ko.mv.fuse = LIL_MATVEC_FUSE_SWIGLU;
+      else {
+        fprintf(stderr, "lil bench kernels: --fuse '%s': expected rmsnorm or swiglu\n", optarg);
+        return 2;
+      }
+      break;
     case 'h': usage(stdout); return 0;
     default: fprintf(stderr, "lil bench kernels: unknown or incomplete option '%s'\n", argv[optind - 1]); return 2;
     }
@@ -274,6 +290,10 @@ int bench_kernels(int argc, char **argv) {
   ko.ncols = (uint32_t)ncols;
   ko.mv.workgroup_size = (uint32_t)wg;
   ko.mv.rows_per_group = (uint32_t)rows;
+  if (ko.mv.fuse && ncols != 1) {
+    fprintf(stderr, "lil bench kernels: --fuse needs one column (--ncols 1)\n");
+    return 2;
+  }
   lil_ctx *ctx = NULL;
   lil_error err = {0};
   if (lil_ctx_create(&o, &ctx, &err)) return cli_fail("bench kernels", &err);

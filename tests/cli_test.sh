@@ -53,6 +53,15 @@ rows = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{")]
 mv = [r for r in rows if r.get("family") == "matvec"]
 assert mv and all(r["serial"] == 1 and r["ms"] > 0 and r["kernel"].startswith("matvec") for r in mv), mv
 ' "$out" || { echo "FAIL bench-kernels: $out"; fails=$((fails + 1)); }
+# --fuse: the fused-transform matvecs run and are named; bad values and several columns are refused
+check bench-fuse 0 "$LIL" bench kernels --quick --iters 2 --filter matvec_q4_0 --json --fuse swiglu
+python3 -c '
+import json, sys
+mv = [r for r in map(json.loads, (l for l in sys.argv[1].splitlines() if l.startswith("{"))) if r.get("family") == "matvec"]
+assert mv and all(r["kernel"].endswith("+glu") and r["ms"] > 0 for r in mv), mv
+' "$out" || { echo "FAIL bench-fuse: $out"; fails=$((fails + 1)); }
+check bench-fuse-bad 2 "$LIL" bench kernels --quick --fuse bogus; expect bench-fuse-bad "rmsnorm or swiglu"
+check bench-fuse-cols 2 "$LIL" bench kernels --quick --fuse rmsnorm --ncols 2; expect bench-fuse-cols "one column"
 # lil guardian -m: real token counts from a model's tokenizer
 tmp=$(mktemp -d)
 printf '{"output": "Once upon a time there was a cat. Once upon a time there was a cat."}\n' >"$tmp/o.jsonl"
