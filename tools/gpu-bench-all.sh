@@ -14,8 +14,8 @@ L="$B/cli/lil"
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >"$OUT/gpu.txt" 2>&1
 nvidia-smi dmon -s pucm -d 1 >"$OUT/dmon.txt" 2>&1 &
 DMON=$!
-# PARTS (default all): tests, matvec, matmul, attention, run, e2e -- a subset keeps one call under
-# the device tool's 10 minutes
+# PARTS (default: tests matvec matmul attention run e2e; e2e8b on request) -- a subset keeps one
+# call under the device tool's 10 minutes
 PARTS=${PARTS:-tests matvec matmul attention run e2e}
 want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 want tests && for t in test_vk_core test_ops_matvec test_ops_matvec_x8 test_ops_matvec_fused test_ops_matmul test_ops_basic test_ops_token test_attention \
@@ -64,7 +64,17 @@ want e2e && python3 -c 'import numpy' 2>/dev/null && {
     done
   done
 } >"$OUT/e2e.txt" 2>&1
+# PARTS=e2e8b (not in the default set): a Qwen3-8B-shaped Q4_0 model of random codes
+# (--random-blocks, 4.3 GB, seconds to write), where weight bytes rather than dispatches bound the
+# step: default vs --matvec-x8 vs --no-fuse
+want e2e8b && python3 -c 'import numpy' 2>/dev/null && {
+  python3 tools/make_synth_model.py /tmp/synth8b-q4_0.gguf --shape qwen3-8b --type q4_0 --random-blocks &&
+    for x in "" --matvec-x8 --no-fuse; do
+      echo "== synthetic qwen3-8b q4_0 dense $x"
+      "$L" run -m /tmp/synth8b-q4_0.gguf -p "hello world" -n 128 $x 2>&1 | tail -1
+    done
+} >"$OUT/e2e8b.txt" 2>&1
 kill $DMON 2>/dev/null
-cat "$OUT/gpu.txt" "$OUT/tests.txt" "$OUT/run.txt" "$OUT/e2e.txt" 2>/dev/null
+cat "$OUT/gpu.txt" "$OUT/tests.txt" "$OUT/run.txt" "$OUT/e2e.txt" "$OUT/e2e8b.txt" 2>/dev/null
 # the device tool brings back at most 8 files: everything in one archive
 tar -czf /tmp/lil-all.tar.gz -C "$OUT" . && rm -f "$OUT"/* && mv /tmp/lil-all.tar.gz "$OUT/all.tar.gz"
