@@ -460,6 +460,8 @@ static void report(run_state *r, const run_opts *o) {
     json_object_set_new(s, "attention", json_string(lil_attn_policy_name(o->policy.kind)));
     /* true when --matvec-x8 was asked for and the device has integer dot products */
     json_object_set_new(s, "matvec_x8", json_boolean(lil_ctx_plan(r->ctx)->use_matvec_x8 != 0));
+    /* commands of the decode step replayed per token (fewer with the fused RMSNorm / SwiGLU) */
+    json_object_set_new(s, "step_dispatches", json_integer((json_int_t)lil_session_step_dispatches(r->sess)));
     if (g->guardian_fired) {
       json_object_set_new(j, "guardian_position", json_integer((json_int_t)g->decision.position));
       json_t *gj = json_object();

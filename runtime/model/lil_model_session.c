@@ -249,6 +249,8 @@ uint64_t lil_session_kv_bytes(const lil_session *s) { return lil_attention_kv_by
 uint64_t lil_session_kv_capacity_bytes(const lil_session *s) { return lil_attention_kv_capacity_bytes(s->att); }
 const lil_attention *lil_session_attention(const lil_session *s) { return s->att; }
 
+uint32_t lil_session_step_dispatches(const lil_session *s) { return lil_seq_dispatch_count(s->step_seq); }
+
 uint32_t lil_session_step_timings(const lil_session *s, const lil_seq_timing **out) {
   return lil_seq_timings(s->step_seq, out);
 }
