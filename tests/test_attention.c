@@ -20,6 +20,7 @@ typedef struct scen {
   lil_kv_type kvt;
   uint32_t check_every; /* 0: only the last step */
   uint32_t chunk;       /* > 0: the prompt goes in through record_append in chunks (no prefill attention) */
+  uint32_t cont;        /* > 0: the prompt goes in as two prefills, the second of `cont` tokens after the rest */
 } scen;
 
 typedef struct run {
@@ -125,11 +126,12 @@ static void run_close(run *r) {
   test_ctx_free(r->ctx);
 }
 
-/* Prompt through the prefill path; checks the causal prefill output against the reference. */
-static void run_prefill(run *r) {
+/* Tokens pos0 .. pos0+n-1 of the prompt through the prefill path (pos0 > 0: after the cached
+ * earlier part); checks the causal output of every row against the reference over positions
+ * 0..its own. */
+static void run_prefill_part(run *r, uint32_t pos0, uint32_t n) {
   const scen *s = r->sc;
-  uint32_t n = s->prompt, D = s->D, NH = s->NH, H = s->H, G = r->G;
-  if (!n) return;
+  uint32_t D = s->D, NH = s->NH, H = s->H, G = r->G;
   lil_error err = {0};
   uint32_t qs = up64(n * NH * D), ks = up64(n * H * D);
   lil_buffer *q = test_buffer(r->ctx, LIL_MEM_ACTIVATIONS, (uint64_t)s->L * qs * 4);
@@ -144,7 +146,7 @@ static void run_prefill(run *r) {
   test_poison(o);
   lil_seq *seq;
   ck_assert(!lil_seq_create(r->ctx, &seq, &err));
-  ck_assert_msg(!lil_attention_begin_prefill(r->att, 0, n, &err), "begin_prefill: %s", err.msg);
+  ck_assert_msg(!lil_attention_begin_prefill(r->att, pos0, n, &err), "begin_prefill: %s", err.msg);
   for (uint32_t l = 0; l < s->L; l++) {
     lil_binding bq = {q, (uint64_t)l * qs * 4, n * NH * D * 4}, bo = {o, (uint64_t)l * qs * 4, n * NH * D * 4};
     lil_binding bk = {k, (uint64_t)l * ks * 4, n * H * D * 4}, bv = {v, (uint64_t)l * ks * 4, n * H * D * 4};
@@ -153,6 +155,7 @@ static void run_prefill(run *r) {
       uint64_t off = (uint64_t)l * ks * 4 + (uint64_t)f * H * D * 4;
       lil_binding ck = {k, off, m * H * D * 4}, cv = {v, off, m * H * D * 4};
       ck_assert_msg(!lil_attention_record_append(r->att, seq, l, ck, cv, m, f, &err), "record_append: %s", err.msg);
+      ck_assert_uint_eq(pos0, 0); /* chunked appends: one prompt */
     }
     if (!s->chunk)
       ck_assert_msg(!lil_attention_record_prefill(r->att, seq, l, bq, bk, bv, bo, n, &err), "record_prefill: %s",
@@ -162,29 +165,38 @@ static void run_prefill(run *r) {
   ck_assert_msg(!lil_attention_end_prefill(r->att, &err), "end_prefill: %s", err.msg);
   test_download(o, ho, (uint64_t)s->L * qs * 4);
   /* the prompt's K/V as cached, and the causal reference (F32 inputs, not rounded) */
-  uint32_t *pos = malloc(n * sizeof(uint32_t));
-  for (uint32_t i = 0; i < n; i++) pos[i] = i;
+  uint32_t *pos = malloc((pos0 + n) * sizeof(uint32_t));
+  for (uint32_t i = 0; i < pos0 + n; i++) pos[i] = i;
   float *want = malloc(G * D * sizeof(float));
   for (uint32_t l = 0; l < s->L; l++) {
     for (uint32_t t = 0; t < n; t++)
       for (uint32_t h = 0; h < H; h++)
         for (uint32_t d = 0; d < D; d++) {
-          *(kslot(r, r->K, l, t, h) + d) = hk[l * ks + (t * H + h) * D + d];
-          *(kslot(r, r->V, l, t, h) + d) = hv[l * ks + (t * H + h) * D + d];
+          *(kslot(r, r->K, l, pos0 + t, h) + d) = hk[l * ks + (t * H + h) * D + d];
+          *(kslot(r, r->V, l, pos0 + t, h) + d) = hv[l * ks + (t * H + h) * D + d];
         }
     for (uint32_t t = 0; !s->chunk && t < n; t += (t < 3 || t + 3 >= n) ? 1 : 5)
       for (uint32_t h = 0; h < H; h++) {
-        ref_head(r, l, h, pos, t + 1, hq + l * qs + (t * NH + h * G) * D, want, NULL);
-        check_close(ho + l * qs + (t * NH + h * G) * D, want, G * D, "prefill", t, l);
+        ref_head(r, l, h, pos, pos0 + t + 1, hq + l * qs + (t * NH + h * G) * D, want, NULL);
+        check_close(ho + l * qs + (t * NH + h * G) * D, want, G * D, pos0 ? "prefill after context" : "prefill",
+                    pos0 + t, l);
       }
     for (uint64_t i = 0; i < (uint64_t)n * H * D; i++) {
-      float *kk = kslot(r, r->K, l, 0, 0) + i, *vv = kslot(r, r->V, l, 0, 0) + i;
+      float *kk = kslot(r, r->K, l, pos0, 0) + i, *vv = kslot(r, r->V, l, pos0, 0) + i;
       *kk = cache_round(s, *kk), *vv = cache_round(s, *vv);
     }
   }
   free(pos), free(want), free(hq), free(hk), free(hv), free(ho);
   lil_seq_free(seq);
   lil_buffer_free(q), lil_buffer_free(o), lil_buffer_free(k), lil_buffer_free(v);
+}
+
+static void run_prefill(run *r) {
+  const scen *s = r->sc;
+  if (!s->prompt) return;
+  uint32_t first = s->cont && s->cont < s->prompt ? s->prompt - s->cont : s->prompt;
+  run_prefill_part(r, 0, first);
+  if (first < s->prompt) run_prefill_part(r, first, s->prompt - first);
 }
 
 static uint32_t *download_state(run *r) {
@@ -486,6 +498,44 @@ START_TEST(test_raas) {
 }
 END_TEST
 
+/* A prompt in two prefills (the second attends to the cached first part, then to itself), then
+ * decode steps over both: dense and quest, F16 and F32 caches, GQA 1 / 2 / 4, page sizes 4 / 16,
+ * parts that end inside a page. The evicting policies refuse a prefill after context. */
+START_TEST(test_prefill_after_context) {
+  scen a = base(LIL_ATTN_DENSE, 4, 2, 4);
+  a.prompt = 29, a.cont = 10, a.steps = 8;
+  run_scenario(&a, NULL);
+  scen b = base(LIL_ATTN_DENSE, 4, 1, 16); /* GQA 4, F32, the first part ends inside a page */
+  b.kvt = LIL_KV_F32, b.D = 8, b.prompt = 45, b.cont = 22, b.steps = 6;
+  run_scenario(&b, NULL);
+  scen c = base(LIL_ATTN_QUEST, 8, 8, 4); /* GQA 1 */
+  c.budget = 12, c.prompt = 33, c.cont = 31, c.steps = 10;
+  run_scenario(&c, NULL);
+  lil_attn_policy_kind refuse[] = {LIL_ATTN_WINDOW, LIL_ATTN_H2O, LIL_ATTN_RAAS};
+  for (int i = 0; i < 3; i++) {
+    scen e = base(refuse[i], 4, 2, 4);
+    e.prompt = 8, e.steps = 2;
+    run r;
+    run_open(&r, &e);
+    run_prefill(&r);
+    lil_error err = {0};
+    ck_assert_int_eq(lil_attention_begin_prefill(r.att, 8, 4, &err), LIL_ERR_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "after earlier context"));
+    run_close(&r);
+  }
+  /* the position must be the current length */
+  scen d = base(LIL_ATTN_DENSE, 4, 2, 4);
+  d.prompt = 8, d.steps = 2;
+  run r;
+  run_open(&r, &d);
+  run_prefill(&r);
+  lil_error err = {0};
+  ck_assert_int_eq(lil_attention_begin_prefill(r.att, 5, 2, &err), LIL_ERR_INVALID_ARG);
+  ck_assert_int_eq(lil_attention_begin_prefill(r.att, 9, 2, &err), LIL_ERR_INVALID_ARG);
+  run_close(&r);
+}
+END_TEST
+
 /* The prompt written through chunked appends (no prefill attention), then decode. */
 START_TEST(test_chunked_append) {
   scen a = base(LIL_ATTN_QUEST, 4, 2, 4);
@@ -547,6 +597,7 @@ Suite *attention_suite(void) {
   tcase_add_test(t, test_raas);
   tcase_add_test(t, test_same_as_dense);
   tcase_add_test(t, test_chunked_append);
+  tcase_add_test(t, test_prefill_after_context);
   tcase_add_test(t, test_long_eviction);
   suite_add_tcase(s, t);
   return s;

@@ -282,6 +282,60 @@ START_TEST(test_policies_full_budget) {
 }
 END_TEST
 
+/* A prompt in two prefills (the second after the cached first part: one batched pass, dense and
+ * quest) gives the logits of one prefill of the whole prompt within 1e-2 of the largest logit (the
+ * first part's K/V are read back from the F16 cache) and the same next token; under h2o (an
+ * evicting policy) the second part goes through decode steps and still runs. */
+START_TEST(test_prefill_after_context) {
+  lil_ctx *ctx = test_ctx_create();
+  lil_model *m = load(ctx, test_source_path("assets/stories260K.gguf"));
+  const uint32_t V = lil_model_get_config(m)->n_vocab;
+  enum { A = 21, N = 50 };
+  int32_t prompt[N];
+  prompt[0] = 1;
+  for (int i = 1; i < N; i++) prompt[i] = stories_expected_ids[i - 1];
+  float *one = malloc((size_t)N * V * 4), *two = malloc((size_t)(N - A) * V * 4);
+  lil_attn_policy_kind kinds[] = {LIL_ATTN_DENSE, LIL_ATTN_QUEST, LIL_ATTN_H2O};
+  for (int k = 0; k < 3; k++) {
+    lil_session_options so;
+    lil_session_options_default(&so);
+    so.n_ctx = 128;
+    so.keep_logits = 1;
+    so.policy.kind = kinds[k];
+    so.policy.budget = 96;
+    so.policy.dense_layers = 1;
+    lil_error e = {0};
+    lil_session *s;
+    int32_t t1, t2;
+    uint32_t rows;
+    ck_assert_msg(lil_session_create(m, &so, &s, &e) == LIL_OK, "%s", e.msg);
+    ck_assert_msg(lil_session_prefill(s, prompt, N, &t1, &e) == LIL_OK, "%s", e.msg);
+    ck_assert_int_eq(lil_session_logits(s, one, &rows, &e), LIL_OK);
+    ck_assert_uint_eq(rows, N);
+    ck_assert_int_eq(lil_session_reset(s, &e), LIL_OK);
+    ck_assert_msg(lil_session_prefill(s, prompt, A, &t2, &e) == LIL_OK, "%s", e.msg);
+    ck_assert_msg(lil_session_prefill(s, prompt + A, N - A, &t2, &e) == LIL_OK, "%s", e.msg);
+    ck_assert_uint_eq(lil_session_length(s), N);
+    ck_assert_int_eq(t1, t2);
+    ck_assert_int_eq(lil_session_logits(s, two, &rows, &e), LIL_OK);
+    if (kinds[k] != LIL_ATTN_H2O) { /* batched: every row of the second part */
+      ck_assert_uint_eq(rows, N - A);
+      for (uint32_t r = 0; r < N - A; r++) {
+        const float *x = one + (size_t)(A + r) * V, *y = two + (size_t)r * V;
+        float mx = 0, d = 0;
+        for (uint32_t i = 0; i < V; i++) mx = fmaxf(mx, fabsf(x[i])), d = fmaxf(d, fabsf(x[i] - y[i]));
+        ck_assert_msg(d <= 1e-2f * mx, "%s row %u: logits differ by %g (max %g)", lil_attn_policy_name(kinds[k]), A + r,
+                      (double)d, (double)mx);
+      }
+    }
+    lil_session_free(s);
+  }
+  free(one), free(two);
+  lil_model_free(m);
+  test_ctx_free(ctx);
+}
+END_TEST
+
 typedef struct prog_state {
   uint32_t calls, done, total;
   int ordered;
@@ -410,6 +464,7 @@ int main(void) {
   tcase_add_test(tc, test_stories_greedy_gpu);
   tcase_add_test(tc, test_policies_full_budget);
   tcase_add_test(tc, test_h2o_long_prompt);
+  tcase_add_test(tc, test_prefill_after_context);
   tcase_add_test(tc, test_sampled_determinism);
   tcase_add_test(tc, test_context_full);
   suite_add_tcase(su, tc);

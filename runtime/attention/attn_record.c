@@ -82,15 +82,29 @@ lil_status lil_attention_record_prefill(lil_attention *att, lil_seq *seq, uint32
   if (st) return st;
   uint32_t D = c->head_dim, rows = D <= 128 ? 16 : D <= 256 ? 8 : 4;
   uint32_t spec[] = {64, D, att->G, rows, rows};
+  /* after earlier context (the prefill starts at the current length > 0): the prefix variant per
+   * segment, reading the cached tokens from the segment's pools first. Recorded for this length:
+   * a sequence replayed at another length must be recorded again. */
+  uint32_t prefix = att->len;
+  const char *name = !prefix ? "attn_prefill" : c->kv_type == LIL_KV_F32 ? "attn_prefill_prefix_f32"
+                                                                           : "attn_prefill_prefix_f16";
   lil_kernel *kp;
-  if ((st = kernel(att, "attn_prefill", 5, 12, 5, spec, &kp, err))) return st;
-  lil_binding b[5] = {q, k, v, out, {att->plse, 0, (uint64_t)n_tokens * c->n_heads * 4}};
+  if ((st = kernel(att, name, prefix ? 8 : 5, 36, 5, spec, &kp, err))) return st;
   struct {
     uint32_t n, n_kv;
     float scale;
-  } push = {n_tokens, c->n_kv_heads, 1.0f / sqrtf((float)D)};
-  return lil_seq_dispatch(seq, kp, b, 5, 0x18, &push, sizeof(push), div_up((uint64_t)n_tokens * att->G, rows),
-                          c->n_kv_heads, 1, "attn_prefill", err);
+    uint32_t prefix, P, cap, h0, table_off, mask_off;
+  } push = {n_tokens, c->n_kv_heads, 1.0f / sqrtf((float)D), prefix, att->P, att->cap, 0, 0, 0};
+  uint32_t tiles = div_up((uint64_t)n_tokens * att->G, rows);
+  lil_binding b[8] = {q, k, v, out, {att->plse, 0, (uint64_t)n_tokens * c->n_heads * 4}, {0}, {0}, {att->state, 0, 0}};
+  if (!prefix) return lil_seq_dispatch(seq, kp, b, 5, 0x18, &push, sizeof(push), tiles, c->n_kv_heads, 1, name, err);
+  for (uint32_t si = layer * att->segs_per_layer; si < (layer + 1) * att->segs_per_layer && !st; si++) {
+    kv_segment *s = &att->segs[si];
+    b[5] = (lil_binding){s->k, 0, 0}, b[6] = (lil_binding){s->v, 0, 0};
+    push.h0 = s->h0, push.table_off = (uint32_t)s->table, push.mask_off = (uint32_t)s->mask;
+    st = lil_seq_dispatch(seq, kp, b, 8, 0x18, &push, sizeof(push), tiles, s->nh, 1, name, err);
+  }
+  return st;
 }
 
 lil_status lil_attention_record_append(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding k, lil_binding v,
@@ -371,9 +385,16 @@ lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_
 lil_status lil_attention_begin_prefill(lil_attention *att, uint32_t pos0, uint32_t n_tokens, lil_error *err) {
   if (att->in_prefill || att->in_step)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention: begin_prefill inside an open prefill/step");
-  if (pos0 != att->len || pos0 != 0)
-    return lil_error_set(err, LIL_ERR_UNSUPPORTED, "attention: prefill at position %u (length %u): only one prompt "
-                                                   "at position 0 is supported", pos0, att->len);
+  if (pos0 != att->len)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention: prefill at position %u, expected the length %u", pos0,
+                         att->len);
+  /* after earlier context: policies that keep every token at its position (the prefix variant of
+   * the prefill reads logical slot = position); the evicting ones take their tokens step by step */
+  lil_attn_policy_kind pk = att->cfg.policy.kind;
+  if (pos0 > 0 && pk != LIL_ATTN_DENSE && pk != LIL_ATTN_QUEST)
+    return lil_error_set(err, LIL_ERR_UNSUPPORTED,
+                         "attention: %s prefill after earlier context (position %u) is not supported (decode steps "
+                         "are)", lil_attn_policy_name(pk), pos0);
   if (n_tokens == 0 || n_tokens > att->cfg.max_prompt || (uint64_t)att->len + n_tokens > att->cfg.max_ctx)
     return lil_error_set(err, LIL_ERR_RANGE, "attention: prefill of %u tokens (max_prompt %u, max_ctx %u)", n_tokens,
                          att->cfg.max_prompt, att->cfg.max_ctx);

@@ -64,11 +64,13 @@ lil_status lil_attention_create(lil_ctx *ctx, const lil_attention_config *cfg, l
                                 lil_error *err);
 void lil_attention_free(lil_attention *att);
 
-/* Prefill of n_tokens at positions pos0 .. pos0+n-1 (pos0 = the current length; prefill attention
- * covers the chunk only, so pos0 must be 0: one prompt, then decode). begin_prefill does the
- * host bookkeeping (pages); record_prefill records, for one layer: append of the chunk's K/V to the
- * cache, the causal attention of the chunk (contiguous q/k/v: [n_tokens][...] F32) into out;
- * end_prefill applies the policy's post-prompt eviction. */
+/* Prefill of n_tokens at positions pos0 .. pos0+n-1 (pos0 = the current length). begin_prefill does
+ * the host bookkeeping (pages); record_prefill records, for one layer: append of the chunk's K/V to
+ * the cache, the causal attention of the chunk (contiguous q/k/v: [n_tokens][...] F32) into out,
+ * after the tokens already cached when pos0 > 0 (dense and quest only: the evicting policies take
+ * later tokens through decode steps; LIL_ERR_UNSUPPORTED); end_prefill applies the policy's
+ * post-prompt eviction. record_prefill reads the current length, so a recorded prefill serves one
+ * pos0 (record it again for another). */
 lil_status lil_attention_begin_prefill(lil_attention *att, uint32_t pos0, uint32_t n_tokens, lil_error *err);
 lil_status lil_attention_record_prefill(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding q,
                                         lil_binding k, lil_binding v, lil_binding out, uint32_t n_tokens,

@@ -14,7 +14,8 @@
  * one the GPU chose), calls lil_attention_begin_step, replays, waits, lil_attention_end_step, and
  * reads 4 bytes from the ring.
  * The prompt runs as one batched pass at position 0 (matmul + prefill attention); tokens given to
- * a later lil_session_prefill go through decode steps (forced tokens). */
+ * a later lil_session_prefill run as one batched pass after the cached ones (dense, quest) or go
+ * through decode steps (forced tokens; the evicting policies). */
 #ifndef LIL_MODEL_H
 #define LIL_MODEL_H
 
@@ -79,7 +80,9 @@ lil_status lil_session_create(lil_model *m, const lil_session_options *o, lil_se
 void lil_session_free(lil_session *s);
 
 /* Runs n tokens at positions length .. length+n-1, then picks the next token from the last logits
- * (*next). At length 0 one batched pass (n <= max_prompt), else one decode step per token.
+ * (*next). At length 0 one batched pass (n <= max_prompt; h2o: the first budget - 1 tokens, the
+ * rest streamed through decode steps). Later (a continuation): one batched pass over the cached
+ * tokens for dense and quest when 2 <= n <= max_prompt, else one decode step per token.
  * LIL_ERR_RANGE when length + n > n_ctx. */
 lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, int32_t *next, lil_error *err);
 /* Runs token tok at position length (one replay of the decode step) and picks *next. */

@@ -49,6 +49,7 @@ struct lil_session {
   model_acts step_acts, prefill_acts;
   lil_seq *step_seq, *prefill_seq;
   uint32_t prefill_recorded; /* tokens the prefill sequence was recorded for (0: none) */
+  uint32_t prefill_pos0;     /* ... and the position of its first token (the attention reads it) */
   uint32_t last_rows;        /* logits rows of the last run */
   int last_was_step;
   int32_t gpu_next;          /* the id the GPU left in step_ids (-1: unknown) */

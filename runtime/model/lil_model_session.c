@@ -173,8 +173,10 @@ lil_status lil_session_step(lil_session *s, int32_t tok, int32_t *next, lil_erro
 }
 
 /* Buffers and the recording of the batched prompt pass for n tokens. */
-static lil_status prepare_prefill(lil_session *s, uint32_t n, lil_error *err) {
-  if (s->prefill_recorded == n) return LIL_OK;
+/* The prefill sequence for n tokens at positions pos0..pos0+n-1 (recorded again when either
+ * changes: the attention's prefix length is part of the recording). */
+static lil_status prepare_prefill(lil_session *s, uint32_t n, uint32_t pos0, lil_error *err) {
+  if (s->prefill_recorded == n && s->prefill_pos0 == pos0) return LIL_OK;
   lil_ctx *ctx = s->m->ctx;
   uint32_t rows = s->opt.keep_logits ? n : 1;
   lil_status st = LIL_OK;
@@ -187,13 +189,14 @@ static lil_status prepare_prefill(lil_session *s, uint32_t n, lil_error *err) {
         (st = lil_buffer_create(ctx, LIL_MEM_READBACK, n * 4ull, "prompt_ids", &s->pf_ids, err)) ||
         (st = lil_buffer_create(ctx, LIL_MEM_READBACK, n * 4ull, "prompt_pos", &s->pf_pos, err)))
       return st;
-    uint32_t *pos = lil_buffer_host(s->pf_pos);
-    for (uint32_t i = 0; i < n; i++) pos[i] = i;
   }
+  uint32_t *pos = lil_buffer_host(s->pf_pos);
+  for (uint32_t i = 0; i < n; i++) pos[i] = pos0 + i;
   lil_seq_reset(s->prefill_seq);
   s->prefill_recorded = 0;
   if ((st = model_record_forward(s, s->prefill_seq, &s->prefill_acts, n, 1, s->opt.keep_logits, err))) return st;
   s->prefill_recorded = n;
+  s->prefill_pos0 = pos0;
   return LIL_OK;
 }
 
@@ -205,7 +208,12 @@ lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, i
     if (ids[i] < 0 || (uint32_t)ids[i] >= s->m->cfg->n_vocab)
       return lil_error_set(err, LIL_ERR_INVALID_ARG, "token id %d is out of range", ids[i]);
   lil_status st = LIL_OK;
-  if (s->len > 0) { /* a continuation: decode steps with forced tokens */
+  lil_attn_policy_kind pk = s->opt.policy.kind;
+  uint32_t pos0 = s->len;
+  /* a continuation: one batched pass after the cached tokens where the policy keeps every token
+   * (dense, quest) and it fits the prefill buffers; else decode steps with forced tokens */
+  int batched = pos0 == 0 || (n >= 2 && n <= s->opt.max_prompt && (pk == LIL_ATTN_DENSE || pk == LIL_ATTN_QUEST));
+  if (!batched) {
     for (uint32_t i = 0; i < n && !st; i++) {
       st = lil_session_step(s, ids[i], next, err);
       if (!st && s->opt.prompt_progress) s->opt.prompt_progress(s->opt.progress_user, i + 1, n);
@@ -220,17 +228,17 @@ lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, i
    * memory stays within the budget at any prompt length; those tokens cost a decode step each */
   uint32_t hb = h2o_batch_limit(&s->opt.policy), rest = 0;
   if (hb && n > hb) rest = n - hb, n = hb;
-  if ((st = prepare_prefill(s, n, err))) return st;
+  if ((st = prepare_prefill(s, n, pos0, err))) return st;
   uint32_t *dst = lil_buffer_host(s->pf_ids);
   for (uint32_t i = 0; i < n; i++) dst[i] = (uint32_t)ids[i];
   uint32_t *p = lil_buffer_host(s->params);
-  p[0] = 0;
+  p[0] = pos0;
   p[1] = s->step;
-  if ((st = lil_attention_begin_prefill(s->att, 0, n, err))) return st;
+  if ((st = lil_attention_begin_prefill(s->att, pos0, n, err))) return st;
   st = lil_seq_run(s->prefill_seq, err);
   lil_status st2 = lil_attention_end_prefill(s->att, err);
   if (st || st2) return st ? st : st2;
-  s->len = n;
+  s->len = pos0 + n;
   s->last_rows = s->opt.keep_logits ? n : 1;
   s->last_was_step = 0;
   *next = s->gpu_next = ring_read(s);
