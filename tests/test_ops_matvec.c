@@ -12,6 +12,7 @@
 #include "lil_ops_matvec.h"
 #include "lil_quant.h"
 #include "test_common.h"
+#include "test_ops_util.h"
 #include "test_vk_common.h"
 
 #define TOL 3e-5
@@ -20,36 +21,11 @@ static const uint32_t all_types[] = {LIL_TYPE_F32,  LIL_TYPE_F16,  LIL_TYPE_BF16
                                      LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
 #define N_TYPES (sizeof(all_types) / sizeof(all_types[0]))
 
-/* Random weights of type: host bytes and their dequantized floats (rows x cols). */
-static uint8_t *make_weights(uint32_t type, uint32_t rows, uint32_t cols, uint64_t *rng, float **deq) {
-  uint64_t rb = lil_type_row_bytes(type, cols);
-  ck_assert_uint_gt(rb, 0);
-  uint8_t *q = malloc(rows * rb + 16);
-  float *f = malloc((size_t)cols * 4);
-  *deq = malloc((size_t)rows * cols * 4);
-  for (uint32_t r = 0; r < rows; r++) {
-    for (uint32_t c = 0; c < cols; c++) f[c] = test_rand_uniform(rng, -1.0f, 1.0f);
-    ck_assert_int_eq(lil_quantize_row(type, f, q + r * rb, cols, NULL), LIL_OK);
-    ck_assert_int_eq(lil_dequantize_row(type, q + r * rb, *deq + (size_t)r * cols, cols, NULL), LIL_OK);
-  }
-  free(f);
-  return q;
-}
-
-static lil_weight *upload_weight(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t cols, const uint8_t *q,
-                                 uint64_t max_part) {
-  lil_weight_options o = {.max_part_bytes = max_part, .name = "test-w"};
-  lil_weight *w = NULL;
-  lil_error err = {0};
-  if (lil_weight_create(ctx, type, rows, cols, q, &o, &w, &err)) ck_abort_msg("weight: %s", err.msg);
-  return w;
-}
-
 static void check_matvec_cfg(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t cols, uint32_t ncols,
                              int accumulate, uint64_t max_part, const lil_matvec_config *cfg, uint64_t *rng) {
   float *wd = NULL;
-  uint8_t *q = make_weights(type, rows, cols, rng, &wd);
-  lil_weight *w = upload_weight(ctx, type, rows, cols, q, max_part);
+  uint8_t *q = test_make_weights(type, rows, cols, rng, &wd);
+  lil_weight *w = test_upload_weight(ctx, type, rows, cols, q, max_part);
   if (max_part) ck_assert_uint_ge(w->n_parts, 2);
   size_t nx = (size_t)ncols * cols, ny = (size_t)ncols * rows;
   float *x = malloc(nx * 4), *y0 = malloc(ny * 4), *y = malloc(ny * 4);
@@ -129,10 +105,7 @@ END_TEST
 /* The shared-memory reduction (no subgroup arithmetic) on a few shapes of every type. */
 START_TEST(test_matvec_no_subgroup) {
   uint64_t rng = test_seed();
-  lil_ctx_options o;
-  lil_ctx_options_default(&o);
-  o.disable = "subgroup";
-  lil_ctx *ctx = test_ctx_create_opts(&o);
+  lil_ctx *ctx = test_ctx_without("subgroup");
   ck_assert_uint_eq(lil_ctx_plan(ctx)->use_subgroup_arith, 0);
   for (size_t t = 0; t < N_TYPES; t++) {
     uint32_t b = block_of(all_types[t]) == 1 ? 40 : block_of(all_types[t]) * 2;
@@ -222,10 +195,7 @@ END_TEST
 /* The same shapes without 16-bit storage: the generic kernel (matvec.comp) for Q8_0 / Q4_0 / Q4_K /
  * Q6_K. */
 static lil_ctx *ctx_no_storage16(void) {
-  lil_ctx_options o;
-  lil_ctx_options_default(&o);
-  o.disable = "storage16";
-  lil_ctx *ctx = test_ctx_create_opts(&o);
+  lil_ctx *ctx = test_ctx_without("storage16");
   ck_assert_uint_eq(lil_ctx_plan(ctx)->use_storage16, 0);
   return ctx;
 }
@@ -254,8 +224,8 @@ START_TEST(test_embed) {
     for (int split = 0; split < 2; split++) {
       uint32_t rows = 50, cols = block_of(type) == 1 ? (split ? 37 : 64) : block_of(type) * 2;
       float *wd = NULL;
-      uint8_t *q = make_weights(type, rows, cols, &rng, &wd);
-      lil_weight *w = upload_weight(ctx, type, rows, cols, q, split ? lil_type_row_bytes(type, cols) * 16 : 0);
+      uint8_t *q = test_make_weights(type, rows, cols, &rng, &wd);
+      lil_weight *w = test_upload_weight(ctx, type, rows, cols, q, split ? lil_type_row_bytes(type, cols) * 16 : 0);
       uint32_t ids[6] = {3, 49, 0, 17, 1000, 33}; /* 1000: out of range -> zero row */
       uint32_t n = 6;
       lil_buffer *ib = test_buffer(ctx, LIL_MEM_ACTIVATIONS, 32);

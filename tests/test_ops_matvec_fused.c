@@ -16,6 +16,7 @@
 #include "lil_ops_matvec.h"
 #include "lil_quant.h"
 #include "test_common.h"
+#include "test_ops_util.h"
 #include "test_vk_common.h"
 
 #define TOL 3e-5
@@ -24,27 +25,12 @@ static const uint32_t all_types[] = {LIL_TYPE_F32,  LIL_TYPE_F16,  LIL_TYPE_BF16
                                      LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
 #define N_TYPES (sizeof(all_types) / sizeof(all_types[0]))
 
-static lil_buffer *upload_floats(lil_ctx *ctx, const float *v, size_t n) {
-  lil_buffer *b = test_buffer(ctx, LIL_MEM_ACTIVATIONS, (n * 4 + 15) & ~(size_t)15);
-  test_upload(b, v, n * 4);
-  return b;
-}
-
 static void check_fused(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t cols, lil_matvec_fuse fuse, int accumulate,
                         uint64_t max_part, uint32_t wg, uint64_t *rng) {
-  uint64_t rb = lil_type_row_bytes(type, cols);
-  ck_assert_uint_gt(rb, 0);
-  uint8_t *q = malloc(rows * rb + 16);
-  float *wd = malloc((size_t)rows * cols * 4), *f = malloc((size_t)cols * 4);
-  for (uint32_t r = 0; r < rows; r++) {
-    for (uint32_t c = 0; c < cols; c++) f[c] = test_rand_uniform(rng, -1.0f, 1.0f);
-    ck_assert_int_eq(lil_quantize_row(type, f, q + r * rb, cols, NULL), LIL_OK);
-    ck_assert_int_eq(lil_dequantize_row(type, q + r * rb, wd + (size_t)r * cols, cols, NULL), LIL_OK);
-  }
-  lil_weight_options o = {.max_part_bytes = max_part, .name = "test-w"};
-  lil_weight *w = NULL;
+  float *wd = NULL;
+  uint8_t *q = test_make_weights(type, rows, cols, rng, &wd);
+  lil_weight *w = test_upload_weight(ctx, type, rows, cols, q, max_part);
   lil_error err = {0};
-  if (lil_weight_create(ctx, type, rows, cols, q, &o, &w, &err)) ck_abort_msg("weight: %s", err.msg);
   if (max_part) ck_assert_uint_ge(w->n_parts, 2);
   float *x = malloc((size_t)cols * 4), *aux = malloc((size_t)cols * 4), *y0 = malloc((size_t)rows * 4),
         *y = malloc((size_t)rows * 4);
@@ -60,10 +46,8 @@ static void check_fused(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t col
   double inv = 1.0 / sqrt(ss / cols + eps);
   for (uint32_t c = 0; c < cols; c++)
     xe[c] = fuse == LIL_MATVEC_FUSE_RMSNORM ? x[c] * inv * aux[c] : x[c] / (1.0 + exp(-(double)x[c])) * aux[c];
-  lil_buffer *xb = upload_floats(ctx, x, cols), *ab = upload_floats(ctx, aux, cols);
-  lil_buffer *yb = test_buffer(ctx, LIL_MEM_ACTIVATIONS, (rows * 4 + 15) & ~(size_t)15);
-  test_poison(yb);
-  if (accumulate) test_upload(yb, y0, (size_t)rows * 4);
+  lil_buffer *xb = test_floats_buffer(ctx, x, cols), *ab = test_floats_buffer(ctx, aux, cols);
+  lil_buffer *yb = test_floats_buffer(ctx, accumulate ? y0 : NULL, rows); /* poisoned unless accumulating */
   lil_matvec_config cfg = {.workgroup_size = wg, .fuse = fuse, .aux = {ab, 0, 0}, .eps = eps};
   lil_seq *seq = NULL;
   ck_assert_int_eq(lil_seq_create(ctx, &seq, &err), LIL_OK);
@@ -87,7 +71,7 @@ static void check_fused(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t col
   lil_buffer_free(ab);
   lil_buffer_free(yb);
   lil_weight_free(w);
-  free(q), free(wd), free(f), free(x), free(aux), free(y0), free(y), free(xe);
+  free(q), free(wd), free(x), free(aux), free(y0), free(y), free(xe);
 }
 
 /* Per type: rows 1 / 7 / 33 / 300, widths of 1..several blocks (odd for float types), both
@@ -114,17 +98,10 @@ START_TEST(test_fused_default) {
 }
 END_TEST
 
-static lil_ctx *ctx_without(const char *what) {
-  lil_ctx_options o;
-  lil_ctx_options_default(&o);
-  o.disable = what;
-  return test_ctx_create_opts(&o);
-}
-
 /* The generic kernel (matvec.comp) for the quantized types too. */
 START_TEST(test_fused_no_storage16) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = ctx_without("storage16");
+  lil_ctx *ctx = test_ctx_without("storage16");
   ck_assert_uint_eq(lil_ctx_plan(ctx)->use_storage16, 0);
   shapes(ctx, &rng);
   test_ctx_free(ctx);
@@ -134,7 +111,7 @@ END_TEST
 /* The shared-memory tree reduction (no subgroup arithmetic). */
 START_TEST(test_fused_no_subgroup) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = ctx_without("subgroup");
+  lil_ctx *ctx = test_ctx_without("subgroup");
   ck_assert_uint_eq(lil_ctx_plan(ctx)->use_subgroup_arith, 0);
   for (size_t t = 0; t < N_TYPES; t++) {
     uint32_t b = lil_type_get(all_types[t])->block_elems;

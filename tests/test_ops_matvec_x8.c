@@ -17,6 +17,7 @@
 #include "lil_ops_matvec.h"
 #include "lil_quant.h"
 #include "test_common.h"
+#include "test_ops_util.h"
 #include "test_vk_common.h"
 
 #define TOL 3e-5
@@ -137,21 +138,6 @@ START_TEST(test_quantize_x8) {
 }
 END_TEST
 
-/* Random weights of type: host bytes and their dequantized floats (rows x cols). */
-static uint8_t *make_weights(uint32_t type, uint32_t rows, uint32_t cols, uint64_t *rng, float **deq) {
-  uint64_t rb = lil_type_row_bytes(type, cols);
-  uint8_t *q = malloc(rows * rb + 16);
-  float *f = malloc((size_t)cols * 4);
-  *deq = malloc((size_t)rows * cols * 4);
-  for (uint32_t r = 0; r < rows; r++) {
-    for (uint32_t c = 0; c < cols; c++) f[c] = test_rand_uniform(rng, -1.0f, 1.0f);
-    ck_assert_int_eq(lil_quantize_row(type, f, q + r * rb, cols, NULL), LIL_OK);
-    ck_assert_int_eq(lil_dequantize_row(type, q + r * rb, *deq + (size_t)r * cols, cols, NULL), LIL_OK);
-  }
-  free(f);
-  return q;
-}
-
 typedef struct x8_case {
   uint32_t type, rows, cols, ncols;
   int accumulate;
@@ -163,7 +149,7 @@ typedef struct x8_case {
 static void check_x8(lil_ctx *ctx, const x8_case *c, uint64_t *rng) {
   uint32_t rows = c->rows, cols = c->cols, nc = c->ncols;
   float *wd = NULL;
-  uint8_t *wq = make_weights(c->type, rows, cols, rng, &wd);
+  uint8_t *wq = test_make_weights(c->type, rows, cols, rng, &wd);
   lil_weight_options wo = {.max_part_bytes = c->max_part, .name = "test-w"};
   lil_weight *w = NULL;
   lil_error err = {0};
@@ -296,7 +282,7 @@ START_TEST(test_matvec_x8_shared) {
   lil_weight *w[2];
   lil_error err = {0};
   for (int i = 0; i < 2; i++) {
-    wq[i] = make_weights(i ? LIL_TYPE_Q4_K : LIL_TYPE_Q4_0, rows, cols, &rng, &wd[i]);
+    wq[i] = test_make_weights(i ? LIL_TYPE_Q4_K : LIL_TYPE_Q4_0, rows, cols, &rng, &wd[i]);
     ck_assert_int_eq(lil_weight_create(ctx, i ? LIL_TYPE_Q4_K : LIL_TYPE_Q4_0, rows, cols, wq[i], NULL, &w[i], &err),
                      LIL_OK);
   }

@@ -5,7 +5,9 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "lil_quant.h"
 #include "lil_vk.h"
+#include "lil_weight.h"
 #include "test_common.h"
 #include "test_vk_common.h"
 
@@ -44,6 +46,41 @@ static inline lil_buffer *test_floats_buffer(lil_ctx *ctx, const float *v, size_
   test_poison(b);
   if (v) test_upload(b, v, n * 4);
   return b;
+}
+
+/* A context with the optional paths in `disable` turned off (lil_ctx_options.disable). */
+static inline lil_ctx *test_ctx_without(const char *disable) {
+  lil_ctx_options o;
+  lil_ctx_options_default(&o);
+  o.disable = disable;
+  return test_ctx_create_opts(&o);
+}
+
+/* Random weights of type (uniform in [-1, 1] before quantization): host bytes of rows x cols as
+ * GGUF stores them, and their dequantized floats in *deq (what quantized kernels are compared to). */
+static inline uint8_t *test_make_weights(uint32_t type, uint32_t rows, uint32_t cols, uint64_t *rng, float **deq) {
+  uint64_t rb = lil_type_row_bytes(type, cols);
+  ck_assert_uint_gt(rb, 0);
+  uint8_t *q = malloc(rows * rb + 16);
+  float *f = malloc((size_t)cols * 4);
+  *deq = malloc((size_t)rows * cols * 4);
+  for (uint32_t r = 0; r < rows; r++) {
+    for (uint32_t c = 0; c < cols; c++) f[c] = test_rand_uniform(rng, -1.0f, 1.0f);
+    ck_assert_int_eq(lil_quantize_row(type, f, q + r * rb, cols, NULL), LIL_OK);
+    ck_assert_int_eq(lil_dequantize_row(type, q + r * rb, *deq + (size_t)r * cols, cols, NULL), LIL_OK);
+  }
+  free(f);
+  return q;
+}
+
+/* The device weight of those bytes, in parts of at most max_part bytes (0: the plan's limits). */
+static inline lil_weight *test_upload_weight(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t cols, const uint8_t *q,
+                                             uint64_t max_part) {
+  lil_weight_options o = {.max_part_bytes = max_part, .name = "test-w"};
+  lil_weight *w = NULL;
+  lil_error err = {0};
+  if (lil_weight_create(ctx, type, rows, cols, q, &o, &w, &err)) ck_abort_msg("weight: %s", err.msg);
+  return w;
 }
 
 #endif

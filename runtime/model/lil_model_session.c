@@ -200,6 +200,18 @@ static lil_status prepare_prefill(lil_session *s, uint32_t n, uint32_t pos0, lil
   return LIL_OK;
 }
 
+/* Tokens given as decode steps (forced): ids[0..n) are prompt tokens done+1..done+n of total,
+ * reported to the progress callback. */
+static lil_status forced_steps(lil_session *s, const int32_t *ids, uint32_t n, uint32_t done, uint32_t total,
+                               int32_t *next, lil_error *err) {
+  lil_status st = LIL_OK;
+  for (uint32_t i = 0; i < n && !st; i++) {
+    st = lil_session_step(s, ids[i], next, err);
+    if (!st && s->opt.prompt_progress) s->opt.prompt_progress(s->opt.progress_user, done + i + 1, total);
+  }
+  return st;
+}
+
 lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, int32_t *next, lil_error *err) {
   if (n == 0) return lil_error_set(err, LIL_ERR_INVALID_ARG, "empty prompt");
   if ((uint64_t)s->len + n > s->n_ctx)
@@ -213,13 +225,7 @@ lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, i
   /* a continuation: one batched pass after the cached tokens where the policy keeps every token
    * (dense, quest) and it fits the prefill buffers; else decode steps with forced tokens */
   int batched = pos0 == 0 || (n >= 2 && n <= s->opt.max_prompt && (pk == LIL_ATTN_DENSE || pk == LIL_ATTN_QUEST));
-  if (!batched) {
-    for (uint32_t i = 0; i < n && !st; i++) {
-      st = lil_session_step(s, ids[i], next, err);
-      if (!st && s->opt.prompt_progress) s->opt.prompt_progress(s->opt.progress_user, i + 1, n);
-    }
-    return st;
-  }
+  if (!batched) return forced_steps(s, ids, n, 0, n, next, err);
   if (n > s->opt.max_prompt)
     return lil_error_set(err, LIL_ERR_RANGE, "prompt is %u tokens, the session's max_prompt is %u", n,
                          s->opt.max_prompt);
@@ -243,11 +249,7 @@ lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, i
   s->last_was_step = 0;
   *next = s->gpu_next = ring_read(s);
   s->step++;
-  for (uint32_t i = 0; i < rest && !st; i++) {
-    st = lil_session_step(s, ids[n + i], next, err);
-    if (!st && s->opt.prompt_progress) s->opt.prompt_progress(s->opt.progress_user, n + i + 1, n + rest);
-  }
-  return st;
+  return forced_steps(s, ids + n, rest, n, n + rest, next, err);
 }
 
 lil_status lil_session_reset(lil_session *s, lil_error *err) { return start_attention(s, err); }
