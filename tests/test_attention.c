@@ -12,6 +12,8 @@
 #include "attn_internal.h"
 #include "attn_ref.h"
 #include "test_common.h"
+#include "test_ops_util.h"
+#include "test_rope_ref.h"
 #include "test_vk_common.h"
 
 typedef struct scen {
@@ -21,6 +23,8 @@ typedef struct scen {
   uint32_t check_every; /* 0: only the last step */
   uint32_t chunk;       /* > 0: the prompt goes in through record_append in chunks (no prefill attention) */
   uint32_t cont;        /* > 0: the prompt goes in as two prefills, the second of `cont` tokens after the rest */
+  uint32_t qk;          /* > 0: decode steps give q/k before their norm + RoPE (record_decode_qk); bits of
+                         * qk - 1: 0 NeoX layout, 1 head norms, 2 frequency factors, 3 rot_dim D/2 */
 } scen;
 
 typedef struct run {
@@ -35,6 +39,10 @@ typedef struct run {
   double *acc;           /* h2o reference: [L][H][max_ctx] */
   uint64_t rng;
   float *last_out;       /* [L][NH][D] of the last step */
+  lil_buffer *qn, *kn, *ff, *pos; /* qk: norm weights [D], frequency factors [D/2], the step's position */
+  float *hqn, *hkn, *hff;
+  lil_attention_qk qk;
+  lil_binding qnb, knb, ffb;
 } run;
 
 static uint32_t up64(uint32_t x) { return (x + 63) / 64 * 64; }
@@ -111,18 +119,46 @@ static void run_open(run *r, const scen *s) {
   r->acc = calloc((uint64_t)s->L * s->H * r->max_ctx, sizeof(double));
   r->last_out = calloc((uint64_t)s->L * r->qs, sizeof(float));
   ck_assert(!lil_seq_create(r->ctx, &r->step, &err));
+  if (s->qk) {
+    uint32_t bits = s->qk - 1;
+    r->hqn = test_rand_floats(&r->rng, s->D, 0.5f, 1.5f), r->hkn = test_rand_floats(&r->rng, s->D, 0.5f, 1.5f);
+    r->hff = test_rand_floats(&r->rng, s->D / 2, 1.0f, 8.0f);
+    r->qn = test_floats_buffer(r->ctx, r->hqn, s->D), r->kn = test_floats_buffer(r->ctx, r->hkn, s->D);
+    r->ff = test_floats_buffer(r->ctx, r->hff, s->D / 2);
+    r->pos = test_buffer(r->ctx, LIL_MEM_ACTIVATIONS, 64);
+    r->qnb = (lil_binding){r->qn, 0, 0}, r->knb = (lil_binding){r->kn, 0, 0}, r->ffb = (lil_binding){r->ff, 0, 0};
+    r->qk = (lil_attention_qk){.q_norm = bits & 2 ? &r->qnb : NULL, .k_norm = bits & 2 ? &r->knb : NULL,
+                               .positions = {r->pos, 0, 4}, .freq_factors = bits & 4 ? &r->ffb : NULL,
+                               .mode = bits & 1 ? LIL_ROPE_NEOX : LIL_ROPE_NORMAL, .rot_dim = bits & 8 ? s->D / 2 : 0,
+                               .base = 10000.0f, .linear_factor = bits & 1 ? 2.0f : 0.0f, .eps = 1e-6f};
+  }
   for (uint32_t l = 0; l < s->L; l++) {
     lil_binding q = {r->q, (uint64_t)l * r->qs * 4, s->NH * s->D * 4}, o = {r->out, (uint64_t)l * r->qs * 4, s->NH * s->D * 4};
     lil_binding k = {r->k, (uint64_t)l * r->ks * 4, s->H * s->D * 4}, v = {r->v, (uint64_t)l * r->ks * 4, s->H * s->D * 4};
-    ck_assert_msg(!lil_attention_record_decode(r->att, r->step, l, q, k, v, o, &err), "record: %s", err.msg);
+    ck_assert_msg(!lil_attention_record_decode_qk(r->att, r->step, l, q, k, v, o, s->qk ? &r->qk : NULL, &err),
+                  "record: %s", err.msg);
   }
+}
+
+/* The decode step's q/k transform on the CPU (s->qk): q [NH][D] and k [H][D] of one layer in place. */
+static void qk_transform_ref(run *r, float *q, float *k, uint32_t pos) {
+  const scen *s = r->sc;
+  lil_rope_params p = {.mode = r->qk.mode, .n_heads = s->NH, .head_dim = s->D, .rot_dim = r->qk.rot_dim,
+                       .token_stride = s->NH * s->D, .base = r->qk.base, .linear_factor = r->qk.linear_factor};
+  const float *ff = r->qk.freq_factors ? r->hff : NULL;
+  float theta;
+  double mag;
+  qk_side_ref(q, r->qk.q_norm ? r->hqn : NULL, &pos, ff, 1, &p, r->qk.eps, &theta, &mag);
+  p.n_heads = s->H, p.token_stride = s->H * s->D;
+  qk_side_ref(k, r->qk.k_norm ? r->hkn : NULL, &pos, ff, 1, &p, r->qk.eps, &theta, &mag);
 }
 
 static void run_close(run *r) {
   lil_seq_free(r->step);
   lil_attention_free(r->att);
   lil_buffer_free(r->q), lil_buffer_free(r->k), lil_buffer_free(r->v), lil_buffer_free(r->out);
-  free(r->K), free(r->V), free(r->Q), free(r->acc), free(r->last_out);
+  lil_buffer_free(r->qn), lil_buffer_free(r->kn), lil_buffer_free(r->ff), lil_buffer_free(r->pos);
+  free(r->K), free(r->V), free(r->Q), free(r->acc), free(r->last_out), free(r->hqn), free(r->hkn), free(r->hff);
   test_ctx_free(r->ctx);
 }
 
@@ -340,6 +376,10 @@ static void run_steps(run *r) {
     fill_random(r, hq, s->L * r->qs, 2.0f), fill_random(r, hk, s->L * r->ks, 1.0f), fill_random(r, hv, s->L * r->ks, 1.0f);
     test_upload(r->q, hq, (uint64_t)s->L * r->qs * 4), test_upload(r->k, hk, (uint64_t)s->L * r->ks * 4);
     test_upload(r->v, hv, (uint64_t)s->L * r->ks * 4);
+    if (s->qk) { /* the GPU gets q and k as drawn; the reference attends with them transformed */
+      test_upload(r->pos, &p, 4);
+      for (uint32_t l = 0; l < s->L; l++) qk_transform_ref(r, hq + l * r->qs, hk + l * r->ks, p);
+    }
     for (uint32_t l = 0; l < s->L; l++) {
       memcpy(r->Q + (uint64_t)l * NH * D, hq + l * r->qs, NH * D * 4);
       for (uint32_t h = 0; h < H; h++)
@@ -570,6 +610,34 @@ END_TEST
 
 /* Several hundred real GPU steps of the evicting policies with a tiny head: memory stays bounded,
  * outputs checked every 25 steps. */
+/* The decode step's q/k norm + RoPE done by the KV append (record_decode_qk): the GPU gets q and k
+ * as the projections give them, the reference attends with them transformed on the CPU. Every
+ * layout / norm / frequency-factor / partial-rotation combination on dense, the minmax append of
+ * quest and raas, the evicting policies, F32, GQA 1..4, head_dim 128; and the separate transform
+ * ($LIL_ATTN_QK=separate: qk_norm_rope, then the plain append). */
+START_TEST(test_qk_fused) {
+  for (uint32_t bits = 0; bits < 16; bits++) {
+    scen a = base(LIL_ATTN_DENSE, 4, 2, 4);
+    a.qk = bits + 1, a.steps = 6, a.check_every = 2, a.kvt = bits & 1 ? LIL_KV_F32 : LIL_KV_F16;
+    run_scenario(&a, NULL);
+  }
+  lil_attn_policy_kind kinds[] = {LIL_ATTN_QUEST, LIL_ATTN_RAAS, LIL_ATTN_WINDOW, LIL_ATTN_H2O};
+  for (uint32_t i = 0; i < 4; i++) {
+    scen b = base(kinds[i], 8, 2, 4); /* GQA 4 */
+    b.qk = 1 + 2 + 4, b.budget = 12 + 4 * (kinds[i] == LIL_ATTN_H2O), b.steps = 20;
+    run_scenario(&b, NULL);
+  }
+  scen c = base(LIL_ATTN_DENSE, 2, 2, 16); /* GQA 1, a real head size */
+  c.qk = 1 + 2 + 1, c.D = 128, c.L = 1, c.prompt = 20, c.steps = 3;
+  run_scenario(&c, NULL);
+  setenv("LIL_ATTN_QK", "separate", 1);
+  scen d = base(LIL_ATTN_QUEST, 4, 2, 4);
+  d.qk = 1 + 2 + 8, d.budget = 12, d.steps = 10;
+  run_scenario(&d, NULL);
+  unsetenv("LIL_ATTN_QK");
+}
+END_TEST
+
 START_TEST(test_long_eviction) {
   lil_attn_policy_kind kinds[] = {LIL_ATTN_WINDOW, LIL_ATTN_H2O, LIL_ATTN_RAAS};
   for (int i = 0; i < 3; i++) {
@@ -593,6 +661,7 @@ Suite *attention_suite(void) {
   tcase_add_test(t, test_same_as_dense);
   tcase_add_test(t, test_chunked_append);
   tcase_add_test(t, test_prefill_after_context);
+  tcase_add_test(t, test_qk_fused);
   tcase_add_test(t, test_long_eviction);
   suite_add_tcase(s, t);
   return s;

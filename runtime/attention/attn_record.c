@@ -34,17 +34,50 @@ static lil_status record_update(lil_attention *att, lil_seq *seq, lil_error *err
   return lil_seq_dispatch(seq, k, b, 2, 1, NULL, 0, groups, 1, 1, "attn_update", err);
 }
 
-/* Append of n_tokens rows to every segment of the layer, and the Quest min/max of touched pages. */
+/* The fused append's transform push constants (after the append's own six words). */
+typedef struct qk_push {
+  uint32_t n_q, rot_dim, neox, has_ff, q_has_norm, k_has_norm;
+  float theta_scale, freq_scale, eps;
+} qk_push;
+
+#define QK_BINDINGS 13
+
+/* Append of n_tokens rows to every segment of the layer, and the Quest min/max of touched pages.
+ * With qk (decode, one token): the fused append that also transforms k before storing it and q
+ * (given in q) in place; the first segment's dispatch carries the n_heads Q workgroups. */
 static lil_status record_append(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding kin, lil_binding vin,
-                                uint32_t n_tokens, uint32_t first, lil_error *err) {
+                                uint32_t n_tokens, uint32_t first, const lil_attention_qk *qk, lil_binding q,
+                                lil_error *err) {
   const lil_attention_config *c = &att->cfg;
   int f32 = c->kv_type == LIL_KV_F32;
   lil_kernel *ka, *km = NULL;
   uint32_t spec[] = {64};
   /* one token with Quest metadata: min/max in the append kernel unless $LIL_KV_MINMAX=separate */
   int fmm = quest_meta(att) && n_tokens == 1 && att->fused_minmax;
-  const char *an = fmm ? (f32 ? "kv_append_mm_f32" : "kv_append_mm_f16") : (f32 ? "kv_append_f32" : "kv_append_f16");
-  lil_status st = kernel(att, an, fmm ? 8 : 6, 24, 1, spec, &ka, err);
+  char an[32];
+  snprintf(an, sizeof(an), "kv_append%s%s_%s", qk ? "_qk" : "", fmm ? "_mm" : "", f32 ? "f32" : "f16");
+  uint32_t nb = qk ? QK_BINDINGS : fmm ? 8 : 6;
+  qk_push qp = {0};
+  if (qk) {
+    lil_rope_params rp = {.mode = qk->mode, .n_heads = c->n_heads, .head_dim = c->head_dim, .rot_dim = qk->rot_dim,
+                          .base = qk->base, .linear_factor = qk->linear_factor};
+    uint32_t rot, stride;
+    if (!lil_rope_resolve(&rp, &rot, &stride) || c->head_dim > 512 || n_tokens != 1)
+      return lil_error_set(err, LIL_ERR_INVALID_ARG,
+                           "attention decode q/k transform: head_dim %u (<= 512), rot_dim %u, base %g, mode %d",
+                           c->head_dim, qk->rot_dim, (double)qk->base, (int)qk->mode);
+    float factor = qk->linear_factor > 0.0f ? qk->linear_factor : 1.0f;
+    qp = (qk_push){0,
+                   rot,
+                   qk->mode == LIL_ROPE_NEOX,
+                   qk->freq_factors != NULL,
+                   qk->q_norm != NULL,
+                   qk->k_norm != NULL,
+                   lil_rope_theta_scale(qk->base, rot),
+                   1.0f / factor,
+                   qk->eps};
+  }
+  lil_status st = kernel(att, an, nb, qk ? 24 + sizeof(qk_push) : 24, 1, spec, &ka, err);
   if (!st && quest_meta(att) && !fmm)
     st = kernel(att, f32 ? "kv_minmax_f32" : "kv_minmax_f16", 5, 20, 1, spec, &km, err);
   for (uint32_t si = layer * att->segs_per_layer; si < (layer + 1) * att->segs_per_layer && !st; si++) {
@@ -58,9 +91,28 @@ static lil_status record_append(lil_attention *att, lil_seq *seq, uint32_t layer
                         region(att->state, s->base, s->nh),
                         region(att->state, s->mask, pages),
                         {s->minmax ? s->minmax : att->dummy, 0, 0}};
-    uint32_t push[6] = {c->head_dim, att->P, att->cap, c->n_kv_heads * c->head_dim, s->h0, first};
-    st = lil_seq_dispatch(seq, ka, b, fmm ? 8 : 6, fmm ? 0x8c : 0xc, push, sizeof(push), n_tokens, s->nh, 1,
-                          "kv_append", err);
+    struct {
+      uint32_t w[6];
+      qk_push qk;
+    } push = {{c->head_dim, att->P, att->cap, c->n_kv_heads * c->head_dim, s->h0, first}, qp};
+    uint32_t wm = fmm ? 0x8c : 0xc, gy = s->nh;
+    lil_binding bb[QK_BINDINGS];
+    memcpy(bb, b, sizeof(b));
+    if (qk) {
+      lil_binding dummy = {att->dummy, 0, 0}, pos = qk->positions;
+      /* Q heads in the layer's first segment only (q bound elsewhere would order the segments) */
+      int q_here = si == layer * att->segs_per_layer;
+      push.qk.n_q = q_here ? c->n_heads : 0;
+      gy += push.qk.n_q;
+      if (!fmm) bb[6] = dummy, bb[7] = dummy;
+      bb[8] = q_here ? q : dummy;
+      bb[9] = qk->q_norm ? *qk->q_norm : pos;
+      bb[10] = qk->k_norm ? *qk->k_norm : pos;
+      bb[11] = pos;
+      bb[12] = qk->freq_factors ? *qk->freq_factors : pos;
+      if (q_here) wm |= 1u << 8;
+    }
+    st = lil_seq_dispatch(seq, ka, bb, nb, wm, &push, qk ? sizeof(push) : 24, n_tokens, gy, 1, "kv_append", err);
     if (st || !km) continue;
     lil_binding bm[5] = {{s->k, 0, 0}, region(att->state, s->table, pages), region(att->state, s->base, s->nh),
                          region(att->state, s->mask, pages), {s->minmax, 0, 0}};
@@ -78,7 +130,7 @@ lil_status lil_attention_record_prefill(lil_attention *att, lil_seq *seq, uint32
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention prefill: layer %u / %u tokens out of range", layer,
                          n_tokens);
   lil_status st = layer == 0 ? record_update(att, seq, err) : LIL_OK;
-  if (!st) st = record_append(att, seq, layer, k, v, n_tokens, 0, err);
+  if (!st) st = record_append(att, seq, layer, k, v, n_tokens, 0, NULL, q, err);
   if (st) return st;
   uint32_t D = c->head_dim, rows = D <= 128 ? 16 : D <= 256 ? 8 : 4;
   uint32_t spec[] = {64, D, att->G, rows, rows};
@@ -114,7 +166,7 @@ lil_status lil_attention_record_append(lil_attention *att, lil_seq *seq, uint32_
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention append: layer %u / tokens %u..%u out of range", layer,
                          first, first + n_tokens);
   lil_status st = layer == 0 && first == 0 ? record_update(att, seq, err) : LIL_OK;
-  return st ? st : record_append(att, seq, layer, k, v, n_tokens, first, err);
+  return st ? st : record_append(att, seq, layer, k, v, n_tokens, first, NULL, k, err);
 }
 
 /* Shape of the decode kernel (attn_decode.comp): WG threads in row groups of LPR lanes (lanes
@@ -234,6 +286,8 @@ void att_choose_variants(lil_attention *att) {
   if (att->merge_qpw > att->merge_wg) att->merge_qpw = att->merge_wg;
   env = getenv("LIL_KV_MINMAX");
   att->fused_minmax = !(env && !strcmp(env, "separate"));
+  env = getenv("LIL_ATTN_QK");
+  att->unfused_qk = env && !strcmp(env, "separate");
   env = getenv("LIL_ATTN_SEL_SPLITS");
   att->sel_splits_env = -1;
   if (env && sscanf(env, "%u", &mw) == 1) att->sel_splits_env = (int)(mw > 65536 ? 65536 : mw);
@@ -311,8 +365,25 @@ static lil_status record_select(lil_attention *att, lil_seq *seq, const kv_segme
 
 lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding q, lil_binding k,
                                        lil_binding v, lil_binding out, lil_error *err) {
+  return lil_attention_record_decode_qk(att, seq, layer, q, k, v, out, NULL, err);
+}
+
+lil_status lil_attention_record_decode_qk(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding q,
+                                          lil_binding k, lil_binding v, lil_binding out, const lil_attention_qk *qk,
+                                          lil_error *err) {
   const lil_attention_config *c = &att->cfg;
   if (layer >= c->n_layers) return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention decode: layer %u", layer);
+  if (qk && (lil_ctx_max_bindings(att->ctx) < QK_BINDINGS || att->unfused_qk)) {
+    /* the separate transform, then the plain append */
+    lil_rope_params rq = {.mode = qk->mode, .n_heads = c->n_heads, .head_dim = c->head_dim, .rot_dim = qk->rot_dim,
+                          .base = qk->base, .linear_factor = qk->linear_factor};
+    lil_rope_params rk = rq;
+    rk.n_heads = c->n_kv_heads;
+    lil_status st = lil_op_qk_norm_rope(att->ctx, seq, q, k, qk->q_norm, qk->k_norm, qk->positions, qk->freq_factors,
+                                        1, &rq, &rk, qk->eps, err);
+    if (st) return st;
+    qk = NULL;
+  }
   int f32 = c->kv_type == LIL_KV_F32;
   lil_attn_policy_kind kind = c->policy.kind;
   int select = (kind == LIL_ATTN_QUEST && layer >= c->policy.dense_layers) || kind == LIL_ATTN_RAAS;
@@ -327,7 +398,7 @@ lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_
   char dname[32];
   snprintf(dname, sizeof(dname), "attn_decode_%s%s%s", f32 ? "f32" : "f16", ds.shuffle ? "_sg" : "", fm ? "_fm" : "");
   lil_status st = layer == 0 ? record_update(att, seq, err) : LIL_OK;
-  if (!st) st = record_append(att, seq, layer, k, v, 1, 0, err);
+  if (!st) st = record_append(att, seq, layer, k, v, 1, 0, qk, q, err);
   lil_kernel *kd, *kmerge = NULL, *kh = NULL;
   int cpu = lil_ctx_snapshot(att->ctx)->kind == LIL_DEVICE_CPU;
   uint32_t mwg = cpu ? 64 : 256;

@@ -22,6 +22,7 @@
 
 #include <stdint.h>
 
+#include "lil_ops_basic.h"
 #include "lil_vk.h"
 
 typedef enum lil_attn_policy_kind {
@@ -88,6 +89,26 @@ lil_status lil_attention_record_append(lil_attention *att, lil_seq *seq, uint32_
  * per-step value is read from buffers that begin_step fills. */
 lil_status lil_attention_record_decode(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding q,
                                        lil_binding k, lil_binding v, lil_binding out, lil_error *err);
+/* The per-head q/k transform of a Llama / Qwen layer (RMSNorm of each head with an optional weight,
+ * then RoPE), as lil_op_qk_norm_rope does it. Given to record_decode_qk, it is done by the decode's
+ * append dispatch (one dispatch and one barrier less per layer): q is transformed in place (the
+ * selection and the decode read it), k as it is stored; k's own buffer is left as it was. */
+typedef struct lil_attention_qk {
+  const lil_binding *q_norm, *k_norm; /* NULL: no norm on that side; else F32 [head_dim] */
+  lil_binding positions;              /* uint32 [1]: the step's position */
+  const lil_binding *freq_factors;    /* NULL or F32 [rot_dim / 2] (Llama 3 rope_freqs) */
+  lil_rope_mode mode;
+  uint32_t rot_dim;    /* even, <= head_dim; 0 = head_dim */
+  float base;          /* rope_freq_base */
+  float linear_factor; /* positions divided by it; 0 or 1 = none */
+  float eps;           /* of the head norms */
+} lil_attention_qk;
+
+/* record_decode with q and k given before the transform qk (NULL: exactly record_decode). Where the
+ * device cannot bind the fused append's 13 buffers it records lil_op_qk_norm_rope, then the same. */
+lil_status lil_attention_record_decode_qk(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding q,
+                                          lil_binding k, lil_binding v, lil_binding out, const lil_attention_qk *qk,
+                                          lil_error *err);
 /* Host bookkeeping before replaying the step for the token at pos (= current length): allocates or
  * reuses the slot of the new token, evicts (window, raas, h2o) and writes the table updates. */
 lil_status lil_attention_begin_step(lil_attention *att, uint32_t pos, lil_error *err);

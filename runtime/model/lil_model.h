@@ -66,8 +66,9 @@ typedef struct lil_session_options {
   uint32_t page_size;
   lil_kv_type kv_type;
   int keep_logits;        /* tests: keep every position's logits of a prefill (lil_session_logits) */
-  int unfused_decode;     /* 1: the decode step records RMSNorm and SwiGLU as their own dispatches
-                           * (default 0: fused into the next matvec; docs/kernels-perf.md) */
+  int unfused_decode;     /* 1: the decode step records RMSNorm, SwiGLU and the q/k norm + RoPE as
+                           * their own dispatches (default 0: fused into the next matvec and the KV
+                           * append; docs/kernels-perf.md) */
   /* Progress of a prompt streamed through decode steps (h2o prompts of budget tokens or more,
    * continuations): called after each streamed token with the prompt tokens done and in all.
    * NULL: none. */

@@ -81,6 +81,8 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
   /* decode: RMSNorm fused into the matvecs that read its output, SwiGLU into the down projection
    * (the F32-activation kernels; not with the integer-dot scratch, which reads x quantized) */
   int fuse = n == 1 && !a->xq && !s->opt.unfused_decode;
+  /* decode: the q/k norms and RoPE done by the KV append (lil_attention_record_decode_qk) */
+  int fuse_qk = !prefill && !s->opt.unfused_decode;
 
   /* x = token_embd[ids] */
   TRY(lil_op_embed(ctx, seq, m->embd, ids, n, whole(a->x), err));
@@ -94,15 +96,21 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
     TRY(linear_bias(ctx, seq, a, L->wq, L->bq, xin, a->q, n, 0, fuse ? &fn : NULL, err));
     TRY(linear_bias(ctx, seq, a, L->wk, L->bk, xin, a->k, n, 1, fuse ? &fn : NULL, err));
     TRY(linear_bias(ctx, seq, a, L->wv, L->bv, xin, a->v, n, 1, fuse ? &fn : NULL, err));
-    /* (qwen3: per-head rmsnorm of q and k, then) rotary position embedding: one fused dispatch */
+    /* (qwen3: per-head rmsnorm of q and k, then) rotary position embedding: one fused dispatch, or
+     * (decode) done by the KV append's dispatch */
     lil_binding qn = whole(L->q_norm), kn = whole(L->k_norm);
-    TRY(lil_op_qk_norm_rope(ctx, seq, whole(a->q), whole(a->k), L->q_norm ? &qn : NULL, L->k_norm ? &kn : NULL, pos,
-                            ff, n, &rope_q, &rope_k, c->rms_eps, err));
+    lil_attention_qk qk = {.q_norm = L->q_norm ? &qn : NULL, .k_norm = L->k_norm ? &kn : NULL, .positions = pos,
+                           .freq_factors = ff, .mode = rope_q.mode, .rot_dim = rope_q.rot_dim, .base = rope_q.base,
+                           .linear_factor = rope_q.linear_factor, .eps = c->rms_eps};
+    if (!fuse_qk)
+      TRY(lil_op_qk_norm_rope(ctx, seq, whole(a->q), whole(a->k), qk.q_norm, qk.k_norm, pos, ff, n, &rope_q, &rope_k,
+                              c->rms_eps, err));
     /* KV cache append + causal attention (paged; the policy picks the pages in decode) */
     if (prefill)
       TRY(lil_attention_record_prefill(s->att, seq, l, whole(a->q), whole(a->k), whole(a->v), whole(a->att), n, err));
     else
-      TRY(lil_attention_record_decode(s->att, seq, l, whole(a->q), whole(a->k), whole(a->v), whole(a->att), err));
+      TRY(lil_attention_record_decode_qk(s->att, seq, l, whole(a->q), whole(a->k), whole(a->v), whole(a->att),
+                                         fuse_qk ? &qk : NULL, err));
     /* x += Wo att */
     TRY(linear(ctx, seq, a, L->wo, a->att, a->x, n, 1, 0, err));
     /* feed-forward block: xb = rmsnorm(x) * ffn_norm; x += Wdown (silu(Wgate xb) * Wup xb)

@@ -256,14 +256,21 @@ static lil_status create_device(lil_ctx *ctx, lil_error *err) {
   volkLoadDevice(ctx->device);
   vkGetDeviceQueue(ctx->device, p->queue_family, 0, &ctx->queue);
 
+  VkPhysicalDeviceProperties props;
+  vkGetPhysicalDeviceProperties(ctx->phys, &props);
+  ctx->max_bindings = LIL_MAX_BINDINGS;
+  if (props.limits.maxPerStageDescriptorStorageBuffers < ctx->max_bindings)
+    ctx->max_bindings = props.limits.maxPerStageDescriptorStorageBuffers;
+  if (props.limits.maxDescriptorSetStorageBuffers < ctx->max_bindings)
+    ctx->max_bindings = props.limits.maxDescriptorSetStorageBuffers;
   VkDescriptorSetLayoutBinding b[LIL_MAX_BINDINGS];
-  for (uint32_t i = 0; i < LIL_MAX_BINDINGS; i++)
+  for (uint32_t i = 0; i < ctx->max_bindings; i++)
     b[i] = (VkDescriptorSetLayoutBinding){.binding = i,
                                           .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                           .descriptorCount = 1,
                                           .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
   VkDescriptorSetLayoutCreateInfo lci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-                                         .bindingCount = LIL_MAX_BINDINGS,
+                                         .bindingCount = ctx->max_bindings,
                                          .pBindings = b};
   if ((st = lil_vk_check(vkCreateDescriptorSetLayout(ctx->device, &lci, NULL, &ctx->set_layout),
                          "vkCreateDescriptorSetLayout", err)))
@@ -372,6 +379,7 @@ void lil_ctx_free(lil_ctx *ctx) {
 }
 
 const lil_device_plan *lil_ctx_plan(const lil_ctx *ctx) { return &ctx->plan; }
+uint32_t lil_ctx_max_bindings(const lil_ctx *ctx) { return ctx->max_bindings; }
 uint32_t lil_ctx_validation_messages(const lil_ctx *ctx) {
   return __atomic_load_n(&ctx->validation_messages, __ATOMIC_RELAXED);
 }

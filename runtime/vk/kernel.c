@@ -53,7 +53,7 @@ lil_status lil_kernel_get(lil_ctx *ctx, const lil_kernel_desc *d, lil_kernel **o
       *out = ctx->kernels[i].kernel;
       return LIL_OK;
     }
-  if (d->n_bindings > LIL_MAX_BINDINGS || d->push_size > LIL_MAX_PUSH || d->n_spec > LIL_MAX_SPEC)
+  if (d->n_bindings > ctx->max_bindings || d->push_size > LIL_MAX_PUSH || d->n_spec > LIL_MAX_SPEC)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "kernel '%s': %u bindings / %u push bytes / %u constants over the limits",
                          d->shader, d->n_bindings, d->push_size, d->n_spec);
   const lil_shader_blob *blob = lil_shader_find(d->shader);

@@ -16,7 +16,7 @@
 #include "lil_device_plan.h"
 #include "lil_status.h"
 
-#define LIL_MAX_BINDINGS 8
+#define LIL_MAX_BINDINGS 16
 #define LIL_MAX_PUSH 128
 #define LIL_MAX_SPEC 8
 
@@ -50,6 +50,9 @@ int lil_matvec_x8_wanted(const lil_ctx_options *o);
 lil_status lil_ctx_create(const lil_ctx_options *o, lil_ctx **out, lil_error *err);
 void lil_ctx_free(lil_ctx *ctx);
 const lil_device_plan *lil_ctx_plan(const lil_ctx *ctx);
+/* Storage buffers a kernel may bind on this device: LIL_MAX_BINDINGS, or fewer where the device's
+ * per-stage / per-set limits are lower (a kernel wanting more fails at lil_kernel_get). */
+uint32_t lil_ctx_max_bindings(const lil_ctx *ctx);
 /* Validation-layer messages (warnings and errors) seen since creation. */
 uint32_t lil_ctx_validation_messages(const lil_ctx *ctx);
 /* Bytes of device memory currently allocated and the peak so far. */

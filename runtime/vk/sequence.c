@@ -219,7 +219,7 @@ static lil_status alloc_set(lil_seq *s, VkDescriptorSet *set, lil_error *err) {
   lil_status st;
   if (s->sets_left == 0) {
     VkDescriptorPoolSize ps = {.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                               .descriptorCount = SETS_PER_POOL * LIL_MAX_BINDINGS};
+                               .descriptorCount = SETS_PER_POOL * ctx->max_bindings};
     VkDescriptorPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
                                       .maxSets = SETS_PER_POOL,
                                       .poolSizeCount = 1,

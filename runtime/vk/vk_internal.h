@@ -29,7 +29,8 @@ struct lil_ctx {
   uint32_t validation_messages; /* atomic via __atomic builtins */
   int profile;
   int pipeline_stats; /* VK_KHR_pipeline_executable_properties enabled: statistics printed per pipeline */
-  /* one descriptor layout convention: LIL_MAX_BINDINGS storage buffers, 128 bytes push */
+  /* one descriptor layout convention: max_bindings (<= LIL_MAX_BINDINGS) storage buffers, 128 bytes push */
+  uint32_t max_bindings;
   VkDescriptorSetLayout set_layout;
   VkPipelineLayout pipeline_layout;
   VkPipelineCache pipeline_cache;
