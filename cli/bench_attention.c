@@ -3,6 +3,9 @@
  * top-k, h2o accumulation and victim) and of the per-step bookkeeping (update + append + min/max),
  * the K/V bytes the attention reads and their rate as a fraction of the copy bandwidth measured in
  * the same run, and the KV memory in use.
+ * Per-dispatch timestamps (the columns above) each cost the GPU a drain, so the step is also timed
+ * whole (two timestamps), and its update + append alone: their difference is what attention and
+ * selection add to a decode step (the "step" line and the *_nots JSON fields).
  * The evicting policies (window, h2o, raas) hold at most their budget, so at context C their cache
  * is emulated by a prompt of min(C, budget) tokens (raas: protected prompt pages) followed by
  * eviction steps: their per-step cost depends on the cached tokens only. */
@@ -27,6 +30,8 @@ typedef struct bench_opts {
 
 typedef struct bench_row {
   double attn_ms, select_ms, book_ms, total_ms;
+  /* without per-dispatch timestamps: the whole step, and its update + append alone */
+  double step_ms, book_alone_ms;
   uint64_t attn_bytes, part_bytes, select_bytes, kv_bytes;
   uint32_t cached, attended;
   uint32_t n_kernels;
@@ -117,13 +122,13 @@ static lil_status bench_one(lil_ctx *ctx, const bench_opts *o, lil_attn_policy_k
   lil_attention_config c;
   lil_attention_config_default(&c);
   c.n_layers = 1, c.n_heads = o->heads, c.n_kv_heads = o->kv_heads, c.head_dim = o->head_dim;
-  c.max_ctx = context + warm + o->iters + 1, c.max_prompt = fill, c.page_size = o->page, c.kv_type = o->kvt;
+  c.max_ctx = context + 2 * (warm + o->iters) + 1, c.max_prompt = fill, c.page_size = o->page, c.kv_type = o->kvt;
   c.n_splits = o->splits;
   c.policy.kind = kind, c.policy.budget = o->budget, c.policy.sink = o->sink, c.policy.recent = o->recent;
   c.policy.dense_layers = 0;
   lil_attention *att = NULL;
   lil_buffer *q = NULL, *k = NULL, *v = NULL, *out = NULL, *ck = NULL, *cv = NULL;
-  lil_seq *pre = NULL, *step = NULL;
+  lil_seq *pre = NULL, *step = NULL, *whole = NULL, *book = NULL;
   uint64_t rng = 0x9e3779b97f4a7c15ull ^ context;
   uint32_t H = o->kv_heads, D = o->head_dim, NH = o->heads;
   uint32_t chunk = fill < 4096 ? fill : 4096;
@@ -137,6 +142,10 @@ static lil_status bench_one(lil_ctx *ctx, const bench_opts *o, lil_attn_policy_k
   if (!st) st = make_random(ctx, (uint64_t)chunk * H * D, &rng, &cv, err);
   if (!st) st = lil_seq_create(ctx, &pre, err);
   if (!st) st = lil_seq_create(ctx, &step, err);
+  if (!st) st = lil_seq_create(ctx, &whole, err);
+  if (!st) st = lil_seq_create(ctx, &book, err);
+  if (!st) st = lil_seq_time_total_only(whole, err);
+  if (!st) st = lil_seq_time_total_only(book, err);
   /* the context: the prompt's K/V appended in chunks (repeated random rows) */
   if (!st) st = lil_attention_begin_prefill(att, 0, fill, err);
   for (uint32_t f = 0; f < fill && !st; f += chunk) {
@@ -148,7 +157,11 @@ static lil_status bench_one(lil_ctx *ctx, const bench_opts *o, lil_attn_policy_k
   if (!st) st = lil_attention_end_prefill(att, err);
   lil_binding bq = {q, 0, 0}, bk = {k, 0, 0}, bv = {v, 0, 0}, bo = {out, 0, 0};
   if (!st) st = lil_attention_record_decode(att, step, 0, bq, bk, bv, bo, err);
-  static const char *const attn_l[] = {"attn_decode", "attn_merge", NULL};
+  if (!st) st = lil_attention_record_decode(att, whole, 0, bq, bk, bv, bo, err);
+  /* the step's update + append alone: the same slot and values again, so replaying it after the
+   * whole step changes nothing */
+  if (!st) st = lil_attention_record_append(att, book, 0, bk, bv, 1, 0, err);
+  row->step_ms = row->book_alone_ms = INFINITY;  static const char *const attn_l[] = {"attn_decode", "attn_merge", NULL};
   static const char *const sel_l[] = {"quest_score", "page_topk", "quest_select", "h2o_update", NULL};
   double best[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
   /* the GPU idled while the host built the context: bring its clocks up before timing */
@@ -157,7 +170,14 @@ static lil_status bench_one(lil_ctx *ctx, const bench_opts *o, lil_attn_policy_k
     st = lil_attention_begin_step(att, lil_attention_length(att), err);
     if (!st) st = lil_seq_run(step, err);
     if (!st) st = lil_attention_end_step(att, err);
+    if (!st) st = lil_attention_begin_step(att, lil_attention_length(att), err);
+    if (!st) st = lil_seq_run(whole, err);
+    double w_ms = lil_seq_gpu_ms(whole);
+    if (!st) st = lil_seq_run(book, err);
+    if (!st) st = lil_attention_end_step(att, err);
     if (st || it < warm) continue;
+    if (w_ms < row->step_ms) row->step_ms = w_ms;
+    if (lil_seq_gpu_ms(book) < row->book_alone_ms) row->book_alone_ms = lil_seq_gpu_ms(book);
     const lil_seq_timing *t;
     uint32_t n = lil_seq_timings(step, &t);
     double a = 0, s = 0, b = 0;
@@ -200,6 +220,8 @@ static lil_status bench_one(lil_ctx *ctx, const bench_opts *o, lil_attn_policy_k
   }
   lil_seq_free(pre);
   lil_seq_free(step);
+  lil_seq_free(whole);
+  lil_seq_free(book);
   lil_buffer_free(q), lil_buffer_free(k), lil_buffer_free(v), lil_buffer_free(out), lil_buffer_free(ck);
   lil_buffer_free(cv);
   lil_attention_free(att);
@@ -284,18 +306,27 @@ int bench_attention(int argc, char **argv) {
       st = bench_one(ctx, &o, kind, o.contexts[ci], &r, &err);
       if (st) break;
       double gbps = r.attn_ms > 0 ? (double)r.attn_bytes / (r.attn_ms * 1e-3) / 1e9 : 0;
+      /* attention + selection as the step without per-dispatch timestamps adds them to update + append */
+      double as_ms = r.step_ms - r.book_alone_ms;
+      double gbps_nots = as_ms > 0 ? (double)(r.attn_bytes + r.select_bytes) / (as_ms * 1e-3) / 1e9 : 0;
       if (o.json)
         printf("%s\n  {\"policy\": \"%s\", \"context\": %u, \"cached_tokens\": %u, \"attended_tokens\": %u, "
                "\"attn_us\": %.2f, \"select_us\": %.2f, \"other_us\": %.2f, \"total_us\": %.2f, \"attn_bytes\": %llu, "
                "\"select_bytes\": %llu, \"gbps\": %.1f, \"fraction_of_copy\": %.3f, \"kv_bytes\": %llu, "
-               "\"variant\": \"%s\"}",
+               "\"step_us_nots\": %.2f, \"book_us_nots\": %.2f, \"attn_select_us_nots\": %.2f, "
+               "\"fraction_of_copy_nots\": %.3f, \"variant\": \"%s\"}",
                first ? "" : ",", lil_attn_policy_name(kind), o.contexts[ci], r.cached, r.attended, r.attn_ms * 1e3,
                r.select_ms * 1e3, r.book_ms * 1e3, r.total_ms * 1e3, (unsigned long long)r.attn_bytes,
-               (unsigned long long)r.select_bytes, gbps, gbps / cr.gbps, (unsigned long long)r.kv_bytes, r.variant);
+               (unsigned long long)r.select_bytes, gbps, gbps / cr.gbps, (unsigned long long)r.kv_bytes,
+               r.step_ms * 1e3, r.book_alone_ms * 1e3, as_ms * 1e3, gbps_nots / cr.gbps, r.variant);
       else
         printf("%-7s %8u %8u %8u %10.2f %10.2f %10.2f %9.1f %7.3f %9.2f  %s\n", lil_attn_policy_name(kind),
                o.contexts[ci], r.cached, r.attended, r.attn_ms * 1e3, r.select_ms * 1e3, r.book_ms * 1e3, gbps,
                gbps / cr.gbps, (double)r.kv_bytes / (1 << 20), r.variant);
+      if (!o.json)
+        printf("          step %.2f us whole, update+append alone %.2f: attention+selection %.2f us without "
+               "per-dispatch timestamps, %.3f of copy\n",
+               r.step_ms * 1e3, r.book_alone_ms * 1e3, as_ms * 1e3, gbps_nots / cr.gbps);
       if (o.kernels && !o.json) {
         printf("         ");
         for (uint32_t i = 0; i < r.n_kernels; i++) printf(" %s %.2f", r.kernel_label[i], r.kernel_ms[i] * 1e3);
