@@ -309,7 +309,11 @@ static void check_h2o(run *r, uint32_t l, uint32_t h, uint32_t step, const uint3
     if (!(kl->mask[j] & bit)) continue;
     ok[u] = (kl->emask[j] & bit) != 0;
     double want = r->acc[((uint64_t)l * s->H + h) * r->max_ctx + kl->slot_pos[j * P + u % P]];
-    ck_assert_msg(fabs(acc[u] - want) <= 1e-4 * (1 + want), "h2o score step %u l %u h %u slot %u: %g vs %g", step, l, h,
+    /* q/k transformed on the GPU (s->qk): a key element whose float result straddles an F16 rounding
+     * boundary is stored one F16 ulp (4.9e-4 relative) away from the reference's, which moves the
+     * logits by up to ~1e-3 (seen on the H200: 2.1e-4 relative after 18 steps) */
+    double tol = s->qk ? 2e-3 : 1e-4;
+    ck_assert_msg(fabs(acc[u] - want) <= tol * (1 + want), "h2o score step %u l %u h %u slot %u: %g vs %g", step, l, h,
                   u, (double)acc[u], want);
   }
   const uint32_t *vict = lil_buffer_host(a->victims);

@@ -88,6 +88,7 @@ int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W) {
  * Q8_0 92.0 vs 88.4% of copy, Q4_0 71.7 vs 68.6, Q4_K 59.2 vs 57.4, Q6_K 64.1 vs 62.1
  * (docs/device-runs/h100-session4/). */
 #define Q16_ROWS 4
+#define GENERIC_MANY_ROWS 32768 /* between the measured 14336 (2 rows better) and 151936 (4 rows) */
 #define Q16_TARGET_SUBGROUPS 8192
 #define Q16_MAX_SUBGROUPS 4
 
@@ -195,6 +196,11 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   if (use_q16(p, W->type)) return matvec_q16(ctx, seq, W, x, y, ncols, accumulate, cfg, 0, err);
   uint32_t wg = p->matvec_workgroup_size ? p->matvec_workgroup_size : 64;
   uint32_t rows = p->matvec_rows_per_group ? p->matvec_rows_per_group : 1;
+  /* Many short rows (a vocabulary projection): 4 rows per workgroup. H200, F16 151936 x 2048: 104.2%
+   * of copy with 4 rows against 85.9% with 2, each run waiting for the previous one; at 14336 x 4096
+   * and 4096 x 14336 2 rows stay ahead (88.5 / 89.2% vs 85.0 / 86.4%), and 1024 x 1024 takes 4.9 us
+   * against 5.4 (docs/device-runs/h200-session6/call5-matvec-f.txt, call4-matvec-f16-shapes.txt). */
+  if (W->rows >= GENERIC_MANY_ROWS && rows < 4) rows = 4;
   if (cfg && cfg->workgroup_size) wg = cfg->workgroup_size;
   if (cfg && cfg->rows_per_group) rows = cfg->rows_per_group;
   if (rows > 16) return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec: %u rows per workgroup (max 16)", rows);

@@ -121,11 +121,11 @@ void lil_plan_device(const lil_device_snapshot *s, const lil_disable *dis, lil_d
   int cpu = s->kind == LIL_DEVICE_CPU;
   p->workgroup_size = clamp_u32(cpu ? 64 : 256, p->subgroup_size, wg_cap);
   /* Decode matvec (the generic kernel: F32 / F16 / BF16): one subgroup-multiple workgroup per few
-   * rows. On GPUs 4 subgroups covering 4 rows: on the H200, F16 at 151936 x 2048 (short rows)
-   * streams at 108.6% of copy with 4 rows against 87.3% with 2, and equals 2 rows at the other
-   * shapes (docs/device-runs/h200-session6/call4-matvec-f16-shapes.txt); CPU devices: 32 x 4. */
+   * rows. On GPUs a workgroup of 4 subgroups covering 2 rows keeps enough loads in flight (the op
+   * takes 4 rows for vocabulary-sized matrices, lil_ops_matvec.c); on CPU devices fewer, larger
+   * rows per group. */
   p->matvec_workgroup_size = clamp_u32(cpu ? 32 : p->subgroup_size * 4, p->subgroup_size, wg_cap);
-  p->matvec_rows_per_group = 4;
+  p->matvec_rows_per_group = cpu ? 4 : 2;
   p->shared_memory = s->max_shared_memory;
 
   uint64_t range = s->max_storage_buffer_range ? s->max_storage_buffer_range : (128ull << 20);
