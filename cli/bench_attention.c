@@ -42,7 +42,9 @@ typedef struct bench_row {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: lil bench attention [options]\n"
-             "Decode attention of one layer per context length, dense and each policy.\n"
+             "Decode attention of one layer per context length, dense and each policy: GPU time of\n"
+             "attention (decode + merge) and selection from a timestamp after every dispatch, and a\n"
+             "'step' line: the whole step timed without them, minus its update + append alone.\n"
              "  --contexts LIST   e.g. 1024,4096,32768 (default 1024..131072, powers of 2)\n"
              "  --policies LIST   dense,window,quest,h2o,raas (default all)\n"
              "  --budget N        sparse budget in tokens (default 2048)\n"

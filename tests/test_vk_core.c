@@ -36,6 +36,15 @@ START_TEST(test_copy_kernel) {
   uint32_t tail[16];
   ck_assert_int_eq(lil_buffer_download(b, n4 * 16, tail, 64, &err), LIL_OK);
   for (int i = 0; i < 16; i++) ck_assert_uint_eq(tail[i], 0x7fc0deadu); /* past n: untouched */
+  /* the descriptor layout's size: the device's limits, at most LIL_MAX_BINDINGS (16 on lavapipe and
+   * NVIDIA); a kernel wanting more is refused with a message, not a Vulkan error */
+  uint32_t mb = lil_ctx_max_bindings(ctx);
+  ck_assert_uint_ge(mb, 8);
+  ck_assert_uint_le(mb, LIL_MAX_BINDINGS);
+  lil_kernel_desc wide = {.shader = "copy_vec4", .n_bindings = mb + 1, .push_size = 4, .n_spec = 1, .spec = {64}};
+  lil_kernel *kw = NULL;
+  ck_assert_int_eq(lil_kernel_get(ctx, &wide, &kw, &err), LIL_ERR_INVALID_ARG);
+  ck_assert_ptr_nonnull(strstr(err.msg, "bindings"));
   lil_seq_free(s);
   lil_buffer_free(a);
   lil_buffer_free(b);
