@@ -41,6 +41,7 @@ typedef struct qk_push {
 } qk_push;
 
 #define QK_BINDINGS 13
+#define QK_MAX_HEAD_DIM 512 /* the fused append's shared row (kv_append.comp row_s) */
 
 /* Append of n_tokens rows to every segment of the layer, and the Quest min/max of touched pages.
  * With qk (decode, one token): the fused append that also transforms k before storing it and q
@@ -62,7 +63,7 @@ static lil_status record_append(lil_attention *att, lil_seq *seq, uint32_t layer
     lil_rope_params rp = {.mode = qk->mode, .n_heads = c->n_heads, .head_dim = c->head_dim, .rot_dim = qk->rot_dim,
                           .base = qk->base, .linear_factor = qk->linear_factor};
     uint32_t rot, stride;
-    if (!lil_rope_resolve(&rp, &rot, &stride) || c->head_dim > 512 || n_tokens != 1)
+    if (!lil_rope_resolve(&rp, &rot, &stride) || c->head_dim > QK_MAX_HEAD_DIM || n_tokens != 1)
       return lil_error_set(err, LIL_ERR_INVALID_ARG,
                            "attention decode q/k transform: head_dim %u (<= 512), rot_dim %u, base %g, mode %d",
                            c->head_dim, qk->rot_dim, (double)qk->base, (int)qk->mode);
@@ -373,7 +374,7 @@ lil_status lil_attention_record_decode_qk(lil_attention *att, lil_seq *seq, uint
                                           lil_error *err) {
   const lil_attention_config *c = &att->cfg;
   if (layer >= c->n_layers) return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention decode: layer %u", layer);
-  if (qk && (lil_ctx_max_bindings(att->ctx) < QK_BINDINGS || att->unfused_qk)) {
+  if (qk && (lil_ctx_max_bindings(att->ctx) < QK_BINDINGS || att->unfused_qk || c->head_dim > QK_MAX_HEAD_DIM)) {
     /* the separate transform, then the plain append */
     lil_rope_params rq = {.mode = qk->mode, .n_heads = c->n_heads, .head_dim = c->head_dim, .rot_dim = qk->rot_dim,
                           .base = qk->base, .linear_factor = qk->linear_factor};

@@ -105,7 +105,8 @@ typedef struct lil_attention_qk {
 } lil_attention_qk;
 
 /* record_decode with q and k given before the transform qk (NULL: exactly record_decode). Where the
- * device cannot bind the fused append's 13 buffers it records lil_op_qk_norm_rope, then the same. */
+ * device cannot bind the fused append's 13 buffers, or head_dim > 512, it records
+ * lil_op_qk_norm_rope, then the same. */
 lil_status lil_attention_record_decode_qk(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding q,
                                           lil_binding k, lil_binding v, lil_binding out, const lil_attention_qk *qk,
                                           lil_error *err);
