@@ -62,6 +62,17 @@ assert mv and all(r["kernel"].endswith("+glu") and r["ms"] > 0 for r in mv), mv
 ' "$out" || { echo "FAIL bench-fuse: $out"; fails=$((fails + 1)); }
 check bench-fuse-bad 2 "$LIL" bench kernels --quick --fuse bogus; expect bench-fuse-bad "rmsnorm or swiglu"
 check bench-fuse-cols 2 "$LIL" bench kernels --quick --fuse rmsnorm --ncols 2; expect bench-fuse-cols "one column"
+# bench attention: every row timed both ways (per-dispatch timestamps, and the whole step against
+# its update + append alone, replayed for the same slot) under the validation layer
+check bench-attention 0 "$LIL" bench attention --quick --iters 2 --contexts 300 --policies dense,quest,h2o --json
+python3 -c '
+import json, math, sys
+rows = json.loads(sys.argv[1])["rows"]
+assert [r["policy"] for r in rows] == ["dense", "quest", "h2o"], rows
+for r in rows:
+    assert r["attn_us"] > 0 and r["step_us_nots"] > 0 and r["book_us_nots"] > 0, r
+    assert math.isfinite(r["attn_select_us_nots"]) and math.isfinite(r["fraction_of_copy_nots"]), r
+' "$out" || { echo "FAIL bench-attention: $out"; fails=$((fails + 1)); }
 # lil guardian -m: real token counts from a model's tokenizer
 tmp=$(mktemp -d)
 printf '{"output": "Once upon a time there was a cat. Once upon a time there was a cat."}\n' >"$tmp/o.jsonl"
