@@ -25,6 +25,7 @@ typedef struct scen {
   uint32_t cont;        /* > 0: the prompt goes in as two prefills, the second of `cont` tokens after the rest */
   uint32_t qk;          /* > 0: decode steps give q/k before their norm + RoPE (record_decode_qk); bits of
                          * qk - 1: 0 NeoX layout, 1 head norms, 2 frequency factors, 3 rot_dim D/2 */
+  uint32_t min_ctx;     /* > 0: at least this max_ctx (large pools: several segments per layer) */
 } scen;
 
 typedef struct run {
@@ -98,6 +99,7 @@ static void run_open(run *r, const scen *s) {
   r->rng = test_seed() ^ ((uint64_t)s->kind * 7919 + s->P * 131 + s->NH);
   r->G = s->NH / s->H;
   r->max_ctx = s->prompt + s->steps + 3;
+  if (r->max_ctx < s->min_ctx) r->max_ctx = s->min_ctx;
   r->ctx = test_ctx_create();
   lil_attention_config c;
   lil_attention_config_default(&c);
@@ -634,6 +636,18 @@ START_TEST(test_qk_fused) {
   scen c = base(LIL_ATTN_DENSE, 2, 2, 16); /* GQA 1, a real head size */
   c.qk = 1 + 2 + 1, c.D = 128, c.L = 1, c.prompt = 20, c.steps = 3;
   run_scenario(&c, NULL);
+  /* a layer's pool over the device's binding limit: several segments per layer, the Q heads
+   * transformed by the first segment's append only (lavapipe binds at most 128 MiB) */
+  scen m = base(LIL_ATTN_DENSE, 4, 2, 16);
+  m.qk = 1 + 2, m.D = 128, m.L = 1, m.kvt = LIL_KV_F32, m.prompt = 20, m.steps = 3, m.min_ctx = 140000;
+  run rm;
+  run_open(&rm, &m);
+  if (lil_ctx_plan(rm.ctx)->max_binding < (uint64_t)m.min_ctx * m.D * 4 * m.H) { /* K of the layer's heads */
+    ck_assert_uint_ge(rm.att->segs_per_layer, 2);
+    run_prefill(&rm);
+    run_steps(&rm);
+  }
+  run_close(&rm);
   setenv("LIL_ATTN_QK", "separate", 1);
   scen d = base(LIL_ATTN_QUEST, 4, 2, 4);
   d.qk = 1 + 2 + 8, d.budget = 12, d.steps = 10;
