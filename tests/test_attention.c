@@ -131,8 +131,10 @@ static void run_open(run *r, const scen *s) {
     r->qnb = (lil_binding){r->qn, 0, 0}, r->knb = (lil_binding){r->kn, 0, 0}, r->ffb = (lil_binding){r->ff, 0, 0};
     r->qk = (lil_attention_qk){.q_norm = bits & 2 ? &r->qnb : NULL, .k_norm = bits & 2 ? &r->knb : NULL,
                                .positions = {r->pos, 0, 4}, .freq_factors = bits & 4 ? &r->ffb : NULL,
-                               .mode = bits & 1 ? LIL_ROPE_NEOX : LIL_ROPE_NORMAL, .rot_dim = bits & 8 ? s->D / 2 : 0,
-                               .base = 10000.0f, .linear_factor = bits & 1 ? 2.0f : 0.0f, .eps = 1e-6f};
+                               .rope = {.mode = bits & 1 ? LIL_ROPE_NEOX : LIL_ROPE_NORMAL,
+                                        .rot_dim = bits & 8 ? s->D / 2 : 0, .base = 10000.0f,
+                                        .linear_factor = bits & 1 ? 2.0f : 0.0f},
+                               .eps = 1e-6f};
   }
   for (uint32_t l = 0; l < s->L; l++) {
     lil_binding q = {r->q, (uint64_t)l * r->qs * 4, s->NH * s->D * 4}, o = {r->out, (uint64_t)l * r->qs * 4, s->NH * s->D * 4};
@@ -145,8 +147,8 @@ static void run_open(run *r, const scen *s) {
 /* The decode step's q/k transform on the CPU (s->qk): q [NH][D] and k [H][D] of one layer in place. */
 static void qk_transform_ref(run *r, float *q, float *k, uint32_t pos) {
   const scen *s = r->sc;
-  lil_rope_params p = {.mode = r->qk.mode, .n_heads = s->NH, .head_dim = s->D, .rot_dim = r->qk.rot_dim,
-                       .token_stride = s->NH * s->D, .base = r->qk.base, .linear_factor = r->qk.linear_factor};
+  lil_rope_params p = r->qk.rope;
+  p.n_heads = s->NH, p.head_dim = s->D, p.token_stride = s->NH * s->D;
   const float *ff = r->qk.freq_factors ? r->hff : NULL;
   float theta;
   double mag;

@@ -105,8 +105,7 @@ END_TEST
 /* The shared-memory reduction (no subgroup arithmetic) on a few shapes of every type. */
 START_TEST(test_matvec_no_subgroup) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = test_ctx_without("subgroup");
-  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_subgroup_arith, 0);
+  lil_ctx *ctx = test_ctx_no_subgroup();
   for (size_t t = 0; t < N_TYPES; t++) {
     uint32_t b = block_of(all_types[t]) == 1 ? 40 : block_of(all_types[t]) * 2;
     check_matvec(ctx, all_types[t], 33, b, 3, 1, 0, &rng);
@@ -194,15 +193,10 @@ END_TEST
 
 /* The same shapes without 16-bit storage: the generic kernel (matvec.comp) for Q8_0 / Q4_0 / Q4_K /
  * Q6_K. */
-static lil_ctx *ctx_no_storage16(void) {
-  lil_ctx *ctx = test_ctx_without("storage16");
-  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_storage16, 0);
-  return ctx;
-}
 
 START_TEST(test_matvec_no_storage16) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = ctx_no_storage16();
+  lil_ctx *ctx = test_ctx_no_storage16();
   q16_shapes(ctx, &rng);
   test_ctx_free(ctx);
 }
@@ -210,7 +204,7 @@ END_TEST
 
 START_TEST(test_matvec_k_no_storage16) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = ctx_no_storage16();
+  lil_ctx *ctx = test_ctx_no_storage16();
   kq16_shapes(ctx, 1, &rng);
   test_ctx_free(ctx);
 }

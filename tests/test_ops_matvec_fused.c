@@ -101,8 +101,7 @@ END_TEST
 /* The generic kernel (matvec.comp) for the quantized types too. */
 START_TEST(test_fused_no_storage16) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = test_ctx_without("storage16");
-  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_storage16, 0);
+  lil_ctx *ctx = test_ctx_no_storage16();
   shapes(ctx, &rng);
   test_ctx_free(ctx);
 }
@@ -111,8 +110,7 @@ END_TEST
 /* The shared-memory tree reduction (no subgroup arithmetic). */
 START_TEST(test_fused_no_subgroup) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = test_ctx_without("subgroup");
-  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_subgroup_arith, 0);
+  lil_ctx *ctx = test_ctx_no_subgroup();
   for (size_t t = 0; t < N_TYPES; t++) {
     uint32_t b = lil_type_get(all_types[t])->block_elems;
     uint32_t cols = b == 1 ? 43 : b * 3;

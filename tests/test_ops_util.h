@@ -56,6 +56,19 @@ static inline lil_ctx *test_ctx_without(const char *disable) {
   return test_ctx_create_opts(&o);
 }
 
+/* Contexts without 16-bit storage (the generic matvec.comp for every type) and without subgroup
+ * arithmetic (shared-memory reductions), checked to have taken effect. */
+static inline lil_ctx *test_ctx_no_storage16(void) {
+  lil_ctx *ctx = test_ctx_without("storage16");
+  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_storage16, 0);
+  return ctx;
+}
+static inline lil_ctx *test_ctx_no_subgroup(void) {
+  lil_ctx *ctx = test_ctx_without("subgroup");
+  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_subgroup_arith, 0);
+  return ctx;
+}
+
 /* Random weights of type (uniform in [-1, 1] before quantization): host bytes of rows x cols as
  * GGUF stores them, and their dequantized floats in *deq (what quantized kernels are compared to). */
 static inline uint8_t *test_make_weights(uint32_t type, uint32_t rows, uint32_t cols, uint64_t *rng, float **deq) {

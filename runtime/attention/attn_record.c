@@ -41,7 +41,16 @@ typedef struct qk_push {
 } qk_push;
 
 #define QK_BINDINGS 13
-#define QK_MAX_HEAD_DIM 512 /* the fused append's shared row (kv_append.comp row_s) */
+
+/* The RoPE parameters of the Q heads (k: of the KV heads) from qk, in the attention's own shape
+ * (packed heads; head_dim <= 512 is checked at create: kv_append.comp's shared row). */
+static lil_rope_params qk_rope(const lil_attention *att, const lil_attention_qk *qk, int k) {
+  lil_rope_params r = qk->rope;
+  r.n_heads = k ? att->cfg.n_kv_heads : att->cfg.n_heads;
+  r.head_dim = att->cfg.head_dim;
+  r.token_stride = 0;
+  return r;
+}
 
 /* Append of n_tokens rows to every segment of the layer, and the Quest min/max of touched pages.
  * With qk (decode, one token): the fused append that also transforms k before storing it and q
@@ -60,21 +69,19 @@ static lil_status record_append(lil_attention *att, lil_seq *seq, uint32_t layer
   uint32_t nb = qk ? QK_BINDINGS : fmm ? 8 : 6;
   qk_push qp = {0};
   if (qk) {
-    lil_rope_params rp = {.mode = qk->mode, .n_heads = c->n_heads, .head_dim = c->head_dim, .rot_dim = qk->rot_dim,
-                          .base = qk->base, .linear_factor = qk->linear_factor};
+    lil_rope_params rp = qk_rope(att, qk, 0);
     uint32_t rot, stride;
-    if (!lil_rope_resolve(&rp, &rot, &stride) || c->head_dim > QK_MAX_HEAD_DIM || n_tokens != 1)
-      return lil_error_set(err, LIL_ERR_INVALID_ARG,
-                           "attention decode q/k transform: head_dim %u (<= 512), rot_dim %u, base %g, mode %d",
-                           c->head_dim, qk->rot_dim, (double)qk->base, (int)qk->mode);
-    float factor = qk->linear_factor > 0.0f ? qk->linear_factor : 1.0f;
+    if (!lil_rope_resolve(&rp, &rot, &stride) || n_tokens != 1)
+      return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention decode q/k transform: rot_dim %u, base %g, mode %d",
+                           rp.rot_dim, (double)rp.base, (int)rp.mode);
+    float factor = rp.linear_factor > 0.0f ? rp.linear_factor : 1.0f;
     qp = (qk_push){0,
                    rot,
-                   qk->mode == LIL_ROPE_NEOX,
+                   rp.mode == LIL_ROPE_NEOX,
                    qk->freq_factors != NULL,
                    qk->q_norm != NULL,
                    qk->k_norm != NULL,
-                   lil_rope_theta_scale(qk->base, rot),
+                   lil_rope_theta_scale(rp.base, rot),
                    1.0f / factor,
                    qk->eps};
   }
@@ -374,12 +381,9 @@ lil_status lil_attention_record_decode_qk(lil_attention *att, lil_seq *seq, uint
                                           lil_error *err) {
   const lil_attention_config *c = &att->cfg;
   if (layer >= c->n_layers) return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention decode: layer %u", layer);
-  if (qk && (lil_ctx_max_bindings(att->ctx) < QK_BINDINGS || att->unfused_qk || c->head_dim > QK_MAX_HEAD_DIM)) {
+  if (qk && (lil_ctx_max_bindings(att->ctx) < QK_BINDINGS || att->unfused_qk)) {
     /* the separate transform, then the plain append */
-    lil_rope_params rq = {.mode = qk->mode, .n_heads = c->n_heads, .head_dim = c->head_dim, .rot_dim = qk->rot_dim,
-                          .base = qk->base, .linear_factor = qk->linear_factor};
-    lil_rope_params rk = rq;
-    rk.n_heads = c->n_kv_heads;
+    lil_rope_params rq = qk_rope(att, qk, 0), rk = qk_rope(att, qk, 1);
     lil_status st = lil_op_qk_norm_rope(att->ctx, seq, q, k, qk->q_norm, qk->k_norm, qk->positions, qk->freq_factors,
                                         1, &rq, &rk, qk->eps, err);
     if (st) return st;

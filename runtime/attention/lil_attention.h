@@ -97,16 +97,13 @@ typedef struct lil_attention_qk {
   const lil_binding *q_norm, *k_norm; /* NULL: no norm on that side; else F32 [head_dim] */
   lil_binding positions;              /* uint32 [1]: the step's position */
   const lil_binding *freq_factors;    /* NULL or F32 [rot_dim / 2] (Llama 3 rope_freqs) */
-  lil_rope_mode mode;
-  uint32_t rot_dim;    /* even, <= head_dim; 0 = head_dim */
-  float base;          /* rope_freq_base */
-  float linear_factor; /* positions divided by it; 0 or 1 = none */
-  float eps;           /* of the head norms */
+  lil_rope_params rope;               /* mode, rot_dim, base, linear_factor; the heads, head_dim and
+                                       * strides are the attention's own (the rest is ignored) */
+  float eps;                          /* of the head norms */
 } lil_attention_qk;
 
 /* record_decode with q and k given before the transform qk (NULL: exactly record_decode). Where the
- * device cannot bind the fused append's 13 buffers, or head_dim > 512, it records
- * lil_op_qk_norm_rope, then the same. */
+ * device cannot bind the fused append's 13 buffers it records lil_op_qk_norm_rope, then the same. */
 lil_status lil_attention_record_decode_qk(lil_attention *att, lil_seq *seq, uint32_t layer, lil_binding q,
                                           lil_binding k, lil_binding v, lil_binding out, const lil_attention_qk *qk,
                                           lil_error *err);

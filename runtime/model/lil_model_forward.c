@@ -100,8 +100,7 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
      * (decode) done by the KV append's dispatch */
     lil_binding qn = whole(L->q_norm), kn = whole(L->k_norm);
     lil_attention_qk qk = {.q_norm = L->q_norm ? &qn : NULL, .k_norm = L->k_norm ? &kn : NULL, .positions = pos,
-                           .freq_factors = ff, .mode = rope_q.mode, .rot_dim = rope_q.rot_dim, .base = rope_q.base,
-                           .linear_factor = rope_q.linear_factor, .eps = c->rms_eps};
+                           .freq_factors = ff, .rope = rope_q, .eps = c->rms_eps};
     if (!fuse_qk)
       TRY(lil_op_qk_norm_rope(ctx, seq, whole(a->q), whole(a->k), qk.q_norm, qk.k_norm, pos, ff, n, &rope_q, &rope_k,
                               c->rms_eps, err));
