@@ -22,7 +22,7 @@ want tests && for t in test_vk_core test_ops_matvec test_ops_matvec_x8 test_ops_
   test_attention_topk test_attention_book test_model; do
   [ -x "$B/tests/$t" ] || continue
   s=$SECONDS; echo "== $t"
-  LIL_VALIDATE=1 timeout 150 "$B/tests/$t" 2>&1 | grep -E '^[0-9]+%|:[EF]:|alidation' | head -20
+  LIL_VALIDATE=1 timeout 240 "$B/tests/$t" 2>&1 | grep -E '^[0-9]+%|:[EF]:|alidation' | head -20
   echo "rc=${PIPESTATUS[0]} seconds=$((SECONDS - s))"
 done >"$OUT/tests.txt" 2>&1
 "$L" devices --json >"$OUT/devices.json" 2>&1
