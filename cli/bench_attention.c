@@ -163,7 +163,8 @@ static lil_status bench_one(lil_ctx *ctx, const bench_opts *o, lil_attn_policy_k
   /* the step's update + append alone: the same slot and values again, so replaying it after the
    * whole step changes nothing */
   if (!st) st = lil_attention_record_append(att, book, 0, bk, bv, 1, 0, err);
-  row->step_ms = row->book_alone_ms = INFINITY;  static const char *const attn_l[] = {"attn_decode", "attn_merge", NULL};
+  row->step_ms = row->book_alone_ms = INFINITY;
+  static const char *const attn_l[] = {"attn_decode", "attn_merge", NULL};
   static const char *const sel_l[] = {"quest_score", "page_topk", "quest_select", "h2o_update", NULL};
   double best[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
   /* the GPU idled while the host built the context: bring its clocks up before timing */
