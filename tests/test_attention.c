@@ -382,12 +382,12 @@ static void adopt_stored_keys(run *r, uint32_t p) {
     for (uint32_t h = 0; h < s->H; h++) {
       uint32_t li = l * s->H + h, j = ATT_NONE, slot = 0;
       const kv_list *kl = &a->lists[li];
-      for (uint32_t e = 0; e < kl->n && j == ATT_NONE; e++)
-        for (uint32_t sl = 0; sl < P; sl++) {
-          uint32_t pj = kl->page[e];
-          uint32_t at = kl->slot_pos ? kl->slot_pos[pj * P + sl] : kl->first_pos[pj] + sl;
-          if ((kl->mask[pj] & (1u << sl)) && at == p) j = pj, slot = sl;
-        }
+      for (uint32_t e = 0; e < kl->n && j == ATT_NONE; e++) {
+        uint32_t pj = kl->page[e];
+        for (uint32_t sl = 0; sl < P && j == ATT_NONE; sl++)
+          if ((kl->mask[pj] & (1u << sl)) && kv_slot_position(kl, P, pj, sl) == p)
+            j = pj, slot = sl;
+      }
       ck_assert_msg(j != ATT_NONE, "position %u not cached in layer %u head %u", p, l, h);
       const kv_segment *sg = &a->segs[a->seg_of[li]];
       uint64_t at = ((uint64_t)(h - sg->h0) * a->cap + j) * P + slot;

@@ -49,8 +49,7 @@ static void check_list(lil_attention *a, const uint32_t *rep, uint32_t li, uint3
   /* the append slot holds the newest position */
   uint32_t b = rep[s->base + hl], j = l->page[b / P];
   REQ(l->mask[j] & (1u << (b % P)));
-  uint32_t p = l->slot_pos ? l->slot_pos[j * P + b % P] : l->first_pos[j] + b % P;
-  REQ_EQ(p, pos);
+  REQ_EQ(kv_slot_position(l, P, j, b % P), pos);
 }
 
 static void simulate(lil_attn_policy_kind kind, uint32_t P, uint32_t budget, uint32_t prompt, uint32_t steps) {

@@ -350,7 +350,7 @@ uint32_t att_cached_positions(const lil_attention *att, uint32_t layer, uint32_t
     uint32_t j = l->page[e];
     for (uint32_t s = 0; s < P; s++)
       if (l->mask[j] & (1u << s)) {
-        if (n < max) pos[n] = l->slot_pos ? l->slot_pos[j * P + s] : l->first_pos[j] + s;
+        if (n < max) pos[n] = kv_slot_position(l, P, j, s);
         n++;
       }
   }

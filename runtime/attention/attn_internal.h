@@ -36,6 +36,11 @@ typedef struct kv_list { /* one (layer, KV head) */
   uint32_t n_protected;  /* raas: prompt pages */
 } kv_list;
 
+/* The position held by slot s of local page j (P slots a page). */
+static inline uint32_t kv_slot_position(const kv_list *l, uint32_t P, uint32_t j, uint32_t s) {
+  return l->slot_pos ? l->slot_pos[j * P + s] : l->first_pos[j] + s;
+}
+
 typedef struct kv_segment {
   uint32_t layer, h0, nh;
   lil_buffer *k, *v, *minmax;
