@@ -704,6 +704,44 @@ START_TEST(test_long_eviction) {
 }
 END_TEST
 
+/* The causal prefill over several key tiles and query blocks (tensor-core kernel where the device
+ * has NV cooperative matrices and subgroups of 32: 32-key tiles, 16-token blocks, 4 blocks per
+ * workgroup; else the scalar kernel), and the scalar kernel at the same shapes
+ * ($LIL_ATTN_PREFILL=scalar). Prompts are no multiple of the tiles; GQA 1 / 2 / 3 / 4. */
+static void run_prefill_path(const scen *s, int scalar) {
+  if (scalar) setenv("LIL_ATTN_PREFILL", "scalar", 1);
+  run r;
+  run_open(&r, s);
+  const lil_device_plan *plan = lil_ctx_plan(r.ctx);
+  const lil_device_snapshot *snap = lil_ctx_snapshot(r.ctx);
+  int cm_possible = plan->use_coopmat_nv && plan->subgroup_size == 32 && (snap->subgroup_ops & 0x10u);
+  const char *v = lil_attention_variant(r.att);
+  int cm = strstr(v, "prefill=cm") != NULL;
+  ck_assert_msg(cm == (cm_possible && !scalar), "prefill path %s (cooperative matrices %s, scalar asked %d)", v,
+                cm_possible ? "available" : "absent", scalar);
+  run_prefill(&r);
+  run_steps(&r);
+  run_close(&r);
+  unsetenv("LIL_ATTN_PREFILL");
+}
+
+START_TEST(test_prefill_tiles) {
+  scen a = base(LIL_ATTN_DENSE, 4, 2, 16);
+  a.D = 128, a.L = 1, a.prompt = 150, a.steps = 2;
+  scen b = base(LIL_ATTN_DENSE, 8, 2, 16);
+  b.D = 64, b.prompt = 97, b.steps = 2;
+  scen c = base(LIL_ATTN_DENSE, 2, 2, 16);
+  c.D = 128, c.L = 1, c.prompt = 70, c.steps = 1, c.kvt = LIL_KV_F32;
+  scen d = base(LIL_ATTN_QUEST, 6, 2, 8);
+  d.D = 64, d.L = 1, d.prompt = 53, d.steps = 3;
+  const scen *all[] = {&a, &b, &c, &d};
+  for (int i = 0; i < 4; i++) {
+    run_prefill_path(all[i], 0);
+    run_prefill_path(all[i], 1);
+  }
+}
+END_TEST
+
 Suite *attention_suite(void) {
   Suite *s = suite_create("attention");
   TCase *t = tcase_create("gpu");
@@ -717,6 +755,7 @@ Suite *attention_suite(void) {
   tcase_add_test(t, test_same_as_dense);
   tcase_add_test(t, test_chunked_append);
   tcase_add_test(t, test_prefill_after_context);
+  tcase_add_test(t, test_prefill_tiles);
   tcase_add_test(t, test_qk_fused);
   tcase_add_test(t, test_long_eviction);
   suite_add_tcase(s, t);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "attn_internal.h"
+#include "lil_shader_caps.h"
 
 static uint32_t div_up(uint64_t a, uint64_t b) { return (uint32_t)((a + b - 1) / b); }
 
@@ -146,17 +147,25 @@ lil_status lil_attention_record_prefill(lil_attention *att, lil_seq *seq, uint32
    * segment, reading the cached tokens from the segment's pools first. Recorded for this length:
    * a sequence replayed at another length must be recorded again. */
   uint32_t prefix = att->len;
-  const char *name = !prefix ? "attn_prefill" : c->kv_type == LIL_KV_F32 ? "attn_prefill_prefix_f32"
-                                                                           : "attn_prefill_prefix_f16";
-  lil_kernel *kp;
-  if ((st = kernel(att, name, prefix ? 8 : 5, 36, 5, spec, &kp, err))) return st;
   struct {
     uint32_t n, n_kv;
     float scale;
     uint32_t prefix, P, cap, h0, table_off, mask_off;
   } push = {n_tokens, c->n_kv_heads, 1.0f / sqrtf((float)D), prefix, att->P, att->cap, 0, 0, 0};
-  uint32_t tiles = div_up((uint64_t)n_tokens * att->G, rows);
   lil_binding b[8] = {q, k, v, out, {att->plse, 0, (uint64_t)n_tokens * c->n_heads * 4}, {0}, {0}, {att->state, 0, 0}};
+  lil_kernel *kp;
+  if (!prefix && att->prefill_cm) {
+    /* tensor cores: 4 subgroups of 32, each a block of 16 tokens of one query head */
+    const char *cm = D == 64 ? "attn_prefill_cm_d64" : "attn_prefill_cm_d128";
+    uint32_t cspec[] = {128, D, att->G};
+    if ((st = kernel(att, cm, 5, 12, 3, cspec, &kp, err))) return st;
+    uint32_t blocks = div_up(n_tokens, 16) * att->G;
+    return lil_seq_dispatch(seq, kp, b, 5, 0x18, &push, 12, div_up(blocks, 4), c->n_kv_heads, 1, cm, err);
+  }
+  const char *name = !prefix ? "attn_prefill" : c->kv_type == LIL_KV_F32 ? "attn_prefill_prefix_f32"
+                                                                           : "attn_prefill_prefix_f16";
+  if ((st = kernel(att, name, prefix ? 8 : 5, 36, 5, spec, &kp, err))) return st;
+  uint32_t tiles = div_up((uint64_t)n_tokens * att->G, rows);
   if (!prefix) return lil_seq_dispatch(seq, kp, b, 5, 0x18, &push, sizeof(push), tiles, c->n_kv_heads, 1, name, err);
   for (uint32_t si = layer * att->segs_per_layer; si < (layer + 1) * att->segs_per_layer && !st; si++) {
     kv_segment *s = &att->segs[si];
@@ -296,6 +305,13 @@ void att_choose_variants(lil_attention *att) {
   att->fused_minmax = !(env && !strcmp(env, "separate"));
   env = getenv("LIL_ATTN_QK");
   att->unfused_qk = env && !strcmp(env, "separate");
+  /* attn_prefill_cm.comp: NV cooperative matrices, subgroups of 32 with shuffles, a head_dim it
+   * was compiled for */
+  env = getenv("LIL_ATTN_PREFILL");
+  uint32_t D = att->cfg.head_dim;
+  att->prefill_cm = LIL_GLSLC_HAS_NV_COOPMAT && plan->use_coopmat_nv && sg == 32 &&
+                    (snap->subgroup_ops & 0x10u /* SHUFFLE */) && (D == 64 || D == 128) &&
+                    !(env && !strcmp(env, "scalar"));
   env = getenv("LIL_ATTN_SEL_SPLITS");
   att->sel_splits_env = -1;
   if (env && sscanf(env, "%u", &mw) == 1) att->sel_splits_env = (int)(mw > 65536 ? 65536 : mw);
@@ -310,8 +326,8 @@ void att_choose_variants(lil_attention *att) {
     snprintf(xv, sizeof(xv), " mm=%s", att->fused_minmax ? "append" : "separate");
   if (att->cfg.policy.kind == LIL_ATTN_QUEST)
     snprintf(xv + strlen(xv), sizeof(xv) - strlen(xv), " sel_splits=%u", att_sel_splits(att));
-  snprintf(att->variant, sizeof(att->variant), "select=%s merge=%s splits=%u decode=%u,%u,%u lpr=%u%s", sv, mv,
-           att->n_splits, ds.wg, ds.r, ds.pf, ds.lpr, xv);
+  snprintf(att->variant, sizeof(att->variant), "select=%s merge=%s splits=%u decode=%u,%u,%u lpr=%u%s prefill=%s", sv,
+           mv, att->n_splits, ds.wg, ds.r, ds.pf, ds.lpr, xv, att->prefill_cm ? "cm" : "scalar");
 }
 
 /* Quest/raas selection of one segment: quest_select (fused) or quest_score + page_topk. */
