@@ -2,9 +2,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cli_exit_code(lil_status st) { return st == LIL_ERR_INVALID_ARG ? 2 : 1; }
 
@@ -47,4 +49,20 @@ int cli_parse_double(const char *cmd, const char *opt, const char *s, double min
   }
   *out = v;
   return 1;
+}
+
+const char *cli_default_model(char *buf, size_t n) {
+  char exe[PATH_MAX];
+  ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (l <= 0) return NULL;
+  exe[l] = 0;
+  char *slash = strrchr(exe, '/');
+  if (!slash) return NULL;
+  *slash = 0;
+  const char *rel[] = {"../../assets/stories260K.gguf", "../share/lil/stories260K.gguf"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(buf, n, "%s/%s", exe, rel[i]);
+    if (access(buf, R_OK) == 0) return buf;
+  }
+  return NULL;
 }

@@ -2,6 +2,7 @@
 #ifndef LIL_CLI_UTIL_H
 #define LIL_CLI_UTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lil_status.h"
@@ -15,5 +16,9 @@ int cli_parse_double(const char *cmd, const char *opt, const char *s, double min
 int cli_exit_code(lil_status st);
 /* 1 when filter is NULL or empty, or a case-insensitive (ASCII) substring of name (bench --filter). */
 int cli_name_matches(const char *filter, const char *name);
+
+/* The bundled model next to the executable: build tree (<exe>/../../assets) or install
+ * (<exe>/../share/lil); NULL when neither exists. */
+const char *cli_default_model(char *buf, size_t n);
 
 #endif

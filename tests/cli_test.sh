@@ -73,6 +73,22 @@ for r in rows:
     assert r["attn_us"] > 0 and r["step_us_nots"] > 0 and r["book_us_nots"] > 0, r
     assert math.isfinite(r["attn_select_us_nots"]) and math.isfinite(r["fraction_of_copy_nots"]), r
 ' "$out" || { echo "FAIL bench-attention: $out"; fails=$((fails + 1)); }
+# bench prefill: each length timed, GPU time split into attention / matmul / other (shares sum to 1)
+check bench-prefill 0 "$LIL" bench prefill --lengths 40,130 --iters 1 --json
+python3 -c '
+import json, math, sys
+d = json.loads(sys.argv[1])
+assert d["bench"] == "prefill" and d["device"], d
+rows = d["rows"]
+assert [r["tokens"] for r in rows] == [40, 130], rows
+for r in rows:
+    assert r["ms"] > 0 and r["tok_per_s"] > 0 and r["dispatches"] > 0, r
+    s = r["attention_share"] + r["matmul_share"] + r["other_share"]
+    assert abs(s - 1) < 1e-6 and r["attention_share"] > 0 and r["matmul_share"] > 0, r
+' "$out" || { echo "FAIL bench-prefill: $out"; fails=$((fails + 1)); }
+check bench-prefill-long 2 "$LIL" bench prefill --lengths 100000; expect bench-prefill-long "do not fit the model"
+check bench-prefill-bad 2 "$LIL" bench prefill --lengths 12,x; expect bench-prefill-bad "--lengths expects an integer"
+check bench-prefill-model 1 "$LIL" bench prefill -m /nonexistent.gguf; expect bench-prefill-model "nonexistent.gguf"
 # lil guardian -m: real token counts from a model's tokenizer
 tmp=$(mktemp -d)
 printf '{"output": "Once upon a time there was a cat. Once upon a time there was a cat."}\n' >"$tmp/o.jsonl"

@@ -265,6 +265,10 @@ uint32_t lil_session_step_timings(const lil_session *s, const lil_seq_timing **o
   return lil_seq_timings(s->step_seq, out);
 }
 
+uint32_t lil_session_prefill_timings(const lil_session *s, const lil_seq_timing **out) {
+  return s->prefill_seq ? lil_seq_timings(s->prefill_seq, out) : 0;
+}
+
 lil_status lil_session_logits(lil_session *s, float *out, uint32_t *rows, lil_error *err) {
   *rows = s->last_rows;
   if (!out || !s->last_rows) return LIL_OK;
