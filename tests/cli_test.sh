@@ -89,6 +89,17 @@ for r in rows:
 check bench-prefill-long 2 "$LIL" bench prefill --lengths 100000; expect bench-prefill-long "do not fit the model"
 check bench-prefill-bad 2 "$LIL" bench prefill --lengths 12,x; expect bench-prefill-bad "--lengths expects an integer"
 check bench-prefill-model 1 "$LIL" bench prefill -m /nonexistent.gguf; expect bench-prefill-model "nonexistent.gguf"
+# bench decode: tok/s against the weight-bytes / copy floor, dispatches and dependent steps per token
+check bench-decode 0 "$LIL" bench decode --prompt 20 --tokens 6 --iters 1 --json
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["bench"] == "decode" and d["weight_bytes"] > 1000000 and d["copy_gbps"] > 0, d
+assert d["tok_per_s"] > 0 and abs(d["fraction_of_floor"] - d["tok_per_s"] / d["floor_tok_per_s"]) < 1e-9, d
+assert d["floor_tok_per_s"] * d["weight_bytes"] > 0.99e9 * d["copy_gbps"], d
+assert 0 < d["dependent_steps_per_token"] <= d["dispatches_per_token"], d
+' "$out" || { echo "FAIL bench-decode: $out"; fails=$((fails + 1)); }
+check bench-decode-long 2 "$LIL" bench decode --prompt 100000; expect bench-decode-long "do not fit the model"
 # lil guardian -m: real token counts from a model's tokenizer
 tmp=$(mktemp -d)
 printf '{"output": "Once upon a time there was a cat. Once upon a time there was a cat."}\n' >"$tmp/o.jsonl"

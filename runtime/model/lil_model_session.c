@@ -265,6 +265,7 @@ uint64_t lil_session_kv_capacity_bytes(const lil_session *s) { return lil_attent
 const lil_attention *lil_session_attention(const lil_session *s) { return s->att; }
 
 uint32_t lil_session_step_dispatches(const lil_session *s) { return lil_seq_dispatch_count(s->step_seq); }
+uint32_t lil_session_step_barriers(const lil_session *s) { return lil_seq_barrier_count(s->step_seq); }
 
 uint32_t lil_session_step_timings(const lil_session *s, const lil_seq_timing **out) {
   return lil_seq_timings(s->step_seq, out);
