@@ -14,6 +14,7 @@ set -u
 source tools/gpu-env.sh
 export LIL_SOURCE_ROOT=$PWD
 mkdir -p /tmp/b && tar -C /tmp -xJf .carry/b.tar.xz
+ln -sfn $PWD/assets /tmp/assets
 B=/tmp/b; L=$B/cli/lil; SH=.carry/shared
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >"$OUT/gpu.txt" 2>&1
 "$L" devices --json >"$OUT/devices.json" 2>&1
