@@ -8,15 +8,18 @@
 // Work split: a query block is 16 tokens of one query head; block b of KV head h is token block
 // b / G, head h * G + b % G (G query heads per KV head). A workgroup has NW subgroups of 32, one
 // block each (blocks NW * x' .. NW * x' + NW - 1, x' counted from the last so that the longest rows
-// start first); the subgroups share each tile of BC keys (K and V converted to f16 once into shared
-// memory) and skip the products of tiles past their last token.
-// Per tile and subgroup: S = Q K^T (16 x BC, accumulators stored to shared memory), the online
-// softmax by two lanes per row (exp2: Q is pre-scaled by scale * log2(e)), P (f16) and the
-// rescale factors to shared memory, then O = O / (1 / alpha) + P V. The rescale is a component-wise
-// division of the accumulators by a matrix whose row r holds 1 / alpha_r (GL_NV_cooperative_matrix
-// has component-wise division but no component-wise product). Compiled without spirv-opt (-O0):
-// glslang 12's optimizer crashes on cooperative-matrix arithmetic.
-// Needs: subgroup size 32, subgroup shuffle, HD % 16 == 0 (a -D define, one variant each).
+// start first); the subgroups share each staged tile of KT keys (K and V converted to f16 once into
+// shared memory), processed as KT / 32 sub-tiles of BC = 32 keys, and skip the products of
+// sub-tiles past their last token.
+// Per sub-tile and subgroup: S = Q K^T (16 x BC, accumulators stored to the subgroup's scratch),
+// the online softmax by two lanes per row (exp2: Q is pre-scaled by scale * log2(e)), P (f16) and
+// the rescale factors written over S in the same scratch, then O = O / (1 / alpha) + P V. The
+// rescale is a component-wise division of the accumulators by a matrix whose row r holds
+// 1 / alpha_r (GL_NV_cooperative_matrix has component-wise division but no component-wise
+// product). Compiled without spirv-opt (-O0): glslang 12's optimizer crashes on cooperative-matrix
+// arithmetic.
+// Needs: subgroup size 32, subgroup shuffle, HD % 16 == 0, KT % 32 == 0 (-D defines HD, NW_, KT_;
+// one variant each).
 // Bindings: 0 = Q [n][n_heads][HD], 1 = K, 2 = V [n][n_kv_heads][HD], 3 = Out like Q, 4 = Lse [n][n_heads].
 #extension GL_NV_cooperative_matrix : require
 #extension GL_KHR_memory_scope_semantics : require
@@ -28,14 +31,28 @@
 #ifndef HD
 #error "attn_prefill_cm.comp: define HD (head dimension, multiple of 16)"
 #endif
-#ifndef NW
-#define NW 4
+#ifndef NW_
+#define NW_ 4
 #endif
-#define BC 32u             // keys per tile
+#ifndef KT_
+#define KT_ 32
+#endif
+#define NW uint(NW_) // subgroups per workgroup
+#define KT uint(KT_) // keys per staged tile
+#define BC 32u             // keys per sub-tile
 #define FD (HD / 16u)      // 16-wide column blocks of a head
 #define SKV (HD / 8u + 1u) // shared row stride of Q / K / V tiles in uvec4 (8 halves; +8 halves against bank conflicts)
-#define SPS 5u             // shared row stride of P in uvec4 (BC + 8 halves)
 #define NT (NW * 32u)
+// shared memory, uvec4: the K tile (KT rows), the V tile (KT rows), then per subgroup a scratch of
+// 16 x BC floats (S; then P as 16 x BC halves in its first half and the 16 x 16 matrix of 1 / alpha
+// in its second). Q is staged at the start over all of it (NW * 16 rows).
+#define SCR (16u * BC / 4u)   // uvec4 per subgroup scratch
+#define SCR0 (2u * KT * SKV)  // first scratch
+#define SH_TILES (SCR0 + NW * SCR)
+#define SH_Q (NW * 16u * SKV)
+#if KT_ % 32 != 0
+#error "attn_prefill_cm.comp: KT must be a multiple of 32"
+#endif
 
 layout(local_size_x_id = 0) in; // must be NT
 layout(constant_id = 2) const uint G = 1;
@@ -52,10 +69,7 @@ layout(push_constant) uniform Push {
 #define MA fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
 #define MC fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
 
-shared uvec4 skv[2u * BC * SKV];   // K tile rows 0..BC-1, V tile after them; Q staging at the start
-shared float ss[NW * 16u * BC];    // per subgroup: S (16 x BC, row-major)
-shared uvec4 sp[NW * 16u * SPS];   // per subgroup: P (16 x BC f16)
-shared float sa[NW * 256u];        // per subgroup: 16 x 16, row r = 1 / alpha_r (then l_r, then output staging)
+shared uvec4 sh[SH_TILES > SH_Q ? SH_TILES : SH_Q];
 
 uvec4 pack8(vec4 lo, vec4 hi) {
   return uvec4(packHalf2x16(lo.xy), packHalf2x16(lo.zw), packHalf2x16(hi.xy), packHalf2x16(hi.zw));
@@ -71,7 +85,7 @@ uvec4 pack8(vec4 lo, vec4 hi) {
       uint b = (base) + d8 * 2u;                                           \
       w = pack8(buf[b] * (mul), buf[b + 1u] * (mul));                      \
     }                                                                      \
-    skv[(s0) + i * SKV + d8] = w;                                          \
+    sh[(s0) + i * SKV + d8] = w;                                           \
   }
 
 void main() {
@@ -98,12 +112,12 @@ void main() {
         uint base = ((tok * nq + h * G + bb % G) * HD) / 4u + d8 * 2u;
         w = pack8(q4[base] * qmul, q4[base + 1u] * qmul);
       }
-      skv[r * SKV + d8] = w;
+      sh[r * SKV + d8] = w;
     }
   }
   barrier();
   MA qa[FD];
-  [[unroll]] for (uint i = 0; i < FD; i++) coopMatLoadNV(qa[i], skv, sg * 16u * SKV + i * 2u, SKV, false);
+  [[unroll]] for (uint i = 0; i < FD; i++) coopMatLoadNV(qa[i], sh, sg * 16u * SKV + i * 2u, SKV, false);
   MC acc[FD];
   [[unroll]] for (uint i = 0; i < FD; i++) acc[i] = MC(0.0);
   // this lane's row of the softmax (two lanes per row, BC / 2 keys each)
@@ -111,83 +125,99 @@ void main() {
   float m = -1.0e30, l = 0.0;
   const float NEG_INF = uintBitsToFloat(0xff800000u);
 
-  for (uint kt = 0; kt < key_end; kt += BC) {
+  const uint scr = SCR0 + sg * SCR; // this subgroup's scratch (uvec4)
+  for (uint kt0 = 0; kt0 < key_end; kt0 += KT) {
     barrier(); // Q staging read / the previous tile's products done
-    STAGE_ROWS(k4, 0u, BC, key_end - kt, ((kt + i) * pc.n_kv_heads + h) * (HD / 4u), 1.0)
-    STAGE_ROWS(v4, BC * SKV, BC, key_end - kt, ((kt + i) * pc.n_kv_heads + h) * (HD / 4u), 1.0)
+    STAGE_ROWS(k4, 0u, KT, key_end - kt0, ((kt0 + i) * pc.n_kv_heads + h) * (HD / 4u), 1.0)
+    STAGE_ROWS(v4, KT * SKV, KT, key_end - kt0, ((kt0 + i) * pc.n_kv_heads + h) * (HD / 4u), 1.0)
     barrier();
-    if (!busy || kt > tok0 + 15u) continue; // every key of the tile is after this block's tokens
-    // S = Q K^T, 16 x BC
-    [[unroll]] for (uint j = 0; j < BC / 16u; j++) {
-      MC s = MC(0.0);
-      [[unroll]] for (uint i = 0; i < FD; i++) {
-        MA kb;
-        coopMatLoadNV(kb, skv, j * 16u * SKV + i * 2u, SKV, true);
-        s = coopMatMulAddNV(qa[i], kb, s);
-      }
-      coopMatStoreNV(s, ss, sg * 16u * BC + j * 16u, BC, false);
-    }
-    subgroupMemoryBarrierShared();
-    subgroupBarrier();
-    // online softmax of this lane's BC / 2 scores
-    float sv[BC / 2u];
-    float mx = NEG_INF;
-    [[unroll]] for (uint c = 0; c < BC / 2u; c++) {
-      uint key = kt + half_ * (BC / 2u) + c;
-      float s = ss[sg * 16u * BC + row * BC + half_ * (BC / 2u) + c];
-      sv[c] = key <= my_tok && key < pc.n ? s : NEG_INF;
-      mx = max(mx, sv[c]);
-    }
-    mx = max(mx, subgroupShuffleXor(mx, 1u));
-    float m_new = max(m, mx);
-    float alpha = exp2(m - m_new), sum = 0.0;
-    uint pw[BC / 4u];
-    [[unroll]] for (uint c = 0; c < BC / 2u; c += 2u) {
-      vec2 p = vec2(exp2(sv[c] - m_new), exp2(sv[c + 1u] - m_new));
-      sum += p.x + p.y;
-      pw[c / 2u] = packHalf2x16(p);
-    }
-    sum += subgroupShuffleXor(sum, 1u);
-    l = l * alpha + sum;
-    m = m_new;
-    [[unroll]] for (uint c = 0; c < BC / 16u; c++)
-      sp[(sg * 16u + row) * SPS + half_ * (BC / 16u) + c] =
-          uvec4(pw[c * 4u], pw[c * 4u + 1u], pw[c * 4u + 2u], pw[c * 4u + 3u]);
-    [[unroll]] for (uint c = 0; c < 8u; c++) sa[sg * 256u + row * 16u + half_ * 8u + c] = 1.0 / alpha;
-    subgroupMemoryBarrierShared();
-    subgroupBarrier();
-    // O = O * alpha + P V
-    MC ainv;
-    coopMatLoadNV(ainv, sa, sg * 256u, 16u, false);
-    MA pa[BC / 16u];
-    [[unroll]] for (uint j = 0; j < BC / 16u; j++) coopMatLoadNV(pa[j], sp, sg * 16u * SPS + j * 2u, SPS, false);
-    [[unroll]] for (uint i = 0; i < FD; i++) {
-      acc[i] = acc[i] / ainv;
+    [[unroll]] for (uint sub = 0; sub < KT / BC; sub++) {
+      const uint kt = kt0 + sub * BC, krow = sub * BC; // first key and its row in the staged tiles
+      if (!busy || kt > tok0 + 15u || kt >= key_end) break; // every key after this block's tokens
+      // S = Q K^T, 16 x BC, into the scratch (floats, row-major, BC per row)
       [[unroll]] for (uint j = 0; j < BC / 16u; j++) {
-        MA vb;
-        coopMatLoadNV(vb, skv, BC * SKV + j * 16u * SKV + i * 2u, SKV, false);
-        acc[i] = coopMatMulAddNV(pa[j], vb, acc[i]);
+        MC s = MC(0.0);
+        [[unroll]] for (uint i = 0; i < FD; i++) {
+          MA kb;
+          coopMatLoadNV(kb, sh, (krow + j * 16u) * SKV + i * 2u, SKV, true);
+          s = coopMatMulAddNV(qa[i], kb, s);
+        }
+        coopMatStoreNV(s, sh, scr + j * 4u, BC / 4u, false);
       }
+      subgroupMemoryBarrierShared();
+      subgroupBarrier();
+      // online softmax of this lane's BC / 2 scores (half a row)
+      float sv[BC / 2u];
+      float mx = NEG_INF;
+      [[unroll]] for (uint c = 0; c < BC / 8u; c++) {
+        vec4 s4 = uintBitsToFloat(sh[scr + row * (BC / 4u) + half_ * (BC / 8u) + c]);
+        [[unroll]] for (uint e = 0; e < 4u; e++) {
+          uint key = kt + half_ * (BC / 2u) + c * 4u + e;
+          sv[c * 4u + e] = key <= my_tok && key < pc.n ? s4[e] : NEG_INF;
+          mx = max(mx, sv[c * 4u + e]);
+        }
+      }
+      mx = max(mx, subgroupShuffleXor(mx, 1u));
+      float m_new = max(m, mx);
+      float alpha = exp2(m - m_new), sum = 0.0;
+      uint pw[BC / 4u];
+      [[unroll]] for (uint c = 0; c < BC / 2u; c += 2u) {
+        vec2 p = vec2(exp2(sv[c] - m_new), exp2(sv[c + 1u] - m_new));
+        sum += p.x + p.y;
+        pw[c / 2u] = packHalf2x16(p);
+      }
+      sum += subgroupShuffleXor(sum, 1u);
+      l = l * alpha + sum;
+      m = m_new;
+      subgroupBarrier(); // every lane has read S: P and 1 / alpha go over it
+      // P: 16 x BC halves, row stride BC / 8 uvec4, at the scratch start
+      [[unroll]] for (uint c = 0; c < BC / 16u; c++)
+        sh[scr + row * (BC / 8u) + half_ * (BC / 16u) + c] =
+            uvec4(pw[c * 4u], pw[c * 4u + 1u], pw[c * 4u + 2u], pw[c * 4u + 3u]);
+      // 1 / alpha: 16 x 16 floats after P (row r: 4 uvec4, this lane writes 2)
+      vec4 ia = vec4(1.0 / alpha);
+      sh[scr + 2u * BC + row * 4u + half_ * 2u] = floatBitsToUint(ia);
+      sh[scr + 2u * BC + row * 4u + half_ * 2u + 1u] = floatBitsToUint(ia);
+      subgroupMemoryBarrierShared();
+      subgroupBarrier();
+      // O = O * alpha + P V
+      MC ainv;
+      coopMatLoadNV(ainv, sh, scr + 2u * BC, 4u, false);
+      MA pa[BC / 16u];
+      [[unroll]] for (uint j = 0; j < BC / 16u; j++) coopMatLoadNV(pa[j], sh, scr + j * 2u, BC / 8u, false);
+      [[unroll]] for (uint i = 0; i < FD; i++) {
+        acc[i] = acc[i] / ainv;
+        [[unroll]] for (uint j = 0; j < BC / 16u; j++) {
+          MA vb;
+          coopMatLoadNV(vb, sh, KT * SKV + (krow + j * 16u) * SKV + i * 2u, SKV, false);
+          acc[i] = coopMatMulAddNV(pa[j], vb, acc[i]);
+        }
+      }
+      subgroupMemoryBarrierShared();
+      subgroupBarrier(); // the scratch is rewritten by the next sub-tile
     }
-    subgroupMemoryBarrierShared();
-    subgroupBarrier(); // sa / sp are rewritten by the next tile
   }
   if (!busy) return;
-  // O / l, through the subgroup's 16 x 16 staging area, one column block at a time
-  [[unroll]] for (uint c = 0; c < 8u; c++) sa[sg * 256u + row * 16u + half_ * 8u + c] = l;
+  // O / l, through the subgroup's scratch (16 x 16 floats), one column block at a time
+  sh[scr + row * 4u + half_ * 2u] = floatBitsToUint(vec4(l));
+  sh[scr + row * 4u + half_ * 2u + 1u] = floatBitsToUint(vec4(l));
   subgroupMemoryBarrierShared();
   subgroupBarrier();
   MC lm;
-  coopMatLoadNV(lm, sa, sg * 256u, 16u, false);
+  coopMatLoadNV(lm, sh, scr, 4u, false);
   [[unroll]] for (uint i = 0; i < FD; i++) {
     subgroupBarrier();
     MC r = acc[i] / lm;
-    coopMatStoreNV(r, sa, sg * 256u, 16u, false);
+    coopMatStoreNV(r, sh, scr + 64u, 4u, false);
     subgroupMemoryBarrierShared();
     subgroupBarrier();
-    for (uint e = lane; e < 256u; e += 32u) {
-      uint tok = tok0 + e / 16u;
-      if (tok < pc.n) o[(tok * nq + head) * HD + i * 16u + e % 16u] = sa[sg * 256u + e];
+    for (uint e = lane; e < 64u; e += 32u) {
+      uint tok = tok0 + e / 4u;
+      if (tok < pc.n) {
+        uint o0 = (tok * nq + head) * HD + i * 16u + (e % 4u) * 4u;
+        vec4 val = uintBitsToFloat(sh[scr + 64u + e]);
+        o[o0] = val.x, o[o0 + 1u] = val.y, o[o0 + 2u] = val.z, o[o0 + 3u] = val.w;
+      }
     }
     subgroupMemoryBarrierShared();
   }

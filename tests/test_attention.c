@@ -705,22 +705,30 @@ START_TEST(test_long_eviction) {
 END_TEST
 
 /* The causal prefill over several key tiles and query blocks (tensor-core kernel where the device
- * has NV cooperative matrices and subgroups of 32: 32-key tiles, 16-token blocks, 4 blocks per
- * workgroup; else the scalar kernel), and the scalar kernel at the same shapes
- * ($LIL_ATTN_PREFILL=scalar). Prompts are no multiple of the tiles; GQA 1 / 2 / 3 / 4. */
-static void run_prefill_path(const scen *s, int scalar) {
-  if (scalar) setenv("LIL_ATTN_PREFILL", "scalar", 1);
+ * has NV cooperative matrices and subgroups of 32: 16-token blocks, 4 or 8 per workgroup, keys
+ * staged 32 or 64 at a time ($LIL_ATTN_PREFILL=w4k32 (default) / w4k64 / w8k32); else the scalar
+ * kernel), and the scalar kernel at the same shapes ($LIL_ATTN_PREFILL=scalar). Prompts are no
+ * multiple of the tiles; GQA 1 / 2 / 3 / 4. */
+static void run_prefill_path(const scen *s, const char *path) {
+  if (path) setenv("LIL_ATTN_PREFILL", path, 1);
   run r;
   run_open(&r, s);
   const lil_device_plan *plan = lil_ctx_plan(r.ctx);
   const lil_device_snapshot *snap = lil_ctx_snapshot(r.ctx);
   int cm_possible = plan->use_coopmat_nv && plan->subgroup_size == 32 && (snap->subgroup_ops & 0x10u);
+  int scalar = path && !strcmp(path, "scalar");
   const char *v = lil_attention_variant(r.att);
+  char want[32];
+  snprintf(want, sizeof(want), "prefill=cm,%s", path && !scalar ? path : "w4k32");
   int cm = strstr(v, "prefill=cm") != NULL;
-  ck_assert_msg(cm == (cm_possible && !scalar), "prefill path %s (cooperative matrices %s, scalar asked %d)", v,
-                cm_possible ? "available" : "absent", scalar);
-  run_prefill(&r);
-  run_steps(&r);
+  ck_assert_msg(cm == (cm_possible && !scalar), "prefill path %s (cooperative matrices %s, asked %s)", v,
+                cm_possible ? "available" : "absent", path ? path : "default");
+  ck_assert_msg(!cm || strstr(v, want), "prefill variant %s, asked %s", v, want);
+  /* a tensor-core shape other than the default: only where it runs (else the default run's twin) */
+  if (cm || !path || scalar) {
+    run_prefill(&r);
+    run_steps(&r);
+  }
   run_close(&r);
   unsetenv("LIL_ATTN_PREFILL");
 }
@@ -735,10 +743,9 @@ START_TEST(test_prefill_tiles) {
   scen d = base(LIL_ATTN_QUEST, 6, 2, 8);
   d.D = 64, d.L = 1, d.prompt = 53, d.steps = 3;
   const scen *all[] = {&a, &b, &c, &d};
-  for (int i = 0; i < 4; i++) {
-    run_prefill_path(all[i], 0);
-    run_prefill_path(all[i], 1);
-  }
+  const char *paths[] = {NULL, "scalar", "w4k64", "w8k32"};
+  for (int i = 0; i < 4; i++)
+    for (int p = 0; p < 4; p++) run_prefill_path(all[i], paths[p]);
 }
 END_TEST
 

@@ -91,6 +91,8 @@ struct lil_attention {
   int unfused_qk;             /* $LIL_ATTN_QK=separate: record_decode_qk records qk_norm_rope apart */
   int prefill_cm;             /* prefill without earlier context on tensor cores (attn_prefill_cm_d*);
                                * $LIL_ATTN_PREFILL=scalar turns it off */
+  uint32_t prefill_nw, prefill_kt; /* its subgroups per workgroup and keys per staged tile
+                                    * ($LIL_ATTN_PREFILL=wNkT) */
   int sel_splits_env;         /* $LIL_ATTN_SEL_SPLITS: -1 unset (auto), 0 off, else the count */
   char variant[128];          /* description for benchmarks */
 };

@@ -155,12 +155,14 @@ lil_status lil_attention_record_prefill(lil_attention *att, lil_seq *seq, uint32
   lil_binding b[8] = {q, k, v, out, {att->plse, 0, (uint64_t)n_tokens * c->n_heads * 4}, {0}, {0}, {att->state, 0, 0}};
   lil_kernel *kp;
   if (!prefix && att->prefill_cm) {
-    /* tensor cores: 4 subgroups of 32, each a block of 16 tokens of one query head */
-    const char *cm = D == 64 ? "attn_prefill_cm_d64" : "attn_prefill_cm_d128";
-    uint32_t cspec[] = {128, D, att->G};
+    /* tensor cores: NW subgroups of 32, each a block of 16 tokens of one query head */
+    char cm[48];
+    snprintf(cm, sizeof(cm), "attn_prefill_cm_d%u_w%uk%u", D, att->prefill_nw, att->prefill_kt);
+    uint32_t cspec[] = {att->prefill_nw * 32, D, att->G};
     if ((st = kernel(att, cm, 5, 12, 3, cspec, &kp, err))) return st;
     uint32_t blocks = div_up(n_tokens, 16) * att->G;
-    return lil_seq_dispatch(seq, kp, b, 5, 0x18, &push, 12, div_up(blocks, 4), c->n_kv_heads, 1, cm, err);
+    return lil_seq_dispatch(seq, kp, b, 5, 0x18, &push, 12, div_up(blocks, att->prefill_nw), c->n_kv_heads, 1,
+                            "attn_prefill_cm", err);
   }
   const char *name = !prefix ? "attn_prefill" : c->kv_type == LIL_KV_F32 ? "attn_prefill_prefix_f32"
                                                                            : "attn_prefill_prefix_f16";
@@ -312,6 +314,11 @@ void att_choose_variants(lil_attention *att) {
   att->prefill_cm = LIL_GLSLC_HAS_NV_COOPMAT && plan->use_coopmat_nv && sg == 32 &&
                     (snap->subgroup_ops & 0x10u /* SHUFFLE */) && (D == 64 || D == 128) &&
                     !(env && !strcmp(env, "scalar"));
+  /* LIL_ATTN_PREFILL=w4k32 | w4k64 | w8k32: the compiled shapes */
+  unsigned nw = 0, kt = 0;
+  att->prefill_nw = 4, att->prefill_kt = 32;
+  if (env && sscanf(env, "w%uk%u", &nw, &kt) == 2 && ((nw == 4 && (kt == 32 || kt == 64)) || (nw == 8 && kt == 32)))
+    att->prefill_nw = nw, att->prefill_kt = kt;
   env = getenv("LIL_ATTN_SEL_SPLITS");
   att->sel_splits_env = -1;
   if (env && sscanf(env, "%u", &mw) == 1) att->sel_splits_env = (int)(mw > 65536 ? 65536 : mw);
@@ -327,7 +334,7 @@ void att_choose_variants(lil_attention *att) {
   if (att->cfg.policy.kind == LIL_ATTN_QUEST)
     snprintf(xv + strlen(xv), sizeof(xv) - strlen(xv), " sel_splits=%u", att_sel_splits(att));
   snprintf(att->variant, sizeof(att->variant), "select=%s merge=%s splits=%u decode=%u,%u,%u lpr=%u%s prefill=%s", sv,
-           mv, att->n_splits, ds.wg, ds.r, ds.pf, ds.lpr, xv, att->prefill_cm ? "cm" : "scalar");
+           mv, att->n_splits, ds.wg, ds.r, ds.pf, ds.lpr, xv, att->prefill_cm ? (att->prefill_nw == 8 ? "cm,w8k32" : att->prefill_kt == 64 ? "cm,w4k64" : "cm,w4k32") : "scalar");
 }
 
 /* Quest/raas selection of one segment: quest_select (fused) or quest_score + page_topk. */
