@@ -61,9 +61,18 @@ layout(std430, set = 0, binding = 1) readonly buffer K { vec4 k4[]; };
 layout(std430, set = 0, binding = 2) readonly buffer V { vec4 v4[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer Out { float o[]; };
 layout(std430, set = 0, binding = 4) writeonly buffer Lse { float lse[]; };
+#ifdef KV_CACHE
+// K / V read as f16 from the paged cache the KV append has just written (policies that keep every
+// token: logical slot = position), one segment's pools: half the bytes of the F32 inputs and no
+// conversion. Grid y: the segment's KV heads; pc.h0 its first head.
+layout(std430, set = 0, binding = 5) readonly buffer KP { uvec4 kpool[]; };
+layout(std430, set = 0, binding = 6) readonly buffer VP { uvec4 vpool[]; };
+layout(std430, set = 0, binding = 7) readonly buffer State { uint state[]; };
+#endif
 layout(push_constant) uniform Push {
   uint n, n_kv_heads;
   float scale;
+  uint P, cap, h0, table_off; // KV_CACHE: page size, pages per list, segment's first head, its table
 } pc;
 
 #define MA fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
@@ -90,7 +99,11 @@ uvec4 pack8(vec4 lo, vec4 hi) {
 
 void main() {
   const uint t = gl_LocalInvocationID.x, sg = t / 32u, lane = t % 32u;
+#ifdef KV_CACHE
+  const uint hl = gl_WorkGroupID.y, h = pc.h0 + hl, nq = pc.n_kv_heads * G;
+#else
   const uint h = gl_WorkGroupID.y, nq = pc.n_kv_heads * G;
+#endif
   const uint n_tb = (pc.n + 15u) / 16u, n_blocks = n_tb * G;
   const uint x = gl_NumWorkGroups.x - 1u - gl_WorkGroupID.x;
   const uint b = x * NW + sg;
@@ -128,8 +141,22 @@ void main() {
   const uint scr = SCR0 + sg * SCR; // this subgroup's scratch (uvec4)
   for (uint kt0 = 0; kt0 < key_end; kt0 += KT) {
     barrier(); // Q staging read / the previous tile's products done
+#ifdef KV_CACHE
+    for (uint c = t; c < KT * (HD / 8u); c += NT) {
+      uint i = c / (HD / 8u), d8 = c % (HD / 8u), key = kt0 + i;
+      uvec4 kw = uvec4(0u), vw = uvec4(0u);
+      if (key < key_end) {
+        uint crow = state[pc.table_off + hl * pc.cap + key / pc.P] * pc.P + key % pc.P;
+        kw = kpool[crow * (HD / 8u) + d8];
+        vw = vpool[crow * (HD / 8u) + d8];
+      }
+      sh[i * SKV + d8] = kw;
+      sh[KT * SKV + i * SKV + d8] = vw;
+    }
+#else
     STAGE_ROWS(k4, 0u, KT, key_end - kt0, ((kt0 + i) * pc.n_kv_heads + h) * (HD / 4u), 1.0)
     STAGE_ROWS(v4, KT * SKV, KT, key_end - kt0, ((kt0 + i) * pc.n_kv_heads + h) * (HD / 4u), 1.0)
+#endif
     barrier();
     [[unroll]] for (uint sub = 0; sub < KT / BC; sub++) {
       const uint kt = kt0 + sub * BC, krow = sub * BC; // first key and its row in the staged tiles

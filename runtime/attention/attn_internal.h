@@ -93,6 +93,8 @@ struct lil_attention {
                                * $LIL_ATTN_PREFILL=scalar turns it off */
   uint32_t prefill_nw, prefill_kt; /* its subgroups per workgroup and keys per staged tile
                                     * ($LIL_ATTN_PREFILL=wNkT) */
+  int prefill_cache;          /* ... reading K / V from the f16 paged cache (dense / quest, F16 KV;
+                               * $LIL_ATTN_PREFILL=wNkTc), else from the F32 inputs */
   int sel_splits_env;         /* $LIL_ATTN_SEL_SPLITS: -1 unset (auto), 0 off, else the count */
   char variant[128];          /* description for benchmarks */
 };

@@ -157,12 +157,23 @@ lil_status lil_attention_record_prefill(lil_attention *att, lil_seq *seq, uint32
   if (!prefix && att->prefill_cm) {
     /* tensor cores: NW subgroups of 32, each a block of 16 tokens of one query head */
     char cm[48];
-    snprintf(cm, sizeof(cm), "attn_prefill_cm_d%u_w%uk%u", D, att->prefill_nw, att->prefill_kt);
+    snprintf(cm, sizeof(cm), "attn_prefill_cm_d%u_w%uk%u%s", D, att->prefill_nw, att->prefill_kt,
+             att->prefill_cache ? "_c" : "");
     uint32_t cspec[] = {att->prefill_nw * 32, D, att->G};
-    if ((st = kernel(att, cm, 5, 12, 3, cspec, &kp, err))) return st;
-    uint32_t blocks = div_up(n_tokens, 16) * att->G;
-    return lil_seq_dispatch(seq, kp, b, 5, 0x18, &push, 12, div_up(blocks, att->prefill_nw), c->n_kv_heads, 1,
-                            "attn_prefill_cm", err);
+    uint32_t groups = div_up(div_up(n_tokens, 16) * att->G, att->prefill_nw);
+    if ((st = kernel(att, cm, att->prefill_cache ? 8 : 5, 28, 3, cspec, &kp, err))) return st;
+    uint32_t cpush[7] = {n_tokens, c->n_kv_heads, 0, att->P, att->cap, 0, 0};
+    memcpy(&cpush[2], &push.scale, 4);
+    if (!att->prefill_cache)
+      return lil_seq_dispatch(seq, kp, b, 5, 0x18, cpush, 28, groups, c->n_kv_heads, 1, "attn_prefill_cm", err);
+    /* per segment of the layer: its pools and table (the KV append above wrote them) */
+    for (uint32_t si = layer * att->segs_per_layer; si < (layer + 1) * att->segs_per_layer && !st; si++) {
+      kv_segment *s = &att->segs[si];
+      b[5] = (lil_binding){s->k, 0, 0}, b[6] = (lil_binding){s->v, 0, 0};
+      cpush[5] = s->h0, cpush[6] = (uint32_t)s->table;
+      st = lil_seq_dispatch(seq, kp, b, 8, 0x18, cpush, 28, groups, s->nh, 1, "attn_prefill_cm", err);
+    }
+    return st;
   }
   const char *name = !prefix ? "attn_prefill" : c->kv_type == LIL_KV_F32 ? "attn_prefill_prefix_f32"
                                                                            : "attn_prefill_prefix_f16";
@@ -314,11 +325,16 @@ void att_choose_variants(lil_attention *att) {
   att->prefill_cm = LIL_GLSLC_HAS_NV_COOPMAT && plan->use_coopmat_nv && sg == 32 &&
                     (snap->subgroup_ops & 0x10u /* SHUFFLE */) && (D == 64 || D == 128) &&
                     !(env && !strcmp(env, "scalar"));
-  /* LIL_ATTN_PREFILL=w4k32 | w4k64 | w8k32: the compiled shapes */
+  /* LIL_ATTN_PREFILL=w4k32 | w4k64 | w8k32, + c: K / V from the cache (the compiled shapes) */
   unsigned nw = 0, kt = 0;
-  att->prefill_nw = 4, att->prefill_kt = 32;
-  if (env && sscanf(env, "w%uk%u", &nw, &kt) == 2 && ((nw == 4 && (kt == 32 || kt == 64)) || (nw == 8 && kt == 32)))
+  char cc = 0;
+  att->prefill_nw = 4, att->prefill_kt = 32, att->prefill_cache = 0;
+  int nf = env ? sscanf(env, "w%uk%u%c", &nw, &kt, &cc) : 0;
+  if (nf >= 2 && ((nw == 4 && (kt == 32 || kt == 64)) || (nw == 8 && kt == 32))) {
     att->prefill_nw = nw, att->prefill_kt = kt;
+    att->prefill_cache = nf == 3 && cc == 'c' && att->cfg.kv_type == LIL_KV_F16 &&
+                         (att->cfg.policy.kind == LIL_ATTN_DENSE || att->cfg.policy.kind == LIL_ATTN_QUEST);
+  }
   env = getenv("LIL_ATTN_SEL_SPLITS");
   att->sel_splits_env = -1;
   if (env && sscanf(env, "%u", &mw) == 1) att->sel_splits_env = (int)(mw > 65536 ? 65536 : mw);
@@ -333,8 +349,11 @@ void att_choose_variants(lil_attention *att) {
     snprintf(xv, sizeof(xv), " mm=%s", att->fused_minmax ? "append" : "separate");
   if (att->cfg.policy.kind == LIL_ATTN_QUEST)
     snprintf(xv + strlen(xv), sizeof(xv) - strlen(xv), " sel_splits=%u", att_sel_splits(att));
+  char pv[24] = "scalar";
+  if (att->prefill_cm)
+    snprintf(pv, sizeof(pv), "cm,w%uk%u%s", att->prefill_nw, att->prefill_kt, att->prefill_cache ? "c" : "");
   snprintf(att->variant, sizeof(att->variant), "select=%s merge=%s splits=%u decode=%u,%u,%u lpr=%u%s prefill=%s", sv,
-           mv, att->n_splits, ds.wg, ds.r, ds.pf, ds.lpr, xv, att->prefill_cm ? (att->prefill_nw == 8 ? "cm,w8k32" : att->prefill_kt == 64 ? "cm,w4k64" : "cm,w4k32") : "scalar");
+           mv, att->n_splits, ds.wg, ds.r, ds.pf, ds.lpr, xv, pv);
 }
 
 /* Quest/raas selection of one segment: quest_select (fused) or quest_score + page_topk. */
