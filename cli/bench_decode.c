@@ -80,12 +80,8 @@ int bench_decode(int argc, char **argv) {
     return 2;
   }
   char path[PATH_MAX];
-  if (!model) model = cli_default_model(path, sizeof(path));
   lil_error err = {0};
-  if (!model) {
-    lil_error_set(&err, LIL_ERR_IO, "no -m given and the bundled stories260K.gguf was not found");
-    return cli_fail("bench decode", &err);
-  }
+  if (!(model = cli_model_path(model, path, sizeof(path), &err))) return cli_fail("bench decode", &err);
   double copy_gbps = 0;
   lil_status st = measure_copy(device, &copy_gbps, &err);
   lil_ctx_options co;

@@ -141,12 +141,8 @@ int bench_prefill(int argc, char **argv) {
     return 2;
   }
   char path[PATH_MAX];
-  if (!model) model = cli_default_model(path, sizeof(path));
   lil_error err = {0};
-  if (!model) {
-    lil_error_set(&err, LIL_ERR_IO, "no -m given and the bundled stories260K.gguf was not found");
-    return cli_fail("bench prefill", &err);
-  }
+  if (!(model = cli_model_path(model, path, sizeof(path), &err))) return cli_fail("bench prefill", &err);
   /* two contexts on the device: plain (timed passes) and profiled (the shares) */
   lil_ctx_options co, cp;
   lil_ctx_options_default(&co);

@@ -51,18 +51,19 @@ int cli_parse_double(const char *cmd, const char *opt, const char *s, double min
   return 1;
 }
 
-const char *cli_default_model(char *buf, size_t n) {
+const char *cli_model_path(const char *model, char *buf, size_t n, lil_error *err) {
+  if (model) return model;
   char exe[PATH_MAX];
   ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  if (l <= 0) return NULL;
-  exe[l] = 0;
-  char *slash = strrchr(exe, '/');
-  if (!slash) return NULL;
-  *slash = 0;
-  const char *rel[] = {"../../assets/stories260K.gguf", "../share/lil/stories260K.gguf"};
-  for (int i = 0; i < 2; i++) {
-    snprintf(buf, n, "%s/%s", exe, rel[i]);
-    if (access(buf, R_OK) == 0) return buf;
+  char *slash = l > 0 ? (exe[l] = 0, strrchr(exe, '/')) : NULL;
+  if (slash) {
+    *slash = 0;
+    const char *rel[] = {"../../assets/stories260K.gguf", "../share/lil/stories260K.gguf"};
+    for (int i = 0; i < 2; i++) {
+      snprintf(buf, n, "%s/%s", exe, rel[i]);
+      if (access(buf, R_OK) == 0) return buf;
+    }
   }
+  lil_error_set(err, LIL_ERR_IO, "no -m given and the bundled stories260K.gguf was not found");
   return NULL;
 }

@@ -17,8 +17,9 @@ int cli_exit_code(lil_status st);
 /* 1 when filter is NULL or empty, or a case-insensitive (ASCII) substring of name (bench --filter). */
 int cli_name_matches(const char *filter, const char *name);
 
-/* The bundled model next to the executable: build tree (<exe>/../../assets) or install
- * (<exe>/../share/lil); NULL when neither exists. */
-const char *cli_default_model(char *buf, size_t n);
+/* model when given (-m), else the bundled model next to the executable: build tree
+ * (<exe>/../../assets) or install (<exe>/../share/lil), written into buf; NULL with err set when
+ * neither exists. */
+const char *cli_model_path(const char *model, char *buf, size_t n, lil_error *err);
 
 #endif

@@ -309,8 +309,8 @@ static lil_status build_prompt(run_state *r, const run_opts *o, lil_error *err) 
 
 static lil_status run(run_state *r, const run_opts *o, lil_error *err) {
   char path[PATH_MAX];
-  const char *model = o->model ? o->model : cli_default_model(path, sizeof(path));
-  if (!model) return lil_error_set(err, LIL_ERR_IO, "no -m given and the bundled stories260K.gguf was not found");
+  const char *model = cli_model_path(o->model, path, sizeof(path), err);
+  if (!model) return err->status;
   lil_ctx_options co;
   lil_ctx_options_default(&co);
   co.device = o->device;
