@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Session 9, second GPU call: the prefill attention's tensor-core shapes (4 subgroups x 32 keys,
-# 4 x 64, 8 x 32; K / V from the F32 inputs or, suffix c, the f16 paged cache) with their register statistics; bench prefill and bench decode on random-weight
+# 4 x 64, 8 x 32; K / V from the F32 inputs or, suffix c, the f16 paged cache); bench prefill and bench decode on random-weight
 # qwen3-0.6b Q8_0 and llama-8b Q4_0; test_attention with validation (every shape against the CPU
 # reference); versus.sh on all four shapes (lil against llama.cpp's Vulkan backend, same call).
 set -u
@@ -15,11 +15,6 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >
   echo "rc=${PIPESTATUS[0]} seconds=$((SECONDS - s))"; } >"$OUT/tests.txt" 2>&1
 python3 $SH/peer/synth_gguf.py qwen3-0.6b q8_0 $V /tmp/q06.gguf >/dev/null
 python3 $SH/peer/synth_gguf.py llama-8b q4_0 $V /tmp/l8.gguf >/dev/null
-for v in w4k32 w4k64 w8k32 w4k32c w8k32c; do
-  echo "== LIL_ATTN_PREFILL=$v"
-  LIL_ATTN_PREFILL=$v LIL_PIPELINE_STATS=1 timeout 60 "$L" bench prefill -m /tmp/q06.gguf --lengths 300 --iters 1 2>&1 \
-    | grep -A12 -i "attn_prefill_cm" | head -14
-done >"$OUT/pipeline-stats.txt" 2>&1
 {
 for v in w4k32 w4k64 w8k32 w4k32c w8k32c; do
   echo "== qwen3-0.6b q8_0 LIL_ATTN_PREFILL=$v"
