@@ -14,6 +14,10 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t min,
 int cli_parse_double(const char *cmd, const char *opt, const char *s, double min, double max, double *out);
 /* Exit status for an error status: 1 for runtime failures, 2 for usage/invalid arguments. */
 int cli_exit_code(lil_status st);
+/* Path of a bundled file or folder, rel under assets/ (e.g. "stories260K.gguf"): the source tree's
+ * assets/ seen from the build tree's cli/lil (<exe>/../../assets), else the installed copy
+ * (<exe>/../share/lil). Written to buf; NULL when neither is readable. */
+const char *cli_asset_path(const char *rel, char *buf, size_t n);
 /* 1 when filter is NULL or empty, or a case-insensitive (ASCII) substring of name (bench --filter). */
 int cli_name_matches(const char *filter, const char *name);
 

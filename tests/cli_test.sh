@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CLI behaviour of `lil`: help, version, errors for bad input, devices and bench copy.
+# CLI behaviour of `lil`: help, version, errors for bad input, devices and the benchmarks.
 # usage: cli_test.sh PATH/TO/lil
 set -u
 LIL=$1
@@ -106,6 +106,31 @@ printf '{"output": "Once upon a time there was a cat. Once upon a time there was
 check guardian-model 0 "$LIL" guardian --json -m "$LIL_SOURCE_ROOT/assets/stories260K.gguf" "$tmp/o.jsonl"
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert 10 < d["tokens"] < 40, d' "$out" || { echo "FAIL guardian-model: $out"; fails=$((fails + 1)); }
 check guardian-bad-model 1 "$LIL" guardian -m "$tmp/missing.gguf" "$tmp/o.jsonl"; expect guardian-bad-model "missing.gguf"
+# bench guardian: the bundled problem sets (assets/benchmarks, gzip) by default, run from another
+# directory; --data DIR with uncompressed copies; a missing, a truncated and a malformed file
+check bench-guardian 0 env -C "$tmp" "$(realpath "$LIL")" bench guardian --json
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1]); r = d["results"]
+assert [x["tokens"] for x in r] == [1024, 8192, 32768, 131072], r
+assert all(x["ms_per_check"] > 0 and x["ms_full_recompress"] > 0 for x in r), r
+' "$out" || { echo "FAIL bench-guardian: $out"; fails=$((fails + 1)); }
+mkdir "$tmp/plain" "$tmp/cut" "$tmp/bad"
+for f in math500_test_ori_BudgetThinker gsm8k_test; do
+  gzip -dc "$LIL_SOURCE_ROOT/assets/benchmarks/$f.jsonl.gz" >"$tmp/plain/$f.jsonl"
+done
+check bench-guardian-plain 0 "$LIL" bench guardian --data "$tmp/plain"; expect bench-guardian-plain "131072 tokens"
+check bench-guardian-missing 1 "$LIL" bench guardian --data "$tmp/nowhere"
+expect bench-guardian-missing "cannot open '$tmp/nowhere/math500_test_ori_BudgetThinker.jsonl.gz' or"
+head -c 60000 "$LIL_SOURCE_ROOT/assets/benchmarks/math500_test_ori_BudgetThinker.jsonl.gz" \
+  >"$tmp/cut/math500_test_ori_BudgetThinker.jsonl.gz"
+check bench-guardian-cut 1 "$LIL" bench guardian --data "$tmp/cut"
+expect bench-guardian-cut "jsonl.gz: cannot read after line [0-9]*: unexpected end of file"
+printf '{"solution": "x"}\n\n{"solution": 3}\n' >"$tmp/bad/math500_test_ori_BudgetThinker.jsonl"
+check bench-guardian-field 1 "$LIL" bench guardian --data "$tmp/bad"
+expect bench-guardian-field "jsonl:3: record has no string field 'solution'"
+printf '{"solution": "x"}\n{"solution\n' >"$tmp/bad/math500_test_ori_BudgetThinker.jsonl"
+check bench-guardian-json 1 "$LIL" bench guardian --data "$tmp/bad"; expect bench-guardian-json "jsonl:2: invalid JSON"
 rm -rf "$tmp"
 [ $fails = 0 ] && echo "cli: all checks passed"
 exit $((fails > 0))
