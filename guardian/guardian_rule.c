@@ -1,4 +1,5 @@
-/* Stopping rules: the paper's fixed threshold and the default run-relative threshold. */
+/* Stopping rules: the paper's fixed threshold, the run-relative threshold, and the loop rule
+ * (run-relative threshold and repeated n-grams). */
 #include "guardian_rule.h"
 
 /* Median of a[0..n) (n >= 1), by insertion sort of a small copy; the mean of the two middle
@@ -22,6 +23,12 @@ double gd_rule_threshold(const lil_guardian_opts *o, const lil_guardian_check *c
   double t = (double)o->threshold;
   if (o->rule == LIL_GUARDIAN_RULE_PAPER || n == 0) return t;
   size_t k = n < o->baseline_checks ? n : o->baseline_checks;
-  double rel = o->ratio * median_gain(checks, k);
+  double ratio = o->rule == LIL_GUARDIAN_RULE_LOOP ? o->loop_ratio : o->ratio;
+  double rel = ratio * median_gain(checks, k);
   return rel > t ? rel : t;
+}
+
+bool gd_rule_is_low(const lil_guardian_opts *o, const lil_guardian_check *c) {
+  if ((double)c->gain >= c->threshold) return false;
+  return o->rule != LIL_GUARDIAN_RULE_LOOP || c->share >= o->share;
 }

@@ -29,6 +29,8 @@
 typedef enum lil_guardian_rule {
   LIL_GUARDIAN_RULE_RELATIVE = 0, /* default: gain < max(t, ratio * median(first K gains)) */
   LIL_GUARDIAN_RULE_PAPER,        /* the paper's: gain < t */
+  LIL_GUARDIAN_RULE_LOOP,         /* gain < max(t, loop_ratio * median(first K gains)) and at least
+                                     `share` of the window's 16-byte n-grams seen before in the run */
 } lil_guardian_rule;
 
 typedef enum lil_guardian_measure {
@@ -49,7 +51,10 @@ typedef struct lil_guardian_opts {
   int level;                /* zlib level 1..9 (6) */
   lil_guardian_rule rule;   /* RELATIVE (default) or PAPER */
   double ratio;             /* relative rule: fraction of the baseline gain (0.2) */
-  uint32_t baseline_checks; /* relative rule: K (1..64), baseline = median of the first K gains (4) */
+  uint32_t baseline_checks; /* relative and loop rules: K (1..64), baseline = median of the first K
+                               gains (4) */
+  double loop_ratio;        /* loop rule: fraction of the baseline gain (0.5) */
+  double share;             /* loop rule: least share of repeated 16-byte n-grams in the window (0.5) */
   lil_guardian_measure measure;
   bool include_prompt;      /* compress the prompt too (as context; false) */
   lil_guardian_action action;
@@ -59,7 +64,7 @@ typedef struct lil_guardian_opts {
 
 void lil_guardian_opts_default(lil_guardian_opts *o);
 /* Sets one option from text, as the CLI spells it: every, threshold, patience, min-tokens,
- * level, rule (paper|relative), ratio, baseline-checks, measure (text|ids), include-prompt
+ * level, rule (paper|relative|loop), ratio, baseline-checks, loop-ratio, share, measure (text|ids), include-prompt
  * (0|1|true|false), action (stop|answer), inject (string, not copied), answer-tokens.
  * Errors: unknown key or bad value, with a one-line message. */
 lil_status lil_guardian_opts_set(lil_guardian_opts *o, const char *key, const char *value, lil_error *err);
@@ -68,7 +73,8 @@ const char *lil_guardian_rule_name(lil_guardian_rule r);
 
 typedef enum lil_guardian_reason {
   LIL_GUARDIAN_REASON_NONE = 0,  /* not stopped */
-  LIL_GUARDIAN_REASON_PLATEAU,   /* gain below the threshold for `patience` checks */
+  LIL_GUARDIAN_REASON_PLATEAU,   /* `patience` low checks in a row (gain below the threshold; with
+                                    the loop rule also a repeated-n-gram share >= `share`) */
 } lil_guardian_reason;
 
 /* Result of one add call. `checked` says whether a check ran; `stop` whether the rule fired
@@ -85,6 +91,7 @@ typedef struct lil_guardian_decision {
   uint64_t size;             /* compressed size at that check, bytes */
   int64_t gain;              /* growth since the previous check, bytes */
   double threshold;          /* the threshold the gain was compared with */
+  double share;              /* loop rule: repeated n-gram share of the window; -1 for other rules */
   uint64_t published_at;     /* monitor only: tokens the decode loop had published when the stop
                                 flag went up (UINT64_MAX while not yet recorded; 0 elsewhere) */
 } lil_guardian_decision;
@@ -94,6 +101,7 @@ typedef struct lil_guardian_check {
   uint64_t size;     /* compressed bytes */
   int64_t gain;
   double threshold;
+  double share; /* loop rule: share of the window's 16-byte n-grams seen before; -1 otherwise */
 } lil_guardian_check;
 
 typedef struct lil_guardian_stats {
