@@ -13,7 +13,7 @@ void lil_guardian_opts_default(lil_guardian_opts *o) {
   o->patience = 1;
   o->min_tokens = 0;
   o->level = 6;
-  o->rule = LIL_GUARDIAN_RULE_RELATIVE;
+  o->rule = LIL_GUARDIAN_RULE_LOOP;
   o->ratio = 0.2;
   o->baseline_checks = 4;
   o->loop_ratio = 0.5;

@@ -27,9 +27,9 @@
 #include "lil_status.h"
 
 typedef enum lil_guardian_rule {
-  LIL_GUARDIAN_RULE_RELATIVE = 0, /* default: gain < max(t, ratio * median(first K gains)) */
+  LIL_GUARDIAN_RULE_RELATIVE = 0, /* gain < max(t, ratio * median(first K gains)) */
   LIL_GUARDIAN_RULE_PAPER,        /* the paper's: gain < t */
-  LIL_GUARDIAN_RULE_LOOP,         /* gain < max(t, loop_ratio * median(first K gains)) and at least
+  LIL_GUARDIAN_RULE_LOOP,         /* the default: gain < max(t, loop_ratio * median(first K gains)) and at least
                                      `share` of the window's 16-byte n-grams seen before in the run */
 } lil_guardian_rule;
 
@@ -49,7 +49,7 @@ typedef struct lil_guardian_opts {
   uint32_t patience;        /* consecutive low checks needed to stop (1) */
   uint32_t min_tokens;      /* no stop before this many generated tokens (0); checks still run */
   int level;                /* zlib level 1..9 (6) */
-  lil_guardian_rule rule;   /* RELATIVE (default) or PAPER */
+  lil_guardian_rule rule;   /* LOOP (default), RELATIVE or PAPER */
   double ratio;             /* relative rule: fraction of the baseline gain (0.2) */
   uint32_t baseline_checks; /* relative and loop rules: K (1..64), baseline = median of the first K
                                gains (4) */
