@@ -33,7 +33,7 @@ static void usage(FILE *f) {
           "                         made of 16-byte n-grams seen before), relative, or paper (gain < t)\n"
           "      --ratio X          relative rule: fraction of the early median gain (0.2)\n"
           "      --loop-ratio X     loop rule: fraction of the early median gain (0.5)\n"
-          "      --share X          loop rule: least share of repeated n-grams in the window (0.5)\n"
+          "      --share X          loop rule: least mean share of repeated n-grams, last two windows (0.6)\n"
           "      --baseline-checks K  relative and loop rules: early median over the first K checks (4)\n"
           "      --level N          zlib level 1-9 (6)\n"
           "      --jsonl            read JSON Lines whatever the file name\n"
@@ -127,6 +127,11 @@ static int run_one(run_cfg *c, const char *file, long record, const char *text, 
     json_object_set_new(o, "stopped", json_boolean(s.stopped));
     json_object_set_new(o, "stop_at", s.stopped ? json_integer((json_int_t)s.stop_position) : json_null());
     json_object_set_new(o, "gains", gains);
+    if (c->o.rule == LIL_GUARDIAN_RULE_LOOP) { /* the loop rule's second signal, one per check */
+      json_t *shares = json_array();
+      for (uint32_t i = 0; i < s.n_checks; i++) json_array_append_new(shares, json_real(s.checks[i].share));
+      json_object_set_new(o, "shares", shares);
+    }
     char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (line) printf("%s\n", line);
     free(line);

@@ -28,7 +28,12 @@ double gd_rule_threshold(const lil_guardian_opts *o, const lil_guardian_check *c
   return rel > t ? rel : t;
 }
 
-bool gd_rule_is_low(const lil_guardian_opts *o, const lil_guardian_check *c) {
+bool gd_rule_is_low(const lil_guardian_opts *o, const lil_guardian_check *checks, size_t n) {
+  const lil_guardian_check *c = &checks[n - 1];
   if ((double)c->gain >= c->threshold) return false;
-  return o->rule != LIL_GUARDIAN_RULE_LOOP || c->share >= o->share;
+  if (o->rule != LIL_GUARDIAN_RULE_LOOP) return true;
+  /* one repetitive window (a table, a diagram's code) in healthy text is not enough: the share
+   * is averaged over the last two windows */
+  double share = n >= 2 ? 0.5 * (c->share + checks[n - 2].share) : c->share;
+  return share >= o->share;
 }

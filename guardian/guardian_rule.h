@@ -13,7 +13,7 @@
  * loop:     max(t, loop_ratio * median(gain of the first min(n, K) checks)). */
 double gd_rule_threshold(const lil_guardian_opts *o, const lil_guardian_check *checks, size_t n);
 /* Whether checks[n-1] (threshold and share filled in) is low: gain < threshold, and for the loop
- * rule also share >= o->share. */
-bool gd_rule_is_low(const lil_guardian_opts *o, const lil_guardian_check *c);
+ * rule also the mean share of the last two windows (the one window at the first check) >= o->share. */
+bool gd_rule_is_low(const lil_guardian_opts *o, const lil_guardian_check *checks, size_t n);
 
 #endif

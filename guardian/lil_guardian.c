@@ -158,7 +158,7 @@ static lil_status run_check(lil_guardian *g, lil_error *err) {
   c->threshold = gd_rule_threshold(&g->o, g->checks, g->n_checks);
   c->share = g->ngram.bits ? gd_ngram_take_share(&g->ngram) : -1.0;
   g->prev_size = size;
-  g->low_run = gd_rule_is_low(&g->o, c) ? g->low_run + 1 : 0;
+  g->low_run = gd_rule_is_low(&g->o, g->checks, g->n_checks) ? g->low_run + 1 : 0;
   if (g->low_run >= g->o.patience && g->tokens >= g->o.min_tokens) {
     g->stopped = true;
     g->stop_position = g->tokens;

@@ -29,8 +29,9 @@
 typedef enum lil_guardian_rule {
   LIL_GUARDIAN_RULE_RELATIVE = 0, /* gain < max(t, ratio * median(first K gains)) */
   LIL_GUARDIAN_RULE_PAPER,        /* the paper's: gain < t */
-  LIL_GUARDIAN_RULE_LOOP,         /* the default: gain < max(t, loop_ratio * median(first K gains)) and at least
-                                     `share` of the window's 16-byte n-grams seen before in the run */
+  LIL_GUARDIAN_RULE_LOOP,         /* the default: gain < max(t, loop_ratio * median(first K gains)),
+                                     and on average over the last two windows at least `share` of
+                                     their 16-byte n-grams were seen before in the run */
 } lil_guardian_rule;
 
 typedef enum lil_guardian_measure {
@@ -54,7 +55,8 @@ typedef struct lil_guardian_opts {
   uint32_t baseline_checks; /* relative and loop rules: K (1..64), baseline = median of the first K
                                gains (4) */
   double loop_ratio;        /* loop rule: fraction of the baseline gain (0.5) */
-  double share;             /* loop rule: least share of repeated 16-byte n-grams in the window (0.5) */
+  double share;             /* loop rule: least mean share of repeated 16-byte n-grams over the last two
+                               windows (0.6) */
   lil_guardian_measure measure;
   bool include_prompt;      /* compress the prompt too (as context; false) */
   lil_guardian_action action;
