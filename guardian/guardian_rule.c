@@ -23,8 +23,15 @@ double gd_rule_threshold(const lil_guardian_opts *o, const lil_guardian_check *c
   double t = (double)o->threshold;
   if (o->rule == LIL_GUARDIAN_RULE_PAPER || n == 0) return t;
   size_t k = n < o->baseline_checks ? n : o->baseline_checks;
-  double ratio = o->rule == LIL_GUARDIAN_RULE_LOOP ? o->loop_ratio : o->ratio;
-  double rel = ratio * median_gain(checks, k);
+  double rel;
+  if (o->rule == LIL_GUARDIAN_RULE_LOOP) {
+    /* the largest early gain: a loop that starts at the second check must not lower its own bar */
+    int64_t m = checks[0].gain;
+    for (size_t i = 1; i < k; i++) m = checks[i].gain > m ? checks[i].gain : m;
+    rel = o->loop_ratio * (double)m;
+  } else {
+    rel = o->ratio * median_gain(checks, k);
+  }
   return rel > t ? rel : t;
 }
 

@@ -29,7 +29,7 @@
 typedef enum lil_guardian_rule {
   LIL_GUARDIAN_RULE_RELATIVE = 0, /* gain < max(t, ratio * median(first K gains)) */
   LIL_GUARDIAN_RULE_PAPER,        /* the paper's: gain < t */
-  LIL_GUARDIAN_RULE_LOOP,         /* the default: gain < max(t, loop_ratio * median(first K gains)),
+  LIL_GUARDIAN_RULE_LOOP,         /* the default: gain < max(t, loop_ratio * max(first K gains)),
                                      and on average over the last two windows at least `share` of
                                      their 16-byte n-grams were seen before in the run */
 } lil_guardian_rule;
@@ -52,9 +52,9 @@ typedef struct lil_guardian_opts {
   int level;                /* zlib level 1..9 (6) */
   lil_guardian_rule rule;   /* LOOP (default), RELATIVE or PAPER */
   double ratio;             /* relative rule: fraction of the baseline gain (0.2) */
-  uint32_t baseline_checks; /* relative and loop rules: K (1..64), baseline = median of the first K
-                               gains (4) */
-  double loop_ratio;        /* loop rule: fraction of the baseline gain (0.5) */
+  uint32_t baseline_checks; /* relative and loop rules: K (1..64), baseline = median (relative) or
+                               largest (loop) of the first K gains (4) */
+  double loop_ratio;        /* loop rule: fraction of the largest of the first K gains (0.5) */
   double share;             /* loop rule: least mean share of repeated 16-byte n-grams over the last two
                                windows (0.6) */
   lil_guardian_measure measure;

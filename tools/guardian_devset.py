@@ -52,6 +52,9 @@ INTERP_FILES = {
     "hybrid/results/benchmark_results_qwen2.5-math-1.5b_gsm8k.json": "gsm8k",
 }
 CS6493_FILE = "results/json/final_results.json"  # max_tokens 2048 (config/config.example.yaml)
+# DeepSeek-R1-Distill-Llama-8B on open questions, max_tokens 1000 (generate-responses/run.sh); no reference
+LEGACY_FILE = "generate-responses/results/vars/responses_deepseek-r1-distill-llama-8b-legacy-messages.json"
+LEGACY_CAP = 1000
 SHA256 = {}  # filled from tools/guardian_devset.sha256
 INTERP_CAP, CS6493_CAP = 2000, 2048
 
@@ -178,6 +181,20 @@ def interp_runs(gitdir, check):
                        "thinking": role == "thinking_model", "ref": ref}
 
 
+def legacy_runs(gitdir, check):
+    d = json.loads(git_show(gitdir, INTERP_COMMIT, LEGACY_FILE, check))
+    for r in d:
+        text = r["full_response"]
+        start = text.find("<｜Assistant｜>")  # the record holds the prompt too
+        if start >= 0:
+            text = text[start + len("<｜Assistant｜>"):]
+        if text.startswith("<think>"):
+            text = text[len("<think>"):].lstrip("\n")
+        yield {"id": f"interp/legacy-messages/{r['question_id']}", "source": f"thaotnguyen/thinking-llms-interp:{LEGACY_FILE}",
+               "model": "deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "task": "open-questions", "text": text,
+               "cap": LEGACY_CAP, "thinking": True, "ref": None}
+
+
 def cs6493_runs(gitdir, check):
     d = json.loads(git_show(gitdir, CS6493_COMMIT, CS6493_FILE, check))
     for r in d["responses"]:
@@ -225,7 +242,8 @@ def main():
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args()
     load_sums(os.path.join(here, "guardian_devset.sha256"))
-    runs = list(interp_runs(a.interp, not a.no_check)) + list(cs6493_runs(a.cs6493, not a.no_check))
+    runs = (list(interp_runs(a.interp, not a.no_check)) + list(legacy_runs(a.interp, not a.no_check)) +
+            list(cs6493_runs(a.cs6493, not a.no_check)))
     llama = [r for r in runs if "llama" in r["model"].lower()]
     qwen = [r for r in runs if "llama" not in r["model"].lower()]
     for group, vocab in ((llama, "ggml-vocab-llama-bpe.gguf"), (qwen, "ggml-vocab-qwen2.gguf")):
