@@ -24,7 +24,7 @@ static void usage(FILE *f) {
           "usage: lil guardian [options] FILE...\n"
           "Replays the Guardian (early stopping on compressed-size plateaus) over finished outputs:\n"
           "plain text, or JSON Lines (one output per record) when FILE ends in .jsonl or --jsonl.\n"
-          "Tokens are approximated as 4 bytes each.\n\n"
+          "Tokens are approximated as 4 bytes each unless -m MODEL gives a tokenizer.\n\n"
           "  -f, --every N          tokens between checks (250)\n"
           "  -t, --threshold N      bytes of compressed growth per check (20)\n"
           "      --patience N       consecutive low checks to stop (1)\n"
@@ -42,7 +42,7 @@ static void usage(FILE *f) {
           "      --include-prompt   compress the prompt as context (JSON Lines only)\n"
           "      --prompt-field N   JSON field holding the prompt (prompt)\n"
           "      --json             one JSON object per record: file, record, rule, tokens, stopped,\n"
-          "                         stop_at, gains\n"
+          "                         stop_at, gains (and shares with the loop rule)\n"
           "      --svg OUT.svg      plot of the first record of the first file\n"
           "  -m MODEL               count tokens with MODEL's tokenizer (default: 4 bytes a token)\n"
           "\nEvaluation on labelled runs (JSON Lines), one table (or with --json one object) per file:\n"
@@ -54,7 +54,7 @@ static void usage(FILE *f) {
           "      --correct-field N  true/false/null: the final answer was right (correct)\n"
           "      --loop-field N     true/false; absent: every unfinished run counts as looping (loop)\n"
           "      --answer-field N   reference answer, string or number (answer)\n"
-          "      --split V          only records whose --split-field (split) equals V\n"
+          "      --split V          only records whose --split-field N (split) equals V\n"
           "  -h, --help             this help\n");
 }
 
