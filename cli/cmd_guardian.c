@@ -35,6 +35,7 @@ static void usage(FILE *f) {
           "      --ratio X          relative rule: fraction of the early median gain (0.2)\n"
           "      --loop-ratio X     loop rule: fraction of the largest of the first K gains (0.5)\n"
           "      --share X          loop rule: least mean share of repeated n-grams, last two windows (0.6)\n"
+          "      --share-digits X   loop rule: the same with digits masked (0.9)\n"
           "      --baseline-checks K  relative and loop rules: early gains are the first K checks' (4)\n"
           "      --level N          zlib level 1-9 (6)\n"
           "      --jsonl            read JSON Lines whatever the file name\n"
@@ -42,7 +43,7 @@ static void usage(FILE *f) {
           "      --include-prompt   compress the prompt as context (JSON Lines only)\n"
           "      --prompt-field N   JSON field holding the prompt (prompt)\n"
           "      --json             one JSON object per record: file, record, rule, tokens, stopped,\n"
-          "                         stop_at, gains (and shares with the loop rule)\n"
+          "                         stop_at, gains (and shares, shares_digits with the loop rule)\n"
           "      --svg OUT.svg      plot of the first record of the first file\n"
           "  -m MODEL               count tokens with MODEL's tokenizer (default: 4 bytes a token)\n"
           "\nEvaluation on labelled runs (JSON Lines), one table (or with --json one object) per file:\n"
@@ -132,6 +133,9 @@ static int run_one(run_cfg *c, const char *file, long record, const char *text, 
       json_t *shares = json_array();
       for (uint32_t i = 0; i < s.n_checks; i++) json_array_append_new(shares, json_real(s.checks[i].share));
       json_object_set_new(o, "shares", shares);
+      json_t *digits = json_array();
+      for (uint32_t i = 0; i < s.n_checks; i++) json_array_append_new(digits, json_real(s.checks[i].share_digits));
+      json_object_set_new(o, "shares_digits", digits);
     }
     char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (line) printf("%s\n", line);
@@ -256,6 +260,7 @@ int cmd_guardian(int argc, char **argv) {
       {"svg", required_argument, NULL, 's'},        {"help", no_argument, NULL, 'h'},
       {"loop-ratio", required_argument, NULL, 'L'}, {"share", required_argument, NULL, 'S'},
       {"baseline-checks", required_argument, NULL, 'K'}, {"eval", no_argument, NULL, 'E'},
+      {"share-digits", required_argument, NULL, 'G'},
       {"rules", required_argument, NULL, 'U'},      {"text-field", required_argument, NULL, 'T'},
       {"finished-field", required_argument, NULL, 'D'}, {"correct-field", required_argument, NULL, 'C'},
       {"loop-field", required_argument, NULL, 'O'}, {"answer-field", required_argument, NULL, 'A'},
@@ -266,7 +271,7 @@ int cmd_guardian(int argc, char **argv) {
     const char *key;
   } keyed[] = {{'f', "every"}, {'t', "threshold"}, {'p', "patience"}, {'n', "min-tokens"},
                {'r', "rule"},  {'R', "ratio"},     {'l', "level"},      {'L', "loop-ratio"},
-               {'S', "share"}, {'K', "baseline-checks"}};
+               {'S', "share"}, {'K', "baseline-checks"}, {'G', "share-digits"}};
   run_cfg c = {0};
   lil_guardian_opts_default(&c.o);
   c.field = "output";

@@ -6,8 +6,9 @@
 
 #define GD_NGRAM_BASE 0x100000001b3ull /* odd multiplier of the polynomial hash (mod 2^64) */
 
-lil_status gd_ngram_init(gd_ngram *g, lil_error *err) {
+lil_status gd_ngram_init(gd_ngram *g, bool mask_digits, lil_error *err) {
   memset(g, 0, sizeof(*g));
+  g->mask_digits = mask_digits;
   g->bits = calloc((size_t)1 << (GD_NGRAM_BITS - 6), sizeof(uint64_t));
   if (!g->bits) return lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "guardian: out of memory for the n-gram bitmap");
   g->out_pow = 1;
@@ -18,10 +19,11 @@ lil_status gd_ngram_init(gd_ngram *g, lil_error *err) {
 void gd_ngram_add(gd_ngram *g, const void *data, size_t n) {
   const unsigned char *p = data;
   for (size_t i = 0; i < n; i++) {
+    unsigned char c = g->mask_digits && p[i] >= '0' && p[i] <= '9' ? '0' : p[i];
     size_t slot = (size_t)(g->seen % GD_NGRAM_N);
     if (g->seen >= GD_NGRAM_N) g->hash -= g->out_pow * (uint64_t)(g->ring[slot] + 1);
-    g->hash = g->hash * GD_NGRAM_BASE + (uint64_t)(p[i] + 1);
-    g->ring[slot] = p[i];
+    g->hash = g->hash * GD_NGRAM_BASE + (uint64_t)(c + 1);
+    g->ring[slot] = c;
     g->seen++;
     if (g->seen < GD_NGRAM_N) continue;
     /* Fibonacci hashing spreads the polynomial hash over the bitmap */

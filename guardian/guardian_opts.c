@@ -18,6 +18,7 @@ void lil_guardian_opts_default(lil_guardian_opts *o) {
   o->baseline_checks = 4;
   o->loop_ratio = 0.5;
   o->share = 0.6;
+  o->share_digits = 0.9;
   o->measure = LIL_GUARDIAN_MEASURE_TEXT;
   o->include_prompt = false;
   o->action = LIL_GUARDIAN_ACTION_STOP;
@@ -79,13 +80,15 @@ lil_status lil_guardian_opts_set(lil_guardian_opts *o, const char *key, const ch
   } else if (!strcmp(key, "answer-tokens")) {
     if ((st = parse_u32(key, v, 0, 1u << 24, &u, err))) return st;
     o->answer_tokens = u;
-  } else if (!strcmp(key, "ratio") || !strcmp(key, "loop-ratio") || !strcmp(key, "share")) {
+  } else if (!strcmp(key, "ratio") || !strcmp(key, "loop-ratio") || !strcmp(key, "share") ||
+             !strcmp(key, "share-digits")) {
     char *end = NULL;
     double x = v ? strtod(v, &end) : NAN;
     if (!v || !*v || *end || !(x >= 0.0 && x <= 1.0))
       return lil_error_set(err, LIL_ERR_INVALID_ARG, "option %s: '%s' is not a number in [0, 1]", key, v ? v : "");
     if (!strcmp(key, "ratio")) o->ratio = x;
     else if (!strcmp(key, "share")) o->share = x;
+    else if (!strcmp(key, "share-digits")) o->share_digits = x;
     else o->loop_ratio = x;
   } else if (!strcmp(key, "rule")) {
     if (v && !strcmp(v, "paper")) o->rule = LIL_GUARDIAN_RULE_PAPER;
@@ -125,6 +128,8 @@ lil_status lil_guardian_opts_validate(const lil_guardian_opts *o, lil_error *err
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "guardian options: loop-ratio %g is out of range [0, 1]", o->loop_ratio);
   if (!(o->share >= 0.0 && o->share <= 1.0))
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "guardian options: share %g is out of range [0, 1]", o->share);
+  if (!(o->share_digits >= 0.0 && o->share_digits <= 1.0))
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "guardian options: share-digits %g is out of range [0, 1]", o->share_digits);
   if (o->baseline_checks < 1 || o->baseline_checks > 64)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "guardian options: baseline-checks %u is out of range [1, 64]", o->baseline_checks);
   if (o->measure != LIL_GUARDIAN_MEASURE_TEXT && o->measure != LIL_GUARDIAN_MEASURE_IDS)

@@ -42,5 +42,6 @@ bool gd_rule_is_low(const lil_guardian_opts *o, const lil_guardian_check *checks
   /* one repetitive window (a table, a diagram's code) in healthy text is not enough: the share
    * is averaged over the last two windows */
   double share = n >= 2 ? 0.5 * (c->share + checks[n - 2].share) : c->share;
-  return share >= o->share;
+  double digits = n >= 2 ? 0.5 * (c->share_digits + checks[n - 2].share_digits) : c->share_digits;
+  return share >= o->share || digits >= o->share_digits;
 }

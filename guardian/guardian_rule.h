@@ -13,7 +13,8 @@
  * loop:     max(t, loop_ratio * max(gain of the first min(n, K) checks)). */
 double gd_rule_threshold(const lil_guardian_opts *o, const lil_guardian_check *checks, size_t n);
 /* Whether checks[n-1] (threshold and share filled in) is low: gain < threshold, and for the loop
- * rule also the mean share of the last two windows (the one window at the first check) >= o->share. */
+ * rule also the mean share of the last two windows (the one window at the first check) >= o->share,
+ * or their mean digits-masked share >= o->share_digits. */
 bool gd_rule_is_low(const lil_guardian_opts *o, const lil_guardian_check *checks, size_t n);
 
 #endif

@@ -15,6 +15,7 @@ struct lil_guardian {
   char *inject;          /* owned copy of o.inject */
   gd_meter meter;
   gd_ngram ngram;        /* loop rule only (bits NULL otherwise) */
+  gd_ngram ngram_digits; /* loop rule: the same with digits masked */
   unsigned char tail[4]; /* held-back incomplete UTF-8 sequence */
   size_t tail_n;
   bool output_started;
@@ -51,7 +52,8 @@ lil_status lil_guardian_create(const lil_guardian_opts *o, lil_guardian **out, l
     lil_guardian_free(g);
     return st;
   }
-  if (o->rule == LIL_GUARDIAN_RULE_LOOP && (st = gd_ngram_init(&g->ngram, err))) {
+  if (o->rule == LIL_GUARDIAN_RULE_LOOP &&
+      ((st = gd_ngram_init(&g->ngram, false, err)) || (st = gd_ngram_init(&g->ngram_digits, true, err)))) {
     lil_guardian_free(g);
     return st;
   }
@@ -64,6 +66,7 @@ void lil_guardian_free(lil_guardian *g) {
   if (!g) return;
   gd_meter_end(&g->meter);
   gd_ngram_end(&g->ngram);
+  gd_ngram_end(&g->ngram_digits);
   free(g->checks);
   free(g->inject);
   free(g);
@@ -131,12 +134,16 @@ static void fill_decision(const lil_guardian *g, bool checked, lil_guardian_deci
     d->gain = c->gain;
     d->threshold = c->threshold;
     d->share = c->share;
+    d->share_digits = c->share_digits;
   }
 }
 
 /* Generated output (not the prompt): the meter, and the n-gram history of the loop rule. */
 static lil_status add_output(lil_guardian *g, const void *p, size_t n, lil_error *err) {
-  if (g->ngram.bits) gd_ngram_add(&g->ngram, p, n);
+  if (g->ngram.bits) {
+    gd_ngram_add(&g->ngram, p, n);
+    gd_ngram_add(&g->ngram_digits, p, n);
+  }
   return gd_meter_add(&g->meter, p, n, err);
 }
 
@@ -157,6 +164,7 @@ static lil_status run_check(lil_guardian *g, lil_error *err) {
   c->gain = (int64_t)size - (int64_t)g->prev_size;
   c->threshold = gd_rule_threshold(&g->o, g->checks, g->n_checks);
   c->share = g->ngram.bits ? gd_ngram_take_share(&g->ngram) : -1.0;
+  c->share_digits = g->ngram.bits ? gd_ngram_take_share(&g->ngram_digits) : -1.0;
   g->prev_size = size;
   g->low_run = gd_rule_is_low(&g->o, g->checks, g->n_checks) ? g->low_run + 1 : 0;
   if (g->low_run >= g->o.patience && g->tokens >= g->o.min_tokens) {

@@ -31,7 +31,8 @@ typedef enum lil_guardian_rule {
   LIL_GUARDIAN_RULE_PAPER,        /* the paper's: gain < t */
   LIL_GUARDIAN_RULE_LOOP,         /* the default: gain < max(t, loop_ratio * max(first K gains)),
                                      and on average over the last two windows at least `share` of
-                                     their 16-byte n-grams were seen before in the run */
+                                     their 16-byte n-grams were seen before in the run, or at least
+                                     `share_digits` with digits masked */
 } lil_guardian_rule;
 
 typedef enum lil_guardian_measure {
@@ -57,6 +58,7 @@ typedef struct lil_guardian_opts {
   double loop_ratio;        /* loop rule: fraction of the largest of the first K gains (0.5) */
   double share;             /* loop rule: least mean share of repeated 16-byte n-grams over the last two
                                windows (0.6) */
+  double share_digits;      /* loop rule: the same with every digit counted as '0' (0.9) */
   lil_guardian_measure measure;
   bool include_prompt;      /* compress the prompt too (as context; false) */
   lil_guardian_action action;
@@ -66,7 +68,7 @@ typedef struct lil_guardian_opts {
 
 void lil_guardian_opts_default(lil_guardian_opts *o);
 /* Sets one option from text, as the CLI spells it: every, threshold, patience, min-tokens,
- * level, rule (paper|relative|loop), ratio, baseline-checks, loop-ratio, share, measure (text|ids), include-prompt
+ * level, rule (paper|relative|loop), ratio, baseline-checks, loop-ratio, share, share-digits, measure (text|ids), include-prompt
  * (0|1|true|false), action (stop|answer), inject (string, not copied), answer-tokens.
  * Errors: unknown key or bad value, with a one-line message. */
 lil_status lil_guardian_opts_set(lil_guardian_opts *o, const char *key, const char *value, lil_error *err);
@@ -94,6 +96,7 @@ typedef struct lil_guardian_decision {
   int64_t gain;              /* growth since the previous check, bytes */
   double threshold;          /* the threshold the gain was compared with */
   double share;              /* loop rule: repeated n-gram share of the window; -1 for other rules */
+  double share_digits;       /* loop rule: the same with digits masked; -1 for other rules */
   uint64_t published_at;     /* monitor only: tokens the decode loop had published when the stop
                                 flag went up (UINT64_MAX while not yet recorded; 0 elsewhere) */
 } lil_guardian_decision;
@@ -104,6 +107,7 @@ typedef struct lil_guardian_check {
   int64_t gain;
   double threshold;
   double share; /* loop rule: share of the window's 16-byte n-grams seen before; -1 otherwise */
+  double share_digits; /* loop rule: the same with every digit counted as '0'; -1 otherwise */
 } lil_guardian_check;
 
 typedef struct lil_guardian_stats {

@@ -1,6 +1,7 @@
 /* The Guardian core on real text: equivalence with full recompression, healthy text, loops,
  * threshold and patience boundaries, UTF-8 split across windows, actions, options. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -310,7 +311,7 @@ END_TEST
  * counted over the n-grams that end in the window (also across window boundaries). */
 START_TEST(test_ngram_share) {
   gd_ngram g;
-  ck_assert_int_eq(gd_ngram_init(&g, NULL), LIL_OK);
+  ck_assert_int_eq(gd_ngram_init(&g, false, NULL), LIL_OK);
   char fresh[4096];
   uint64_t x = 88172645463325252ull;
   for (size_t i = 0; i < sizeof(fresh); i++) { /* xorshift: no 16-byte repeat in practice */
@@ -325,6 +326,24 @@ START_TEST(test_ngram_share) {
   ck_assert(gd_ngram_take_share(&g) > 0.98);
   ck_assert(gd_ngram_take_share(&g) == 0.0); /* nothing added since */
   gd_ngram_end(&g);
+  /* a counting loop: new to the raw n-grams every line, a repetition once digits are masked */
+  gd_ngram raw, digits;
+  ck_assert_int_eq(gd_ngram_init(&raw, false, NULL), LIL_OK);
+  ck_assert_int_eq(gd_ngram_init(&digits, true, NULL), LIL_OK);
+  char line[64];
+  for (int k = 100; k < 400; k++) {
+    int n = snprintf(line, sizeof(line), "Step %d: The answer is 14 bags.\n", k);
+    gd_ngram_add(&raw, line, (size_t)n);
+    gd_ngram_add(&digits, line, (size_t)n);
+    if (k == 199) { /* the first 100 lines are the history */
+      gd_ngram_take_share(&raw);
+      gd_ngram_take_share(&digits);
+    }
+  }
+  double r = gd_ngram_take_share(&raw), d = gd_ngram_take_share(&digits);
+  ck_assert_msg(r < 0.65 && d > 0.98, "raw %.3f digits %.3f", r, d);
+  gd_ngram_end(&raw);
+  gd_ngram_end(&digits);
 }
 END_TEST
 
@@ -332,7 +351,8 @@ END_TEST
 START_TEST(test_loop_rule_needs_both_signals) {
   lil_guardian_opts o = defaults();
   ck_assert_int_eq(o.rule, LIL_GUARDIAN_RULE_LOOP);
-  lil_guardian_check c[4] = {{250, 400, 400, 0, 0.1}, {500, 800, 400, 0, 0.1}, {750, 1200, 400, 0, 0.1}, {1000, 1300, 100, 0, 0}};
+  lil_guardian_check c[4] = {
+      {250, 400, 400, 0, 0.1, 0.1}, {500, 800, 400, 0, 0.1, 0.1}, {750, 1200, 400, 0, 0.1, 0.1}, {1000, 1300, 100, 0, 0, 0}};
   for (int low_gain = 0; low_gain < 2; low_gain++)
     for (int repeated = 0; repeated < 2; repeated++) {
       c[3].gain = low_gain ? 199 : 200; /* threshold = 0.5 x median(400, 400, 400, gain) = 200 */
@@ -344,6 +364,13 @@ START_TEST(test_loop_rule_needs_both_signals) {
       c[2].share = 0.0; /* one repetitive window alone is not enough */
       ck_assert(!gd_rule_is_low(&o, c, 4));
     }
+  /* the digits-masked share is the other way to be repetitive enough (0.9) */
+  c[2].share = c[3].share = 0.0;
+  c[3].gain = 199;
+  c[2].share_digits = c[3].share_digits = 0.9;
+  ck_assert(gd_rule_is_low(&o, c, 4));
+  c[2].share_digits = 0.89;
+  ck_assert(!gd_rule_is_low(&o, c, 4));
   o.rule = LIL_GUARDIAN_RULE_RELATIVE; /* the relative rule ignores the share */
   c[3].gain = 10;
   c[3].share = 0.0;
@@ -362,15 +389,19 @@ START_TEST(test_loop_rule_on_healthy_and_looping_text) {
   lil_guardian_check *ch = NULL;
   size_t n = 0;
   ck_assert_uint_eq(gc_run(&o, b.data, b.len, 4, &ch, &n), 0);
-  double max_share = 0;
-  for (size_t i = 0; i < n; i++) max_share = ch[i].share > max_share ? ch[i].share : max_share;
+  double max_share = 0, max_digits = 0;
+  for (size_t i = 0; i < n; i++) {
+    max_share = ch[i].share > max_share ? ch[i].share : max_share;
+    max_digits = ch[i].share_digits > max_digits ? ch[i].share_digits : max_digits;
+  }
   ck_assert_msg(max_share < 0.7, "healthy max share %.3f", max_share); /* 0.64 once (a table) */
+  ck_assert_msg(max_digits < 0.9, "healthy max digits-masked share %.3f", max_digits);
   free(ch);
   gc_buf_free(&b);
   o.rule = LIL_GUARDIAN_RULE_RELATIVE;
   gc_fill(&b, &math, 0, 20000);
   ck_assert_uint_eq(gc_run(&o, b.data, b.len, 4, &ch, &n), 0);
-  ck_assert(n > 0 && ch[0].share == -1.0);
+  ck_assert(n > 0 && ch[0].share == -1.0 && ch[0].share_digits == -1.0);
   free(ch);
   gc_buf_free(&b);
 }
