@@ -35,7 +35,7 @@ static void usage(FILE *f) {
           "      --ratio X          relative rule: fraction of the early median gain (0.2)\n"
           "      --loop-ratio X     loop rule: fraction of the largest of the first K gains (0.5)\n"
           "      --share X          loop rule: least mean share of repeated n-grams, last two windows (0.6)\n"
-          "      --share-digits X   loop rule: the same with digits masked (0.9)\n"
+          "      --share-digits X   loop rule: the same with digits masked (0.95)\n"
           "      --baseline-checks K  relative and loop rules: early gains are the first K checks' (4)\n"
           "      --level N          zlib level 1-9 (6)\n"
           "      --jsonl            read JSON Lines whatever the file name\n"

@@ -18,7 +18,7 @@ void lil_guardian_opts_default(lil_guardian_opts *o) {
   o->baseline_checks = 4;
   o->loop_ratio = 0.5;
   o->share = 0.6;
-  o->share_digits = 0.9;
+  o->share_digits = 0.95;
   o->measure = LIL_GUARDIAN_MEASURE_TEXT;
   o->include_prompt = false;
   o->action = LIL_GUARDIAN_ACTION_STOP;

@@ -58,7 +58,7 @@ typedef struct lil_guardian_opts {
   double loop_ratio;        /* loop rule: fraction of the largest of the first K gains (0.5) */
   double share;             /* loop rule: least mean share of repeated 16-byte n-grams over the last two
                                windows (0.6) */
-  double share_digits;      /* loop rule: the same with every digit counted as '0' (0.9) */
+  double share_digits;      /* loop rule: the same with every digit counted as '0' (0.95) */
   lil_guardian_measure measure;
   bool include_prompt;      /* compress the prompt too (as context; false) */
   lil_guardian_action action;
