@@ -114,6 +114,7 @@ static int load(const char *dir, const char *file, const char *field, char **buf
 int bench_guardian(int argc, char **argv) {
   static const struct option longs[] = {{"json", no_argument, NULL, 'j'},   {"data", required_argument, NULL, 'd'},
                                         {"level", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
+                                        {"rule", required_argument, NULL, 'r'},
                                         {NULL, 0, NULL, 0}};
   bool json = false;
   char dir[4096];
@@ -129,13 +130,14 @@ int bench_guardian(int argc, char **argv) {
     case 'j': json = true; break;
     case 'd': snprintf(dir, sizeof(dir), "%s", optarg); break;
     case 'l':
-      if (lil_guardian_opts_set(&o, "level", optarg, &err)) {
-        fprintf(stderr, "lil bench guardian: --level: %s\n", err.msg);
+    case 'r':
+      if (lil_guardian_opts_set(&o, ch == 'l' ? "level" : "rule", optarg, &err)) {
+        fprintf(stderr, "lil bench guardian: --%s: %s\n", ch == 'l' ? "level" : "rule", err.msg);
         return 2;
       }
       break;
     case 'h':
-      printf("usage: lil bench guardian [--json] [--data DIR] [--level N]\n"
+      printf("usage: lil bench guardian [--json] [--data DIR] [--level N] [--rule loop|relative|paper]\n"
              "Median cost of one check (f = 250 tokens of 4 bytes) at 1k, 8k, 32k, 128k generated tokens,\n"
              "and of recompressing the whole text instead. Text: the MATH-500 solutions and GSM8K answers\n"
              "of DIR/math500_test_ori_BudgetThinker.jsonl[.gz] and DIR/gsm8k_test.jsonl[.gz] (default: the\n"
@@ -160,7 +162,9 @@ int bench_guardian(int argc, char **argv) {
   o.min_tokens = UINT32_MAX; /* measure, never stop */
   size_t win = (size_t)o.every * 4;
   json_t *results = json_array();
-  if (!json) printf("guardian check cost, level %d, every %u tokens of 4 bytes, median of %d checks\n", o.level, o.every, N_CHECKS);
+  if (!json)
+    printf("guardian check cost, rule %s, level %d, every %u tokens of 4 bytes, median of %d checks\n",
+           lil_guardian_rule_name(o.rule), o.level, o.every, N_CHECKS);
   int rc = 0;
   for (size_t li = 0; li < 4 && !rc; li++) {
     size_t start = lengths[li] * 4;
@@ -211,6 +215,7 @@ int bench_guardian(int argc, char **argv) {
     json_t *o2 = json_object();
     json_object_set_new(o2, "bench", json_string("guardian"));
     json_object_set_new(o2, "level", json_integer(o.level));
+    json_object_set_new(o2, "rule", json_string(lil_guardian_rule_name(o.rule)));
     json_object_set_new(o2, "every", json_integer(o.every));
     json_object_set_new(o2, "bytes_per_token", json_integer(4));
     json_object_set_new(o2, "results", results);
