@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """Writes eval_fixture.jsonl: labelled runs for the test of `lil guardian --eval`.
 
-Built from MATH-500 worked solutions (MIT; ../shared/benchmarks/math500_test_ori_BudgetThinker.jsonl),
+Built from MATH-500 worked solutions (MIT; assets/benchmarks/math500_test_ori_BudgetThinker.jsonl.gz),
 so it can be committed; the real traces of the development set carry no licence (docs/guardian.md).
 Deterministic: the same input gives the same file.
 
-  python3 tests/data/guardian/make_fixture.py ../shared/benchmarks/math500_test_ori_BudgetThinker.jsonl \
+  python3 tests/data/guardian/make_fixture.py assets/benchmarks/math500_test_ori_BudgetThinker.jsonl.gz \
       > tests/data/guardian/eval_fixture.jsonl
 """
+import gzip
 import json
 import re
 import sys
 
-sol = [json.loads(l) for l in open(sys.argv[1])]
+opener = gzip.open if sys.argv[1].endswith(".gz") else open
+sol = [json.loads(l) for l in opener(sys.argv[1], "rt")]
 
 
 def healthy(start, target):
