@@ -333,7 +333,8 @@ lil_status lil_ctx_create(const lil_ctx_options *opts, lil_ctx **out, lil_error 
   lil_device_snapshot *snaps = NULL;
   lil_device_plan *plans = NULL;
   uint32_t n = 0, idx = 0;
-  lil_status st = create_instance(ctx, o, err);
+  lil_status st = lil_vk_faults_from_env(ctx, err);
+  if (!st) st = create_instance(ctx, o, err);
   const char *disable = o->disable ? o->disable : getenv("LIL_DISABLE");
   if (!st) st = snapshot_all(ctx, disable, lil_matvec_x8_wanted(o), &pds, &snaps, &plans, &n, err);
   if (!st) st = lil_plan_select(snaps, plans, n, o->device ? o->device : getenv("LIL_DEVICE"), &idx, err);

@@ -315,6 +315,7 @@ lil_status lil_seq_submit(lil_seq *s, lil_error *err) {
   lil_status st;
   if (s->in_flight) return lil_error_set(err, LIL_ERR_INVALID_ARG, "sequence submitted twice without a wait");
   if (s->n_commands == 0) return LIL_OK;
+  if ((st = lil_vk_check_lost(ctx, "vkQueueSubmit", err))) return st;
   if (s->open && (st = end_chunk(s, 1, err))) return st;
   s->finished = 1;
   pthread_mutex_lock(&ctx->queue_lock);
@@ -322,8 +323,8 @@ lil_status lil_seq_submit(lil_seq *s, lil_error *err) {
   /* One submit per chunk: each is bounded work; the last signals the fence. */
   for (uint32_t i = 0; i < s->n_cmds; i++) {
     VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &s->cmds[i]};
-    st = lil_vk_check(vkQueueSubmit(ctx->queue, 1, &si, i + 1 == s->n_cmds ? s->fence : VK_NULL_HANDLE),
-                      "vkQueueSubmit", err);
+    VkResult r = vkQueueSubmit(ctx->queue, 1, &si, i + 1 == s->n_cmds ? s->fence : VK_NULL_HANDLE);
+    st = r == VK_ERROR_DEVICE_LOST ? lil_vk_check_wait(ctx, r, "vkQueueSubmit", err) : lil_vk_check(r, "vkQueueSubmit", err);
     if (st) break;
   }
   pthread_mutex_unlock(&ctx->queue_lock);
@@ -361,7 +362,8 @@ static void collect_timings(lil_seq *s) {
 
 lil_status lil_seq_wait(lil_seq *s, lil_error *err) {
   if (!s->in_flight) return LIL_OK;
-  lil_status st = lil_vk_check(vkWaitForFences(s->ctx->device, 1, &s->fence, VK_TRUE, UINT64_MAX), "vkWaitForFences", err);
+  lil_status st = lil_vk_check_wait(s->ctx, vkWaitForFences(s->ctx->device, 1, &s->fence, VK_TRUE, UINT64_MAX),
+                                    "vkWaitForFences", err);
   s->in_flight = 0;
   if (!st) collect_timings(s);
   return st;
