@@ -4,11 +4,16 @@
  * message, no leak (the ASan pass), and the context still usable (allocation) or refusing further
  * work with a clear message (lost device). */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "lil_generate.h"
+#include "lil_gguf.h"
 #include "lil_model.h"
 #include "lil_tokenizer.h"
 #include "test_common.h"
@@ -111,12 +116,65 @@ START_TEST(test_device_lost_at_every_wait) {
 }
 END_TEST
 
+static void copy_file(const char *from, const char *to) {
+  size_t n;
+  char *d = test_read_file(from, &n);
+  ck_assert_ptr_nonnull(d);
+  FILE *f = fopen(to, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(d, 1, n, f), n);
+  ck_assert_int_eq(fclose(f), 0);
+  free(d);
+}
+
+/* A mapped model file truncated, modified in place, or replaced by rename after it was opened. */
+START_TEST(test_model_file_changed) {
+  const char *src = test_source_path("assets/stories260K.gguf");
+  char path[256], repl[300];
+  snprintf(path, sizeof(path), "/tmp/lil-fault-%d.gguf", (int)getpid());
+  snprintf(repl, sizeof(repl), "%s.new", path);
+  lil_error e = {0};
+  lil_gguf *g = NULL;
+  /* truncated */
+  copy_file(src, path);
+  ck_assert_int_eq(lil_gguf_open(path, &g, &e), LIL_OK);
+  ck_assert_int_eq(lil_gguf_check_unchanged(g, &e), LIL_OK);
+  ck_assert_int_eq(truncate(path, 4096), 0);
+  ck_assert_int_eq(lil_gguf_check_unchanged(g, &e), LIL_ERR_IO);
+  ck_assert_msg(strstr(e.msg, path) && strstr(e.msg, "changed while it was being read") && strstr(e.msg, "now 4096"),
+                "%s", e.msg);
+  lil_gguf_close(g);
+  /* modified in place (same size, a new modification time) */
+  copy_file(src, path);
+  ck_assert_int_eq(lil_gguf_open(path, &g, &e), LIL_OK);
+  int fd = open(path, O_WRONLY);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(pwrite(fd, "x", 1, 100000), 1);
+  const struct timespec later[2] = {{0, UTIME_OMIT}, {time(NULL) + 10, 0}};
+  ck_assert_int_eq(futimens(fd, later), 0);
+  close(fd);
+  ck_assert_int_eq(lil_gguf_check_unchanged(g, &e), LIL_ERR_IO);
+  ck_assert_msg(strstr(e.msg, "modified in place"), "%s", e.msg);
+  lil_gguf_close(g);
+  /* replaced by rename: the open file is intact, nothing to report */
+  copy_file(src, path);
+  ck_assert_int_eq(lil_gguf_open(path, &g, &e), LIL_OK);
+  copy_file(src, repl);
+  ck_assert_int_eq(truncate(repl, 4096), 0);
+  ck_assert_int_eq(rename(repl, path), 0);
+  ck_assert_int_eq(lil_gguf_check_unchanged(g, &e), LIL_OK);
+  lil_gguf_close(g);
+  unlink(path);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("fault");
   TCase *tc = tcase_create("fault");
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_fail_every_allocation);
   tcase_add_test(tc, test_device_lost_at_every_wait);
+  tcase_add_test(tc, test_model_file_changed);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }
