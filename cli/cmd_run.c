@@ -194,7 +194,7 @@ static int parse(int argc, char **argv, run_opts *o) {
   int c;
   double d;
   uint64_t u;
-  optind = 1;
+  optind = 0; /* full getopt reset (state of a cluster like -hx): parse may run again in one process */
   opterr = 0;
   while ((c = getopt_long_only(argc, argv, "m:p:f:n:c:h", opts, NULL)) != -1) {
     switch (c) {
