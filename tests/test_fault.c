@@ -57,7 +57,8 @@ START_TEST(test_fail_every_allocation) {
   lil_ctx *ctx = test_ctx_create();
   lil_error e = {0};
   int32_t ref[N_TOKENS], ids[N_TOKENS];
-  uint64_t base = lil_ctx_device_bytes(ctx);
+  uint64_t base = lil_ctx_device_bytes(ctx), base_rb = lil_ctx_role_bytes(ctx, LIL_MEM_READBACK);
+  uint32_t base_buffers = lil_ctx_buffer_count(ctx);
   lil_ctx_set_faults(ctx, 0, 0);
   ck_assert_msg(full_run(ctx, ref, &e) == LIL_OK, "%s", e.msg);
   uint32_t n = lil_ctx_alloc_count(ctx);
@@ -72,6 +73,8 @@ START_TEST(test_fail_every_allocation) {
     ck_assert_msg(!strchr(e.msg, '\n'), "allocation %u: not one line: %s", i, e.msg);
     ck_assert_msg(lil_ctx_device_bytes(ctx) == base, "allocation %u: %llu device bytes left behind", i,
                   (unsigned long long)(lil_ctx_device_bytes(ctx) - base));
+    ck_assert_msg(lil_ctx_buffer_count(ctx) == base_buffers && lil_ctx_role_bytes(ctx, LIL_MEM_READBACK) == base_rb,
+                  "allocation %u: %u buffers left behind", i, lil_ctx_buffer_count(ctx) - base_buffers);
     ck_assert_uint_ge(lil_ctx_alloc_count(ctx), i);
   }
   fprintf(stderr, "fault: each of the %u buffer allocations failed in turn\n", n);
@@ -87,6 +90,7 @@ START_TEST(test_device_lost_at_every_wait) {
   lil_ctx *ctx = test_ctx_create();
   lil_error e = {0};
   uint64_t base = lil_ctx_device_bytes(ctx);
+  uint32_t base_buffers = lil_ctx_buffer_count(ctx);
   lil_ctx_set_faults(ctx, 0, 0);
   ck_assert_msg(full_run(ctx, NULL, &e) == LIL_OK, "%s", e.msg);
   uint32_t n = lil_ctx_wait_count(ctx);
@@ -100,7 +104,8 @@ START_TEST(test_device_lost_at_every_wait) {
     ck_assert_msg(strstr(e.msg, "was lost (VK_ERROR_DEVICE_LOST, injected"), "wait %u: %s", i, e.msg);
     ck_assert(lil_ctx_device_lost(ctx));
     if (strstr(e.msg, "decode step")) decode++;
-    ck_assert_msg(lil_ctx_device_bytes(ctx) == base, "wait %u: device bytes left behind", i);
+    ck_assert_msg(lil_ctx_device_bytes(ctx) == base && lil_ctx_buffer_count(ctx) == base_buffers,
+                  "wait %u: device memory left behind", i);
     /* a lost context refuses further work, naming the loss */
     memset(&e, 0, sizeof(e));
     st = full_run(ctx, NULL, &e);

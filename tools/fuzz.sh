@@ -44,17 +44,15 @@ for t in $targets; do
   before=$(ls "$build/fuzz-artifacts" | grep -c "^$t-")
   log="$build/fuzz-logs/$t.log"
   start=$(date +%s)
-  # -fork keeps going after a finding (each is saved); with one job, a plain run stops at the first
-  mode=()
-  [ "$jobs" -gt 1 ] && mode=(-fork="$jobs" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1)
+  # fork mode: JOBS worker processes; keeps going after a finding (each is saved as an artifact)
+  mode=(-fork="$jobs" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1)
   LIL_SOURCE_ROOT="$root" ASAN_OPTIONS=detect_leaks=1 nice "$build/fuzz/$t" "${mode[@]}" -max_total_time="$secs" \
     -max_len=$maxlen -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$build/fuzz-artifacts/$t-" "$corpus" "$seeds/$t" >"$log" 2>&1
   rc=$?
   took=$(($(date +%s) - start))
-  # plain runs print stat::number_of_executed_units; fork mode sums its workers in "#N DONE/pulse ... exec/s"
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  [ -z "$execs" ] && execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
+  # fork mode's status lines start with the executions of all workers so far: "#N: cov: ..."
+  execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
   execs=${execs:-0}
   after=$(ls "$build/fuzz-artifacts" | grep -c "^$t-")
   new=$((after - before))

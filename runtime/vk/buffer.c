@@ -97,6 +97,8 @@ lil_status lil_buffer_create(lil_ctx *ctx, lil_mem_role role, uint64_t size, con
     ctx->device_bytes += req.size;
     if (ctx->device_bytes > ctx->device_bytes_peak) ctx->device_bytes_peak = ctx->device_bytes;
   }
+  ctx->role_bytes[role] += req.size;
+  ctx->n_buffers++;
   *out = b;
   return LIL_OK;
 }
@@ -104,11 +106,11 @@ lil_status lil_buffer_create(lil_ctx *ctx, lil_mem_role role, uint64_t size, con
 void lil_buffer_free(lil_buffer *b) {
   if (!b) return;
   lil_ctx *ctx = b->ctx;
-  if (b->role != LIL_MEM_READBACK) {
-    VkMemoryRequirements req;
-    vkGetBufferMemoryRequirements(ctx->device, b->buffer, &req);
-    ctx->device_bytes -= req.size;
-  }
+  VkMemoryRequirements req;
+  vkGetBufferMemoryRequirements(ctx->device, b->buffer, &req);
+  if (b->role != LIL_MEM_READBACK) ctx->device_bytes -= req.size;
+  ctx->role_bytes[b->role] -= req.size;
+  ctx->n_buffers--;
   if (b->host) vkUnmapMemory(ctx->device, b->memory);
   vkDestroyBuffer(ctx->device, b->buffer, NULL);
   vkFreeMemory(ctx->device, b->memory, NULL);

@@ -386,6 +386,10 @@ uint32_t lil_ctx_validation_messages(const lil_ctx *ctx) {
 }
 uint64_t lil_ctx_device_bytes(const lil_ctx *ctx) { return ctx->device_bytes; }
 uint64_t lil_ctx_device_bytes_peak(const lil_ctx *ctx) { return ctx->device_bytes_peak; }
+uint64_t lil_ctx_role_bytes(const lil_ctx *ctx, lil_mem_role role) {
+  return (unsigned)role < 3 ? ctx->role_bytes[role] : 0;
+}
+uint32_t lil_ctx_buffer_count(const lil_ctx *ctx) { return ctx->n_buffers; }
 const lil_device_snapshot *lil_ctx_snapshot(const lil_ctx *ctx) { return &ctx->snap; }
 
 lil_status lil_enumerate_devices(const lil_ctx_options *opts, lil_device_snapshot **out, uint32_t *count,

@@ -85,6 +85,11 @@ typedef enum lil_mem_role {
   LIL_MEM_READBACK,    /* host-visible, coherent (readback rings, per-step parameters) */
 } lil_mem_role;
 
+/* Bytes allocated now for buffers of a role (readback included, unlike lil_ctx_device_bytes), and
+ * the buffers alive: a long run must keep both flat after warm-up. */
+uint64_t lil_ctx_role_bytes(const lil_ctx *ctx, lil_mem_role role);
+uint32_t lil_ctx_buffer_count(const lil_ctx *ctx);
+
 /* A buffer is one VkBuffer in one memory block; size <= the plan's max_block. Larger tensors are
  * split by the caller (see lil_split_rows). Failure names the size and the heap. */
 lil_status lil_buffer_create(lil_ctx *ctx, lil_mem_role role, uint64_t size, const char *name,

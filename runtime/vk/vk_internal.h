@@ -43,6 +43,8 @@ struct lil_ctx {
   VkFence transfer_fence;
   pthread_mutex_t queue_lock;
   uint64_t device_bytes, device_bytes_peak;
+  uint64_t role_bytes[3]; /* by lil_mem_role (readback included), and the buffers alive */
+  uint32_t n_buffers;
   /* fault injection (fault.c): fail the fault_alloc-th buffer allocation / report the
    * fault_lost-th queue wait as VK_ERROR_DEVICE_LOST (0: off); lost: a loss was seen */
   uint32_t fault_alloc, fault_lost, n_allocs, n_waits;
