@@ -81,7 +81,7 @@ chmod u+w "$cache/lil"
 
 # model files truncated at many points: the header, the metadata, the tensor infos, the data
 size=$(stat -c %s "$MODEL")
-for cut in 0 3 23 100 1000 5000 20000 $((size / 4)) $((size / 2)) $((size - 4096)) $((size - 1)); do
+for cut in 0 23 5000 $((size / 2)) $((size - 1)); do
   head -c "$cut" "$MODEL" >"$tmp/cut.gguf"
   run "truncated-$cut" 1 "$LIL" run -m "$tmp/cut.gguf" -n 4
   one_line_err "truncated-$cut" "cut.gguf"

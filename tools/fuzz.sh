@@ -24,7 +24,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 all="fuzz_gguf fuzz_tokenize fuzz_chat fuzz_guardian_jsonl fuzz_cli_run"
 targets=${*:-$all}
 cd "$root" || exit 2
-command -v clang >/dev/null || { echo "fuzz.sh: clang not found (apt-get install clang)" >&2; exit 2; }
+command -v clang >/dev/null || { echo "fuzz.sh: clang not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
+printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; return (int)n * 0; }\n' |
+  clang -fsanitize=fuzzer -x c - -o /dev/null 2>/dev/null ||
+  { echo "fuzz.sh: clang cannot link libFuzzer (apt-get install libclang-rt-14-dev)" >&2; exit 2; }
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang meson setup "$build" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
     --buildtype=debugoptimized >/dev/null || exit 2
