@@ -5,6 +5,7 @@
  * work with a clear message (lost device). */
 #include <check.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,57 @@ START_TEST(test_device_lost_at_every_wait) {
 }
 END_TEST
 
+typedef struct cancel_after {
+  volatile sig_atomic_t flag;
+  size_t after, seen;
+} cancel_after;
+
+static int set_cancel(void *user, int32_t id) {
+  (void)id;
+  cancel_after *c = user;
+  if (++c->seen == c->after) c->flag = 1; /* as a signal handler would, between two tokens */
+  return 0;
+}
+
+/* lil_generate's cancel flag: set after the 5th token, generation ends right there
+ * (LIL_STOP_INTERRUPTED, 5 tokens kept); set before the call, nothing runs. */
+START_TEST(test_cancel_flag) {
+  lil_ctx *ctx = test_ctx_create();
+  lil_error e = {0};
+  lil_model *m = NULL;
+  lil_tokenizer *tok = NULL;
+  lil_session *s = NULL;
+  lil_model_options mo;
+  lil_model_options_default(&mo);
+  mo.progress = 0;
+  ck_assert_msg(lil_model_load(ctx, test_source_path("assets/stories260K.gguf"), &mo, &m, &e) == LIL_OK, "%s", e.msg);
+  ck_assert_int_eq(lil_tokenizer_create_from_gguf(lil_model_gguf(m), &tok, &e), LIL_OK);
+  ck_assert_int_eq(lil_session_create(m, NULL, &s, &e), LIL_OK);
+  const int32_t prompt[1] = {1};
+  cancel_after c = {.after = 5};
+  lil_generate_params gp = {.max_tokens = 1000, .on_token = set_cancel, .user = &c, .cancel = &c.flag};
+  lil_generate_result r;
+  ck_assert_int_eq(lil_generate(s, tok, prompt, 1, &gp, &r, &e), LIL_OK);
+  ck_assert_int_eq(r.stop, LIL_STOP_INTERRUPTED);
+  ck_assert_str_eq(lil_stop_reason_name(r.stop), "interrupted");
+  ck_assert_uint_eq(r.n_ids, 5);
+  ck_assert_uint_eq(r.n_steps, 4); /* the first token came from the prompt pass */
+  lil_generate_result_free(&r);
+  ck_assert_int_eq(lil_session_reset(s, &e), LIL_OK);
+  c.flag = 1;
+  c.after = 0;
+  ck_assert_int_eq(lil_generate(s, tok, prompt, 1, &gp, &r, &e), LIL_OK);
+  ck_assert_int_eq(r.stop, LIL_STOP_INTERRUPTED);
+  ck_assert_uint_eq(r.n_ids, 0);
+  ck_assert_uint_eq(lil_session_length(s), 0); /* not even the prompt pass ran */
+  lil_generate_result_free(&r);
+  lil_session_free(s);
+  lil_tokenizer_free(tok);
+  lil_model_free(m);
+  test_ctx_free(ctx);
+}
+END_TEST
+
 static void copy_file(const char *from, const char *to) {
   size_t n;
   char *d = test_read_file(from, &n);
@@ -180,6 +232,7 @@ int main(void) {
   tcase_add_test(tc, test_fail_every_allocation);
   tcase_add_test(tc, test_device_lost_at_every_wait);
   tcase_add_test(tc, test_model_file_changed);
+  tcase_add_test(tc, test_cancel_flag);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }
