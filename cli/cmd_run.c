@@ -526,7 +526,7 @@ static void report(run_state *r, const run_opts *o) {
           g->n_prompt, g->n_ids, stop, pre_tps, dec_tps, g->ttft_s * 1e3, peak / 1048576.0, kv / 1048576.0,
           lil_attn_policy_name(o->policy.kind), lil_session_kv_capacity_bytes(r->sess) / 1048576.0);
   if (o->verbose) /* what $LIL_FAULT_ALLOC / $LIL_FAULT_DEVICE_LOST count (docs/reliability.md) */
-    fprintf(stderr, "lil run: %u buffer allocations, %u queue waits\n", lil_ctx_alloc_count(r->ctx),
+    fprintf(stderr, "lil run: %u allocations (buffers, Vulkan objects), %u queue waits\n", lil_ctx_alloc_count(r->ctx),
             lil_ctx_wait_count(r->ctx));
   if (o->profile) profile_table(r);
 }

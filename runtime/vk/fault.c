@@ -44,6 +44,13 @@ VkResult lil_vk_fault_alloc(lil_ctx *ctx) {
   return ctx->fault_alloc && ctx->n_allocs == ctx->fault_alloc ? VK_ERROR_OUT_OF_DEVICE_MEMORY : VK_SUCCESS;
 }
 
+lil_status lil_vk_check_alloc(VkResult r, VkResult injected, const char *what, lil_error *err) {
+  lil_status st = lil_vk_check(r, what, err);
+  if (st && injected != VK_SUCCESS) lil_error_set(err, st, "%s failed: %s, injected by the fault hook", what,
+                                                  lil_vk_result_name(r));
+  return st;
+}
+
 lil_status lil_vk_check_lost(lil_ctx *ctx, const char *what, lil_error *err) {
   if (!ctx->lost) return LIL_OK;
   return lil_error_set(err, LIL_ERR_VULKAN, "%s: the device '%s' was lost earlier (VK_ERROR_DEVICE_LOST); "

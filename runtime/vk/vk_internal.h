@@ -70,8 +70,12 @@ uint32_t lil_vk_find_memory_type(const lil_device_snapshot *s, uint32_t type_bit
 void lil_vk_snapshot(VkPhysicalDevice pd, lil_device_snapshot *s);
 /* Fault injection and lost devices (fault.c). */
 lil_status lil_vk_faults_from_env(lil_ctx *ctx, lil_error *err);
-/* Counts a buffer allocation; VK_ERROR_OUT_OF_DEVICE_MEMORY when it is the one to fail. */
+/* Counts an allocation (buffer memory, command pool or buffer, fence, descriptor pool or set);
+ * VK_ERROR_OUT_OF_DEVICE_MEMORY when it is the one to fail, which the caller then reports instead of
+ * making the call:  VkResult inj = lil_vk_fault_alloc(ctx);
+ *                   st = lil_vk_check_alloc(inj ? inj : vkAllocate...(...), inj, "vkAllocate...", err); */
 VkResult lil_vk_fault_alloc(lil_ctx *ctx);
+lil_status lil_vk_check_alloc(VkResult r, VkResult injected, const char *what, lil_error *err);
 /* Error when the device was lost earlier (what: the operation refused). */
 lil_status lil_vk_check_lost(lil_ctx *ctx, const char *what, lil_error *err);
 /* lil_vk_check for the result of a queue wait: counts it, injects the configured loss, and marks
