@@ -42,14 +42,16 @@ printf '%-22s %8s %12s %9s %8s %s\n' target seconds executions exec/s corpus fin
 for t in $targets; do
   corpus="$build/fuzz-corpus/$t"
   mkdir -p "$corpus"
-  maxlen=4096
+  maxlen=4096 quiet=()
   [ "$t" = fuzz_gguf ] && maxlen=65536
+  # targets whose code prints (usage, per-record errors): closed for the target, libFuzzer keeps its own
+  case $t in fuzz_cli_run) quiet=(-close_fd_mask=3) ;; fuzz_guardian_jsonl) quiet=(-close_fd_mask=2) ;; esac
   before=$(ls "$build/fuzz-artifacts" | grep -c "^$t-")
   log="$build/fuzz-logs/$t.log"
   start=$(date +%s)
   # fork mode: JOBS worker processes; keeps going after a finding (each is saved as an artifact)
   mode=(-fork="$jobs" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1)
-  LIL_SOURCE_ROOT="$root" ASAN_OPTIONS=detect_leaks=1 nice "$build/fuzz/$t" "${mode[@]}" -max_total_time="$secs" \
+  LIL_SOURCE_ROOT="$root" ASAN_OPTIONS=detect_leaks=1 nice "$build/fuzz/$t" "${mode[@]}" "${quiet[@]}" -max_total_time="$secs" \
     -max_len=$maxlen -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$build/fuzz-artifacts/$t-" "$corpus" "$seeds/$t" >"$log" 2>&1
   rc=$?
