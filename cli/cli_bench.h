@@ -11,5 +11,7 @@ typedef struct lil_ctx lil_ctx;
 int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, const char *filter, uint32_t iters,
                          const char *device_name);
 int bench_attention(int argc, char **argv);
+int bench_prefill(int argc, char **argv);
+int bench_decode(int argc, char **argv);
 
 #endif

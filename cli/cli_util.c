@@ -2,9 +2,26 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+const char *cli_asset_path(const char *rel, char *buf, size_t n) {
+  char exe[PATH_MAX];
+  ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (l <= 0) return NULL;
+  exe[l] = 0;
+  char *slash = strrchr(exe, '/');
+  if (!slash) return NULL;
+  *slash = 0;
+  static const char *const dirs[] = {"../../assets", "../share/lil"};
+  for (int i = 0; i < 2; i++) {
+    if (snprintf(buf, n, "%s/%s/%s", exe, dirs[i], rel) < (int)n && access(buf, R_OK) == 0) return buf;
+  }
+  return NULL;
+}
 
 int cli_exit_code(lil_status st) { return st == LIL_ERR_INVALID_ARG ? 2 : 1; }
 
@@ -47,4 +64,11 @@ int cli_parse_double(const char *cmd, const char *opt, const char *s, double min
   }
   *out = v;
   return 1;
+}
+
+const char *cli_model_path(const char *model, char *buf, size_t n, lil_error *err) {
+  if (model) return model;
+  if (cli_asset_path("stories260K.gguf", buf, n)) return buf;
+  lil_error_set(err, LIL_ERR_IO, "no -m given and the bundled stories260K.gguf was not found");
+  return NULL;
 }

@@ -16,6 +16,8 @@ static const struct {
     {"guardian", "cost of one Guardian check at 1k..128k generated tokens", bench_guardian},
     {"kernels", "per-kernel time, GB/s and fraction of copy bandwidth (matvec, ...)", bench_kernels},
     {"attention", "decode attention per layer over context lengths, dense and sparse policies", bench_attention},
+    {"decode", "batch-1 decode of a model: tok/s against the weight-bytes / copy-bandwidth floor", bench_decode},
+    {"prefill", "prompt pass of a model per prompt length: tok/s, attention vs matmul share", bench_prefill},
 };
 #define N_BENCHES (sizeof(benches) / sizeof(benches[0]))
 

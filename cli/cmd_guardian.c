@@ -24,22 +24,38 @@ static void usage(FILE *f) {
           "usage: lil guardian [options] FILE...\n"
           "Replays the Guardian (early stopping on compressed-size plateaus) over finished outputs:\n"
           "plain text, or JSON Lines (one output per record) when FILE ends in .jsonl or --jsonl.\n"
-          "Tokens are approximated as 4 bytes each.\n\n"
+          "Tokens are approximated as 4 bytes each unless -m MODEL gives a tokenizer.\n\n"
           "  -f, --every N          tokens between checks (250)\n"
           "  -t, --threshold N      bytes of compressed growth per check (20)\n"
           "      --patience N       consecutive low checks to stop (1)\n"
           "      --min-tokens N     no stop before N tokens (0)\n"
-          "      --rule R           relative (default) or paper (gain < t)\n"
+          "      --rule R           loop (default: gain < loop-ratio x largest early gain, and the last two\n"
+          "                         windows mostly made of 16-byte n-grams seen before), relative, or\n"
+          "                         paper (gain < t)\n"
           "      --ratio X          relative rule: fraction of the early median gain (0.2)\n"
+          "      --loop-ratio X     loop rule: fraction of the largest of the first K gains (0.5)\n"
+          "      --share X          loop rule: least mean share of repeated n-grams, last two windows (0.6)\n"
+          "      --share-digits X   loop rule: the same with digits masked (0.95)\n"
+          "      --baseline-checks K  relative and loop rules: early gains are the first K checks' (4)\n"
           "      --level N          zlib level 1-9 (6)\n"
           "      --jsonl            read JSON Lines whatever the file name\n"
           "      --field NAME       JSON field holding the output (output)\n"
           "      --include-prompt   compress the prompt as context (JSON Lines only)\n"
           "      --prompt-field N   JSON field holding the prompt (prompt)\n"
           "      --json             one JSON object per record: file, record, rule, tokens, stopped,\n"
-          "                         stop_at, gains\n"
+          "                         stop_at, gains (and shares, shares_digits with the loop rule)\n"
           "      --svg OUT.svg      plot of the first record of the first file\n"
           "  -m MODEL               count tokens with MODEL's tokenizer (default: 4 bytes a token)\n"
+          "\nEvaluation on labelled runs (JSON Lines), one table (or with --json one object) per file:\n"
+          "      --eval             per rule: share of looping, unfinished, finished-correct and other\n"
+          "                         finished runs stopped, tokens saved, answer present before the stop\n"
+          "      --rules LIST       rules to compare (paper,relative,loop)\n"
+          "      --text-field N     output text (text)\n"
+          "      --finished-field N true when the run ended on its own (finished)\n"
+          "      --correct-field N  true/false/null: the final answer was right (correct)\n"
+          "      --loop-field N     true/false; absent: every unfinished run counts as looping (loop)\n"
+          "      --answer-field N   reference answer, string or number (answer)\n"
+          "      --split V          only records whose --split-field N (split) equals V\n"
           "  -h, --help             this help\n");
 }
 
@@ -53,42 +69,54 @@ size_t lil_token_ends_4bytes(void *user, const char *text, size_t n, size_t **en
   return k;
 }
 
+int guardian_replay(const lil_guardian_opts *o, const char *text, size_t n, const size_t *ends, size_t tokens,
+                    const char *prompt, size_t prompt_n, lil_guardian **out, char *msg, size_t cap) {
+  lil_guardian *g = NULL;
+  lil_error err = {0};
+  *out = NULL;
+  if (tokens && ends[tokens - 1] > n) {
+    snprintf(msg, cap, "token ends past the text (%zu > %zu bytes)", ends[tokens - 1], n);
+    return 1;
+  }
+  if (lil_guardian_create(o, &g, &err) || (prompt && lil_guardian_set_prompt_text(g, prompt, prompt_n, &err))) {
+    snprintf(msg, cap, "%s", err.msg);
+    if (g) lil_guardian_free(g);
+    return 1;
+  }
+  size_t done_tok = 0, done_byte = 0;
+  while (done_tok + o->every <= tokens) {
+    size_t end = ends[done_tok + o->every - 1];
+    lil_guardian_decision d;
+    if (lil_guardian_add_text(g, text + done_byte, end - done_byte, o->every, &d, &err)) {
+      snprintf(msg, cap, "%s", err.msg);
+      lil_guardian_free(g);
+      return 1;
+    }
+    done_tok += o->every;
+    done_byte = end;
+    if (d.stop) break;
+  }
+  *out = g;
+  return 0;
+}
+
 /* Runs the guardian over one output and prints the result. Returns 0, or 1 on error. */
 static int run_one(run_cfg *c, const char *file, long record, const char *text, size_t n, const char *prompt,
                    size_t prompt_n) {
   lil_guardian *g;
-  lil_error err = {0};
-  if (lil_guardian_create(&c->o, &g, &err)) {
-    fprintf(stderr, "lil guardian: %s\n", err.msg);
-    return 1;
-  }
-  if (prompt && lil_guardian_set_prompt_text(g, prompt, prompt_n, &err)) {
-    fprintf(stderr, "lil guardian: %s: %s\n", file, err.msg);
-    lil_guardian_free(g);
-    return 1;
-  }
   size_t *ends = NULL;
   size_t tokens = c->token_ends(c->token_user, text, n, &ends);
   if (n && !tokens) {
     fprintf(stderr, "lil guardian: %s: tokenization failed\n", file);
-    lil_guardian_free(g);
     return 1;
   }
-  size_t done_tok = 0, done_byte = 0;
-  while (done_tok + c->o.every <= tokens) {
-    size_t end = ends[done_tok + c->o.every - 1];
-    lil_guardian_decision d;
-    if (lil_guardian_add_text(g, text + done_byte, end - done_byte, c->o.every, &d, &err)) {
-      fprintf(stderr, "lil guardian: %s: %s\n", file, err.msg);
-      free(ends);
-      lil_guardian_free(g);
-      return 1;
-    }
-    done_tok += c->o.every;
-    done_byte = end;
-    if (d.stop) break;
-  }
+  char msg[600];
+  int bad = guardian_replay(&c->o, text, n, ends, tokens, prompt, prompt_n, &g, msg, sizeof(msg));
   free(ends);
+  if (bad) {
+    fprintf(stderr, "lil guardian: %s: %s\n", file, msg);
+    return 1;
+  }
   lil_guardian_stats s;
   lil_guardian_get_stats(g, &s);
   if (c->json) {
@@ -101,6 +129,14 @@ static int run_one(run_cfg *c, const char *file, long record, const char *text, 
     json_object_set_new(o, "stopped", json_boolean(s.stopped));
     json_object_set_new(o, "stop_at", s.stopped ? json_integer((json_int_t)s.stop_position) : json_null());
     json_object_set_new(o, "gains", gains);
+    if (c->o.rule == LIL_GUARDIAN_RULE_LOOP) { /* the loop rule's second signal, one per check */
+      json_t *shares = json_array();
+      for (uint32_t i = 0; i < s.n_checks; i++) json_array_append_new(shares, json_real(s.checks[i].share));
+      json_object_set_new(o, "shares", shares);
+      json_t *digits = json_array();
+      for (uint32_t i = 0; i < s.n_checks; i++) json_array_append_new(digits, json_real(s.checks[i].share_digits));
+      json_object_set_new(o, "shares_digits", digits);
+    }
     char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (line) printf("%s\n", line);
     free(line);
@@ -222,18 +258,30 @@ int cmd_guardian(int argc, char **argv) {
       {"field", required_argument, NULL, 'F'},      {"include-prompt", no_argument, NULL, 'P'},
       {"prompt-field", required_argument, NULL, 'Q'}, {"json", no_argument, NULL, 'j'},
       {"svg", required_argument, NULL, 's'},        {"help", no_argument, NULL, 'h'},
+      {"loop-ratio", required_argument, NULL, 'L'}, {"share", required_argument, NULL, 'S'},
+      {"baseline-checks", required_argument, NULL, 'K'}, {"eval", no_argument, NULL, 'E'},
+      {"share-digits", required_argument, NULL, 'G'},
+      {"rules", required_argument, NULL, 'U'},      {"text-field", required_argument, NULL, 'T'},
+      {"finished-field", required_argument, NULL, 'D'}, {"correct-field", required_argument, NULL, 'C'},
+      {"loop-field", required_argument, NULL, 'O'}, {"answer-field", required_argument, NULL, 'A'},
+      {"split-field", required_argument, NULL, 'Y'}, {"split", required_argument, NULL, 'X'},
       {NULL, 0, NULL, 0}};
   static const struct {
     int code;
     const char *key;
   } keyed[] = {{'f', "every"}, {'t', "threshold"}, {'p', "patience"}, {'n', "min-tokens"},
-               {'r', "rule"},  {'R', "ratio"},     {'l', "level"}};
+               {'r', "rule"},  {'R', "ratio"},     {'l', "level"},      {'L', "loop-ratio"},
+               {'S', "share"}, {'K', "baseline-checks"}, {'G', "share-digits"}};
   run_cfg c = {0};
   lil_guardian_opts_default(&c.o);
   c.field = "output";
   c.prompt_field = "prompt";
   c.token_ends = lil_token_ends_4bytes;
   const char *model_path = NULL;
+  bool eval = false;
+  guardian_eval_cfg ev = {.rules = "paper,relative,loop", .text_field = "text", .finished_field = "finished",
+                          .correct_field = "correct", .loop_field = "loop", .answer_field = "answer",
+                          .split_field = "split"};
   optind = 0; /* full getopt reset: cmd_guardian may run more than once in a process */
   opterr = 0;
   int ch;
@@ -255,6 +303,15 @@ int cmd_guardian(int argc, char **argv) {
     case 's': c.svg = optarg; break;
     case 'h': usage(stdout); return 0;
     case 'm': model_path = optarg; break;
+    case 'E': eval = true; break;
+    case 'U': ev.rules = optarg; break;
+    case 'T': ev.text_field = optarg; break;
+    case 'D': ev.finished_field = optarg; break;
+    case 'C': ev.correct_field = optarg; break;
+    case 'O': ev.loop_field = optarg; break;
+    case 'A': ev.answer_field = optarg; break;
+    case 'Y': ev.split_field = optarg; break;
+    case 'X': ev.split = optarg; break;
     case ':': fprintf(stderr, "lil guardian: option '%s' needs a value\n", argv[optind - 1]); return 2;
     default: fprintf(stderr, "lil guardian: unknown option '%s' (see lil guardian --help)\n", argv[optind - 1]); return 2;
     }
@@ -264,6 +321,10 @@ int cmd_guardian(int argc, char **argv) {
     return 2;
   }
   c.o.include_prompt = c.include_prompt;
+  if (eval && (c.include_prompt || c.svg)) {
+    fprintf(stderr, "lil guardian: --eval does not take --include-prompt or --svg\n");
+    return 2;
+  }
   void *tok = NULL, *gguf = NULL;
   if (model_path) {
     char msg[600];
@@ -273,6 +334,16 @@ int cmd_guardian(int argc, char **argv) {
     }
     c.token_ends = lil_token_ends_model;
     c.token_user = tok;
+  }
+  if (eval) {
+    ev.base = &c.o;
+    ev.json = c.json;
+    ev.token_ends = c.token_ends;
+    ev.token_user = c.token_user;
+    int rc = 0;
+    for (int i = optind; i < argc && !rc; i++) rc = guardian_eval(&ev, argv[i]);
+    if (tok) lil_token_model_close(tok, gguf);
+    return rc;
   }
   for (int i = optind; i < argc; i++) {
     const char *path = argv[i];

@@ -103,24 +103,6 @@ static int on_text(void *user, const char *bytes, size_t len) {
   return 0;
 }
 
-/* The bundled model next to the executable: build tree (<exe>/../../assets) or install
- * (<exe>/../share/lil). */
-static const char *default_model(char *buf, size_t n) {
-  char exe[PATH_MAX];
-  ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  if (l <= 0) return NULL;
-  exe[l] = 0;
-  char *slash = strrchr(exe, '/');
-  if (!slash) return NULL;
-  *slash = 0;
-  const char *rel[] = {"../../assets/stories260K.gguf", "../share/lil/stories260K.gguf"};
-  for (int i = 0; i < 2; i++) {
-    snprintf(buf, n, "%s/%s", exe, rel[i]);
-    if (access(buf, R_OK) == 0) return buf;
-  }
-  return NULL;
-}
-
 static char *read_file(const char *path, size_t *len, lil_error *err) {
   FILE *f = fopen(path, "rb");
   if (!f) {
@@ -329,8 +311,8 @@ static lil_status build_prompt(run_state *r, const run_opts *o, lil_error *err) 
 
 static lil_status run(run_state *r, const run_opts *o, lil_error *err) {
   char path[PATH_MAX];
-  const char *model = o->model ? o->model : default_model(path, sizeof(path));
-  if (!model) return lil_error_set(err, LIL_ERR_IO, "no -m given and the bundled stories260K.gguf was not found");
+  const char *model = cli_model_path(o->model, path, sizeof(path), err);
+  if (!model) return err->status;
   lil_ctx_options co;
   lil_ctx_options_default(&co);
   co.device = o->device;

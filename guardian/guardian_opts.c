@@ -13,9 +13,12 @@ void lil_guardian_opts_default(lil_guardian_opts *o) {
   o->patience = 1;
   o->min_tokens = 0;
   o->level = 6;
-  o->rule = LIL_GUARDIAN_RULE_RELATIVE;
+  o->rule = LIL_GUARDIAN_RULE_LOOP;
   o->ratio = 0.2;
   o->baseline_checks = 4;
+  o->loop_ratio = 0.5;
+  o->share = 0.6;
+  o->share_digits = 0.95;
   o->measure = LIL_GUARDIAN_MEASURE_TEXT;
   o->include_prompt = false;
   o->action = LIL_GUARDIAN_ACTION_STOP;
@@ -27,6 +30,7 @@ const char *lil_guardian_rule_name(lil_guardian_rule r) {
   switch (r) {
   case LIL_GUARDIAN_RULE_RELATIVE: return "relative";
   case LIL_GUARDIAN_RULE_PAPER: return "paper";
+  case LIL_GUARDIAN_RULE_LOOP: return "loop";
   }
   return "unknown";
 }
@@ -76,16 +80,21 @@ lil_status lil_guardian_opts_set(lil_guardian_opts *o, const char *key, const ch
   } else if (!strcmp(key, "answer-tokens")) {
     if ((st = parse_u32(key, v, 0, 1u << 24, &u, err))) return st;
     o->answer_tokens = u;
-  } else if (!strcmp(key, "ratio")) {
+  } else if (!strcmp(key, "ratio") || !strcmp(key, "loop-ratio") || !strcmp(key, "share") ||
+             !strcmp(key, "share-digits")) {
     char *end = NULL;
     double x = v ? strtod(v, &end) : NAN;
     if (!v || !*v || *end || !(x >= 0.0 && x <= 1.0))
-      return lil_error_set(err, LIL_ERR_INVALID_ARG, "option ratio: '%s' is not a number in [0, 1]", v ? v : "");
-    o->ratio = x;
+      return lil_error_set(err, LIL_ERR_INVALID_ARG, "option %s: '%s' is not a number in [0, 1]", key, v ? v : "");
+    if (!strcmp(key, "ratio")) o->ratio = x;
+    else if (!strcmp(key, "share")) o->share = x;
+    else if (!strcmp(key, "share-digits")) o->share_digits = x;
+    else o->loop_ratio = x;
   } else if (!strcmp(key, "rule")) {
     if (v && !strcmp(v, "paper")) o->rule = LIL_GUARDIAN_RULE_PAPER;
     else if (v && !strcmp(v, "relative")) o->rule = LIL_GUARDIAN_RULE_RELATIVE;
-    else return lil_error_set(err, LIL_ERR_INVALID_ARG, "option rule: '%s' is not one of paper, relative", v ? v : "");
+    else if (v && !strcmp(v, "loop")) o->rule = LIL_GUARDIAN_RULE_LOOP;
+    else return lil_error_set(err, LIL_ERR_INVALID_ARG, "option rule: '%s' is not one of paper, relative, loop", v ? v : "");
   } else if (!strcmp(key, "measure")) {
     if (v && !strcmp(v, "text")) o->measure = LIL_GUARDIAN_MEASURE_TEXT;
     else if (v && !strcmp(v, "ids")) o->measure = LIL_GUARDIAN_MEASURE_IDS;
@@ -111,10 +120,16 @@ lil_status lil_guardian_opts_validate(const lil_guardian_opts *o, lil_error *err
   if (o->patience == 0) return lil_error_set(err, LIL_ERR_INVALID_ARG, "guardian options: patience must be >= 1");
   if (o->level < 1 || o->level > 9)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "guardian options: level %d is out of range [1, 9]", o->level);
-  if (o->rule != LIL_GUARDIAN_RULE_RELATIVE && o->rule != LIL_GUARDIAN_RULE_PAPER)
+  if (o->rule != LIL_GUARDIAN_RULE_RELATIVE && o->rule != LIL_GUARDIAN_RULE_PAPER && o->rule != LIL_GUARDIAN_RULE_LOOP)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "guardian options: unknown rule %d", (int)o->rule);
   if (!(o->ratio >= 0.0 && o->ratio <= 1.0))
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "guardian options: ratio %g is out of range [0, 1]", o->ratio);
+  if (!(o->loop_ratio >= 0.0 && o->loop_ratio <= 1.0))
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "guardian options: loop-ratio %g is out of range [0, 1]", o->loop_ratio);
+  if (!(o->share >= 0.0 && o->share <= 1.0))
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "guardian options: share %g is out of range [0, 1]", o->share);
+  if (!(o->share_digits >= 0.0 && o->share_digits <= 1.0))
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "guardian options: share-digits %g is out of range [0, 1]", o->share_digits);
   if (o->baseline_checks < 1 || o->baseline_checks > 64)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "guardian options: baseline-checks %u is out of range [1, 64]", o->baseline_checks);
   if (o->measure != LIL_GUARDIAN_MEASURE_TEXT && o->measure != LIL_GUARDIAN_MEASURE_IDS)

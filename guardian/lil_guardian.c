@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "guardian_meter.h"
+#include "guardian_ngram.h"
 #include "guardian_rule.h"
 #include "guardian_utf8.h"
 
@@ -13,6 +14,8 @@ struct lil_guardian {
   lil_guardian_opts o;
   char *inject;          /* owned copy of o.inject */
   gd_meter meter;
+  gd_ngram ngram;        /* loop rule only (bits NULL otherwise) */
+  gd_ngram ngram_digits; /* loop rule: the same with digits masked */
   unsigned char tail[4]; /* held-back incomplete UTF-8 sequence */
   size_t tail_n;
   bool output_started;
@@ -49,6 +52,11 @@ lil_status lil_guardian_create(const lil_guardian_opts *o, lil_guardian **out, l
     lil_guardian_free(g);
     return st;
   }
+  if (o->rule == LIL_GUARDIAN_RULE_LOOP &&
+      ((st = gd_ngram_init(&g->ngram, false, err)) || (st = gd_ngram_init(&g->ngram_digits, true, err)))) {
+    lil_guardian_free(g);
+    return st;
+  }
   g->next_check = o->every;
   *out = g;
   return LIL_OK;
@@ -57,6 +65,8 @@ lil_status lil_guardian_create(const lil_guardian_opts *o, lil_guardian **out, l
 void lil_guardian_free(lil_guardian *g) {
   if (!g) return;
   gd_meter_end(&g->meter);
+  gd_ngram_end(&g->ngram);
+  gd_ngram_end(&g->ngram_digits);
   free(g->checks);
   free(g->inject);
   free(g);
@@ -123,7 +133,18 @@ static void fill_decision(const lil_guardian *g, bool checked, lil_guardian_deci
     d->size = c->size;
     d->gain = c->gain;
     d->threshold = c->threshold;
+    d->share = c->share;
+    d->share_digits = c->share_digits;
   }
+}
+
+/* Generated output (not the prompt): the meter, and the n-gram history of the loop rule. */
+static lil_status add_output(lil_guardian *g, const void *p, size_t n, lil_error *err) {
+  if (g->ngram.bits) {
+    gd_ngram_add(&g->ngram, p, n);
+    gd_ngram_add(&g->ngram_digits, p, n);
+  }
+  return gd_meter_add(&g->meter, p, n, err);
 }
 
 static lil_status run_check(lil_guardian *g, lil_error *err) {
@@ -142,8 +163,10 @@ static lil_status run_check(lil_guardian *g, lil_error *err) {
   c->size = size;
   c->gain = (int64_t)size - (int64_t)g->prev_size;
   c->threshold = gd_rule_threshold(&g->o, g->checks, g->n_checks);
+  c->share = g->ngram.bits ? gd_ngram_take_share(&g->ngram) : -1.0;
+  c->share_digits = g->ngram.bits ? gd_ngram_take_share(&g->ngram_digits) : -1.0;
   g->prev_size = size;
-  g->low_run = ((double)c->gain < c->threshold) ? g->low_run + 1 : 0;
+  g->low_run = gd_rule_is_low(&g->o, g->checks, g->n_checks) ? g->low_run + 1 : 0;
   if (g->low_run >= g->o.patience && g->tokens >= g->o.min_tokens) {
     g->stopped = true;
     g->stop_position = g->tokens;
@@ -156,9 +179,9 @@ static lil_status run_check(lil_guardian *g, lil_error *err) {
 static lil_status feed_text(lil_guardian *g, const unsigned char *p, size_t n, lil_error *err) {
   lil_status st;
   if (n >= 4) {
-    if (g->tail_n && (st = gd_meter_add(&g->meter, g->tail, g->tail_n, err))) return st;
+    if (g->tail_n && (st = add_output(g, g->tail, g->tail_n, err))) return st;
     size_t k = gd_utf8_incomplete_tail(p, n);
-    if ((st = gd_meter_add(&g->meter, p, n - k, err))) return st;
+    if ((st = add_output(g, p, n - k, err))) return st;
     memcpy(g->tail, p + n - k, k);
     g->tail_n = k;
   } else {
@@ -168,7 +191,7 @@ static lil_status feed_text(lil_guardian *g, const unsigned char *p, size_t n, l
     memcpy(buf + len, p, n);
     len += n;
     size_t k = gd_utf8_incomplete_tail(buf, len);
-    if ((st = gd_meter_add(&g->meter, buf, len - k, err))) return st;
+    if ((st = add_output(g, buf, len - k, err))) return st;
     memcpy(g->tail, buf + len - k, k);
     g->tail_n = k;
   }
@@ -218,7 +241,7 @@ lil_status lil_guardian_add_ids(lil_guardian *g, const int32_t *ids, size_t n, s
     size_t take = n - done;
     if (take > room) take = (size_t)room;
     if (take > 1024) take = 1024;
-    st = gd_meter_add(&g->meter, buf, ids_to_bytes(ids + done, take, buf), err);
+    st = add_output(g, buf, ids_to_bytes(ids + done, take, buf), err);
     if (st) break;
     g->bytes += 4 * take;
     g->tokens += take;
@@ -236,7 +259,7 @@ lil_status lil_guardian_add_ids(lil_guardian *g, const int32_t *ids, size_t n, s
 
 lil_status lil_guardian_flush(lil_guardian *g, lil_error *err) {
   if (!g) return lil_error_set(err, LIL_ERR_INVALID_ARG, "lil_guardian_flush: NULL argument");
-  lil_status st = g->tail_n ? gd_meter_add(&g->meter, g->tail, g->tail_n, err) : LIL_OK;
+  lil_status st = g->tail_n ? add_output(g, g->tail, g->tail_n, err) : LIL_OK;
   g->tail_n = 0;
   return st;
 }

@@ -27,8 +27,12 @@
 #include "lil_status.h"
 
 typedef enum lil_guardian_rule {
-  LIL_GUARDIAN_RULE_RELATIVE = 0, /* default: gain < max(t, ratio * median(first K gains)) */
+  LIL_GUARDIAN_RULE_RELATIVE = 0, /* gain < max(t, ratio * median(first K gains)) */
   LIL_GUARDIAN_RULE_PAPER,        /* the paper's: gain < t */
+  LIL_GUARDIAN_RULE_LOOP,         /* the default: gain < max(t, loop_ratio * max(first K gains)),
+                                     and on average over the last two windows at least `share` of
+                                     their 16-byte n-grams were seen before in the run, or at least
+                                     `share_digits` with digits masked */
 } lil_guardian_rule;
 
 typedef enum lil_guardian_measure {
@@ -47,9 +51,14 @@ typedef struct lil_guardian_opts {
   uint32_t patience;        /* consecutive low checks needed to stop (1) */
   uint32_t min_tokens;      /* no stop before this many generated tokens (0); checks still run */
   int level;                /* zlib level 1..9 (6) */
-  lil_guardian_rule rule;   /* RELATIVE (default) or PAPER */
+  lil_guardian_rule rule;   /* LOOP (default), RELATIVE or PAPER */
   double ratio;             /* relative rule: fraction of the baseline gain (0.2) */
-  uint32_t baseline_checks; /* relative rule: K (1..64), baseline = median of the first K gains (4) */
+  uint32_t baseline_checks; /* relative and loop rules: K (1..64), baseline = median (relative) or
+                               largest (loop) of the first K gains (4) */
+  double loop_ratio;        /* loop rule: fraction of the largest of the first K gains (0.5) */
+  double share;             /* loop rule: least mean share of repeated 16-byte n-grams over the last two
+                               windows (0.6) */
+  double share_digits;      /* loop rule: the same with every digit counted as '0' (0.95) */
   lil_guardian_measure measure;
   bool include_prompt;      /* compress the prompt too (as context; false) */
   lil_guardian_action action;
@@ -59,7 +68,7 @@ typedef struct lil_guardian_opts {
 
 void lil_guardian_opts_default(lil_guardian_opts *o);
 /* Sets one option from text, as the CLI spells it: every, threshold, patience, min-tokens,
- * level, rule (paper|relative), ratio, baseline-checks, measure (text|ids), include-prompt
+ * level, rule (paper|relative|loop), ratio, baseline-checks, loop-ratio, share, share-digits, measure (text|ids), include-prompt
  * (0|1|true|false), action (stop|answer), inject (string, not copied), answer-tokens.
  * Errors: unknown key or bad value, with a one-line message. */
 lil_status lil_guardian_opts_set(lil_guardian_opts *o, const char *key, const char *value, lil_error *err);
@@ -68,7 +77,8 @@ const char *lil_guardian_rule_name(lil_guardian_rule r);
 
 typedef enum lil_guardian_reason {
   LIL_GUARDIAN_REASON_NONE = 0,  /* not stopped */
-  LIL_GUARDIAN_REASON_PLATEAU,   /* gain below the threshold for `patience` checks */
+  LIL_GUARDIAN_REASON_PLATEAU,   /* `patience` low checks in a row (gain below the threshold; with
+                                    the loop rule also a repeated-n-gram share >= `share`) */
 } lil_guardian_reason;
 
 /* Result of one add call. `checked` says whether a check ran; `stop` whether the rule fired
@@ -85,6 +95,8 @@ typedef struct lil_guardian_decision {
   uint64_t size;             /* compressed size at that check, bytes */
   int64_t gain;              /* growth since the previous check, bytes */
   double threshold;          /* the threshold the gain was compared with */
+  double share;              /* loop rule: repeated n-gram share of the window; -1 for other rules */
+  double share_digits;       /* loop rule: the same with digits masked; -1 for other rules */
   uint64_t published_at;     /* monitor only: tokens the decode loop had published when the stop
                                 flag went up (UINT64_MAX while not yet recorded; 0 elsewhere) */
 } lil_guardian_decision;
@@ -94,6 +106,8 @@ typedef struct lil_guardian_check {
   uint64_t size;     /* compressed bytes */
   int64_t gain;
   double threshold;
+  double share; /* loop rule: share of the window's 16-byte n-grams seen before; -1 otherwise */
+  double share_digits; /* loop rule: the same with every digit counted as '0'; -1 otherwise */
 } lil_guardian_check;
 
 typedef struct lil_guardian_stats {

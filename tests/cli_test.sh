@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CLI behaviour of `lil`: help, version, errors for bad input, devices and bench copy.
+# CLI behaviour of `lil`: help, version, errors for bad input, devices and the benchmarks.
 # usage: cli_test.sh PATH/TO/lil
 set -u
 LIL=$1
@@ -73,12 +73,64 @@ for r in rows:
     assert r["attn_us"] > 0 and r["step_us_nots"] > 0 and r["book_us_nots"] > 0, r
     assert math.isfinite(r["attn_select_us_nots"]) and math.isfinite(r["fraction_of_copy_nots"]), r
 ' "$out" || { echo "FAIL bench-attention: $out"; fails=$((fails + 1)); }
+# bench prefill: each length timed, GPU time split into attention / matmul / other (shares sum to 1)
+check bench-prefill 0 "$LIL" bench prefill --lengths 40,130 --iters 1 --json
+python3 -c '
+import json, math, sys
+d = json.loads(sys.argv[1])
+assert d["bench"] == "prefill" and d["device"], d
+rows = d["rows"]
+assert [r["tokens"] for r in rows] == [40, 130], rows
+for r in rows:
+    assert r["ms"] > 0 and r["tok_per_s"] > 0 and r["dispatches"] > 0, r
+    s = r["attention_share"] + r["matmul_share"] + r["other_share"]
+    assert abs(s - 1) < 1e-6 and r["attention_share"] > 0 and r["matmul_share"] > 0, r
+' "$out" || { echo "FAIL bench-prefill: $out"; fails=$((fails + 1)); }
+check bench-prefill-long 2 "$LIL" bench prefill --lengths 100000; expect bench-prefill-long "do not fit the model"
+check bench-prefill-bad 2 "$LIL" bench prefill --lengths 12,x; expect bench-prefill-bad "--lengths expects an integer"
+check bench-prefill-model 1 "$LIL" bench prefill -m /nonexistent.gguf; expect bench-prefill-model "nonexistent.gguf"
+# bench decode: tok/s against the weight-bytes / copy floor, dispatches and dependent steps per token
+check bench-decode 0 "$LIL" bench decode --prompt 20 --tokens 6 --iters 1 --json
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["bench"] == "decode" and d["weight_bytes"] > 1000000 and d["copy_gbps"] > 0, d
+assert d["tok_per_s"] > 0 and abs(d["fraction_of_floor"] - d["tok_per_s"] / d["floor_tok_per_s"]) < 1e-9, d
+assert d["floor_tok_per_s"] * d["weight_bytes"] > 0.99e9 * d["copy_gbps"], d
+assert 0 < d["dependent_steps_per_token"] <= d["dispatches_per_token"], d
+' "$out" || { echo "FAIL bench-decode: $out"; fails=$((fails + 1)); }
+check bench-decode-long 2 "$LIL" bench decode --prompt 100000; expect bench-decode-long "do not fit the model"
 # lil guardian -m: real token counts from a model's tokenizer
 tmp=$(mktemp -d)
 printf '{"output": "Once upon a time there was a cat. Once upon a time there was a cat."}\n' >"$tmp/o.jsonl"
 check guardian-model 0 "$LIL" guardian --json -m "$LIL_SOURCE_ROOT/assets/stories260K.gguf" "$tmp/o.jsonl"
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert 10 < d["tokens"] < 40, d' "$out" || { echo "FAIL guardian-model: $out"; fails=$((fails + 1)); }
 check guardian-bad-model 1 "$LIL" guardian -m "$tmp/missing.gguf" "$tmp/o.jsonl"; expect guardian-bad-model "missing.gguf"
+# bench guardian: the bundled problem sets (assets/benchmarks, gzip) by default, run from another
+# directory; --data DIR with uncompressed copies; a missing, a truncated and a malformed file
+check bench-guardian 0 env -C "$tmp" "$(realpath "$LIL")" bench guardian --json
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1]); r = d["results"]
+assert [x["tokens"] for x in r] == [1024, 8192, 32768, 131072], r
+assert all(x["ms_per_check"] > 0 and x["ms_full_recompress"] > 0 for x in r), r
+' "$out" || { echo "FAIL bench-guardian: $out"; fails=$((fails + 1)); }
+mkdir "$tmp/plain" "$tmp/cut" "$tmp/bad"
+for f in math500_test_ori_BudgetThinker gsm8k_test; do
+  gzip -dc "$LIL_SOURCE_ROOT/assets/benchmarks/$f.jsonl.gz" >"$tmp/plain/$f.jsonl"
+done
+check bench-guardian-plain 0 "$LIL" bench guardian --data "$tmp/plain"; expect bench-guardian-plain "131072 tokens"
+check bench-guardian-missing 1 "$LIL" bench guardian --data "$tmp/nowhere"
+expect bench-guardian-missing "cannot open '$tmp/nowhere/math500_test_ori_BudgetThinker.jsonl.gz' or"
+head -c 60000 "$LIL_SOURCE_ROOT/assets/benchmarks/math500_test_ori_BudgetThinker.jsonl.gz" \
+  >"$tmp/cut/math500_test_ori_BudgetThinker.jsonl.gz"
+check bench-guardian-cut 1 "$LIL" bench guardian --data "$tmp/cut"
+expect bench-guardian-cut "jsonl.gz: cannot read after line [0-9]*: unexpected end of file"
+printf '{"solution": "x"}\n\n{"solution": 3}\n' >"$tmp/bad/math500_test_ori_BudgetThinker.jsonl"
+check bench-guardian-field 1 "$LIL" bench guardian --data "$tmp/bad"
+expect bench-guardian-field "jsonl:3: record has no string field 'solution'"
+printf '{"solution": "x"}\n{"solution\n' >"$tmp/bad/math500_test_ori_BudgetThinker.jsonl"
+check bench-guardian-json 1 "$LIL" bench guardian --data "$tmp/bad"; expect bench-guardian-json "jsonl:2: invalid JSON"
 rm -rf "$tmp"
 [ $fails = 0 ] && echo "cli: all checks passed"
 exit $((fails > 0))

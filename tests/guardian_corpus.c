@@ -41,9 +41,7 @@ static void pieces_add(gc_pieces *p, char *s) {
 }
 
 gc_pieces gc_load(const char *file, const char *field) {
-  char rel[256];
-  snprintf(rel, sizeof(rel), "benchmarks/%s", file);
-  const char *path = test_shared_path(rel);
+  const char *path = test_data_path(file);
   FILE *f = fopen(path, "r");
   if (!f) die("cannot open", path);
   gc_pieces p = {0};

@@ -1,5 +1,6 @@
 /* Test/study helper: realistic healthy and looping "reasoning" texts built from the benchmark
- * files in $LIL_SHARED/benchmarks and from this repository's own C sources. */
+ * problem sets of assets/benchmarks (as the build unpacks them) and from this repository's own C
+ * sources. */
 #ifndef LIL_GUARDIAN_CORPUS_H
 #define LIL_GUARDIAN_CORPUS_H
 
@@ -23,7 +24,8 @@ typedef struct gc_pieces {
   size_t n;
 } gc_pieces;
 
-/* Loads field `field` of every record of $LIL_SHARED/benchmarks/<file>; aborts on error. */
+/* Loads field `field` of every record of <file> (assets/benchmarks/<file>.gz unpacked: test_data_path);
+ * aborts on error. */
 gc_pieces gc_load(const char *file, const char *field);
 /* The $...$ and \[...\] parts of the pieces (equation-only text). */
 gc_pieces gc_equations(const gc_pieces *src);

@@ -1,5 +1,5 @@
-/* Reference data shared by the model tests: stories260K's expected greedy ids (from
- * /work/shared/models/README.md: llama.cpp and a float64 llama2.c transcription agree) and the
+/* Reference data shared by the model tests: stories260K's expected greedy ids (llama.cpp and a
+ * float64 llama2.c transcription agree; assets/README.md) and the
  * golden logits of tests/data/golden (HF transformers, random-weight models). */
 #ifndef LIL_TEST_MODEL_DATA_H
 #define LIL_TEST_MODEL_DATA_H

@@ -704,6 +704,55 @@ START_TEST(test_long_eviction) {
 }
 END_TEST
 
+/* The causal prefill over several key tiles and query blocks (tensor-core kernel where the device
+ * has NV cooperative matrices and subgroups of 32: 16-token blocks, 4 or 8 per workgroup, keys
+ * staged 32 or 64 at a time ($LIL_ATTN_PREFILL=w4k32 (default) / w4k64 / w8k32), from the F32
+ * inputs or (suffix c) the f16 paged cache; else the scalar kernel), and the scalar kernel at the
+ * same shapes ($LIL_ATTN_PREFILL=scalar). Prompts are no multiple of the tiles; GQA 1 / 2 / 3 / 4. */
+static void run_prefill_path(const scen *s, const char *path) {
+  if (path) setenv("LIL_ATTN_PREFILL", path, 1);
+  run r;
+  run_open(&r, s);
+  const lil_device_plan *plan = lil_ctx_plan(r.ctx);
+  const lil_device_snapshot *snap = lil_ctx_snapshot(r.ctx);
+  int cm_possible = plan->use_coopmat_nv && plan->subgroup_size == 32 && (snap->subgroup_ops & 0x10u);
+  int scalar = path && !strcmp(path, "scalar");
+  const char *v = lil_attention_variant(r.att);
+  char want[32];
+  snprintf(want, sizeof(want), "prefill=cm,%s", path && !scalar ? path : "w4k32");
+  /* K / V from the cache only for F16 caches of policies that keep every token */
+  size_t wl = strlen(want);
+  if (want[wl - 1] == 'c' && (s->kvt != LIL_KV_F16 || (s->kind != LIL_ATTN_DENSE && s->kind != LIL_ATTN_QUEST)))
+    want[wl - 1] = 0;
+  int cm = strstr(v, "prefill=cm") != NULL;
+  ck_assert_msg(cm == (cm_possible && !scalar), "prefill path %s (cooperative matrices %s, asked %s)", v,
+                cm_possible ? "available" : "absent", path ? path : "default");
+  ck_assert_msg(!cm || strstr(v, want), "prefill variant %s, asked %s", v, want);
+  /* a tensor-core shape other than the default: only where it runs (else the default run's twin) */
+  if (cm || !path || scalar) {
+    run_prefill(&r);
+    run_steps(&r);
+  }
+  run_close(&r);
+  unsetenv("LIL_ATTN_PREFILL");
+}
+
+START_TEST(test_prefill_tiles) {
+  scen a = base(LIL_ATTN_DENSE, 4, 2, 16);
+  a.D = 128, a.L = 1, a.prompt = 150, a.steps = 2;
+  scen b = base(LIL_ATTN_DENSE, 8, 2, 16);
+  b.D = 64, b.prompt = 97, b.steps = 2;
+  scen c = base(LIL_ATTN_DENSE, 2, 2, 16);
+  c.D = 128, c.L = 1, c.prompt = 70, c.steps = 1, c.kvt = LIL_KV_F32;
+  scen d = base(LIL_ATTN_QUEST, 6, 2, 8);
+  d.D = 64, d.L = 1, d.prompt = 53, d.steps = 3;
+  const scen *all[] = {&a, &b, &c, &d};
+  const char *paths[] = {NULL, "scalar", "w4k64", "w8k32", "w4k32c", "w8k32c"};
+  for (int i = 0; i < 4; i++)
+    for (int p = 0; p < 6; p++) run_prefill_path(all[i], paths[p]);
+}
+END_TEST
+
 Suite *attention_suite(void) {
   Suite *s = suite_create("attention");
   TCase *t = tcase_create("gpu");
@@ -717,6 +766,7 @@ Suite *attention_suite(void) {
   tcase_add_test(t, test_same_as_dense);
   tcase_add_test(t, test_chunked_append);
   tcase_add_test(t, test_prefill_after_context);
+  tcase_add_test(t, test_prefill_tiles);
   tcase_add_test(t, test_qk_fused);
   tcase_add_test(t, test_long_eviction);
   suite_add_tcase(s, t);

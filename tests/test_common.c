@@ -11,7 +11,7 @@ static const char *join(const char *env, const char *fallback, const char *rel) 
   return buf;
 }
 
-const char *test_shared_path(const char *rel) { return join("LIL_SHARED", "../shared", rel); }
+const char *test_data_path(const char *rel) { return join("LIL_TEST_DATA", LIL_TEST_DATA_DIR, rel); }
 const char *test_source_path(const char *rel) { return join("LIL_SOURCE_ROOT", ".", rel); }
 
 char *test_read_file(const char *path, size_t *size) {

@@ -6,9 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Path of a file in ../shared ($LIL_SHARED) or in the source tree ($LIL_SOURCE_ROOT). The result
- * is a static buffer valid until the next call. */
-const char *test_shared_path(const char *rel);
+/* Path of a test data file: tests/data/ as the build prepares it ($LIL_TEST_DATA, default the build
+ * tree's tests/data: the compressed files unpacked, the others copied; tests/data/README.md), or of a
+ * file in the source tree ($LIL_SOURCE_ROOT). The result is a static buffer valid until the next call. */
+const char *test_data_path(const char *rel);
 const char *test_source_path(const char *rel);
 /* Reads a whole file (malloc'ed, NUL-terminated); NULL on error. */
 char *test_read_file(const char *path, size_t *size);

@@ -26,7 +26,7 @@ static uint32_t u32_of(lil_gguf *g, const char *key) {
 }
 
 START_TEST(test_stories_opens) {
-  lil_gguf *g = open_ok(test_shared_path("models/stories260K.gguf"));
+  lil_gguf *g = open_ok(test_source_path("assets/stories260K.gguf"));
   ck_assert_uint_eq(lil_gguf_version(g), 3);
   ck_assert_uint_eq(lil_gguf_file_size(g), 1185376);
   ck_assert_uint_eq(lil_gguf_alignment(g), 32);
@@ -103,14 +103,14 @@ START_TEST(test_stories_opens) {
 END_TEST
 
 static const struct { const char *file, *model; uint64_t n_tokens; } vocabs[] = {
-    {"tokenizer-tests/ggml-vocab-llama-spm.gguf", "llama", 32000},
-    {"tokenizer-tests/ggml-vocab-llama-bpe.gguf", "gpt2", 128256},
-    {"tokenizer-tests/ggml-vocab-qwen2.gguf", "gpt2", 151936},
-    {"tokenizer-tests/ggml-vocab-gpt-2.gguf", "gpt2", 50257},
+    {"ggml-vocab-llama-spm.gguf", "llama", 32000},
+    {"ggml-vocab-llama-bpe.gguf", "gpt2", 128256},
+    {"ggml-vocab-qwen2.gguf", "gpt2", 151936},
+    {"ggml-vocab-gpt-2.gguf", "gpt2", 50257},
 };
 
 START_TEST(test_vocab_files) {
-  lil_gguf *g = open_ok(test_shared_path(vocabs[_i].file));
+  lil_gguf *g = open_ok(test_data_path(vocabs[_i].file));
   ck_assert_uint_eq(lil_gguf_tensor_count(g), 0);
   const char *s;
   uint64_t len, n, total = 0;

@@ -369,7 +369,7 @@ static void mutate_loop(uint8_t *buf, size_t size, size_t region, int iters, uin
 
 START_TEST(test_mutations_stories) {
   size_t size;
-  uint8_t *buf = (uint8_t *)test_read_file(test_shared_path("models/stories260K.gguf"), &size);
+  uint8_t *buf = (uint8_t *)test_read_file(test_source_path("assets/stories260K.gguf"), &size);
   ck_assert_ptr_nonnull(buf);
   lil_gguf *g;
   ck_assert_int_eq(lil_gguf_open_memory(buf, size, "stories", &g, NULL), LIL_OK);

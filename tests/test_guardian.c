@@ -1,10 +1,15 @@
 /* The Guardian core on real text: equivalence with full recompression, healthy text, loops,
  * threshold and patience boundaries, UTF-8 split across windows, actions, options. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "guardian_corpus.h"
+#include "guardian_ngram.h"
+#include "guardian_rule.h"
 #include "lil_guardian.h"
 #include "test_common.h"
 
@@ -85,7 +90,7 @@ END_TEST
 
 START_TEST(test_fresh_text_never_stops) {
   gc_pieces gsm = gc_load("gsm8k_test.jsonl", "answer");
-  for (int rule = 0; rule < 2; rule++) {
+  for (int rule = 0; rule < 3; rule++) { /* relative, paper, loop */
     lil_guardian_opts o = defaults();
     o.rule = (lil_guardian_rule)rule;
     for (size_t start = 0; start < 500; start += 125) {
@@ -113,7 +118,7 @@ static void looping_text(gc_buf *b, int edits, uint64_t seed, size_t *loop_start
 }
 
 START_TEST(test_verbatim_loop_stops_within_two_checks) {
-  for (int rule = 0; rule < 2; rule++) {
+  for (int rule = 0; rule < 3; rule++) { /* relative, paper, loop */
     lil_guardian_opts o = defaults();
     o.rule = (lil_guardian_rule)rule;
     gc_buf b = {0};
@@ -302,6 +307,144 @@ START_TEST(test_option_errors) {
 }
 END_TEST
 
+/* The n-gram share: 0 on text without a repeated 16-byte sequence, 1 on a repetition, and
+ * counted over the n-grams that end in the window (also across window boundaries). */
+START_TEST(test_ngram_share) {
+  gd_ngram g;
+  ck_assert_int_eq(gd_ngram_init(&g, false, NULL), LIL_OK);
+  char fresh[4096];
+  uint64_t x = 88172645463325252ull;
+  for (size_t i = 0; i < sizeof(fresh); i++) { /* xorshift: no 16-byte repeat in practice */
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    fresh[i] = (char)('a' + x % 26);
+  }
+  gd_ngram_add(&g, fresh, 2048);
+  ck_assert(gd_ngram_take_share(&g) < 0.01);
+  gd_ngram_add(&g, fresh + 2048, 2048);
+  ck_assert(gd_ngram_take_share(&g) < 0.01);
+  gd_ngram_add(&g, fresh + 1000, 1000); /* a repeated passage: every n-gram seen before */
+  ck_assert(gd_ngram_take_share(&g) > 0.98);
+  ck_assert(gd_ngram_take_share(&g) == 0.0); /* nothing added since */
+  gd_ngram_end(&g);
+  /* a counting loop: new to the raw n-grams every line, a repetition once digits are masked */
+  gd_ngram raw, digits;
+  ck_assert_int_eq(gd_ngram_init(&raw, false, NULL), LIL_OK);
+  ck_assert_int_eq(gd_ngram_init(&digits, true, NULL), LIL_OK);
+  char line[64];
+  for (int k = 100; k < 400; k++) {
+    int n = snprintf(line, sizeof(line), "Step %d: The answer is 14 bags.\n", k);
+    gd_ngram_add(&raw, line, (size_t)n);
+    gd_ngram_add(&digits, line, (size_t)n);
+    if (k == 199) { /* the first 100 lines are the history */
+      gd_ngram_take_share(&raw);
+      gd_ngram_take_share(&digits);
+    }
+  }
+  double r = gd_ngram_take_share(&raw), d = gd_ngram_take_share(&digits);
+  ck_assert_msg(r < 0.65 && d > 0.98, "raw %.3f digits %.3f", r, d);
+  gd_ngram_end(&raw);
+  gd_ngram_end(&digits);
+}
+END_TEST
+
+/* The loop rule needs both signals: low gain relative to the run's start, and repetition. */
+START_TEST(test_loop_rule_needs_both_signals) {
+  lil_guardian_opts o = defaults();
+  ck_assert_int_eq(o.rule, LIL_GUARDIAN_RULE_LOOP);
+  lil_guardian_check c[4] = {
+      {250, 400, 400, 0, 0.1, 0.1}, {500, 800, 400, 0, 0.1, 0.1}, {750, 1200, 400, 0, 0.1, 0.1}, {1000, 1300, 100, 0, 0, 0}};
+  for (int low_gain = 0; low_gain < 2; low_gain++)
+    for (int repeated = 0; repeated < 2; repeated++) {
+      c[3].gain = low_gain ? 199 : 200; /* threshold = 0.5 x median(400, 400, 400, gain) = 200 */
+      c[3].share = repeated ? 0.6 : 0.59;
+      c[3].threshold = gd_rule_threshold(&o, c, 4);
+      ck_assert_double_eq_tol(c[3].threshold, 200.0, 1e-9);
+      c[2].share = c[3].share; /* the rule takes the mean of the last two windows */
+      ck_assert_int_eq(gd_rule_is_low(&o, c, 4), low_gain && repeated);
+      c[2].share = 0.0; /* one repetitive window alone is not enough */
+      ck_assert(!gd_rule_is_low(&o, c, 4));
+    }
+  /* the digits-masked share is the other way to be repetitive enough (0.95) */
+  c[2].share = c[3].share = 0.0;
+  c[3].gain = 199;
+  c[2].share_digits = c[3].share_digits = 0.95;
+  ck_assert(gd_rule_is_low(&o, c, 4));
+  c[2].share_digits = 0.94;
+  ck_assert(!gd_rule_is_low(&o, c, 4));
+  o.rule = LIL_GUARDIAN_RULE_RELATIVE; /* the relative rule ignores the share */
+  c[3].gain = 10;
+  c[3].share = 0.0;
+  c[3].threshold = gd_rule_threshold(&o, c, 4);
+  ck_assert(gd_rule_is_low(&o, c, 4));
+}
+END_TEST
+
+/* 50k tokens of healthy worked solutions keep every window's repeated share under the loop rule's
+ * bar (loops are test_verbatim_loop_stops_within_two_checks and test_near_verbatim_loop_stops,
+ * which run the default, the loop rule); the share is -1 for the other rules. */
+START_TEST(test_loop_rule_on_healthy_and_looping_text) {
+  lil_guardian_opts o = defaults();
+  gc_buf b = {0};
+  gc_fill(&b, &math, 0, 200000);
+  lil_guardian_check *ch = NULL;
+  size_t n = 0;
+  ck_assert_uint_eq(gc_run(&o, b.data, b.len, 4, &ch, &n), 0);
+  double max_share = 0, max_digits = 0;
+  for (size_t i = 0; i < n; i++) {
+    max_share = ch[i].share > max_share ? ch[i].share : max_share;
+    max_digits = ch[i].share_digits > max_digits ? ch[i].share_digits : max_digits;
+  }
+  ck_assert_msg(max_share < 0.7, "healthy max share %.3f", max_share); /* 0.64 once (a table) */
+  ck_assert_msg(max_digits < 0.95, "healthy max digits-masked share %.3f", max_digits);
+  free(ch);
+  gc_buf_free(&b);
+  o.rule = LIL_GUARDIAN_RULE_RELATIVE;
+  gc_fill(&b, &math, 0, 20000);
+  ck_assert_uint_eq(gc_run(&o, b.data, b.len, 4, &ch, &n), 0);
+  ck_assert(n > 0 && ch[0].share == -1.0 && ch[0].share_digits == -1.0);
+  free(ch);
+  gc_buf_free(&b);
+}
+END_TEST
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Median CPU time of 21 checks of the loop rule (meter + n-grams) starting at `tokens` tokens. */
+static double check_ms_at(const char *text, size_t tokens) {
+  lil_guardian_opts o = defaults();
+  o.min_tokens = UINT32_MAX; /* measure, never stop */
+  lil_guardian *g;
+  ck_assert_int_eq(lil_guardian_create(&o, &g, NULL), LIL_OK);
+  size_t win = (size_t)o.every * 4;
+  for (size_t off = 0; off < tokens * 4; off += win)
+    ck_assert_int_eq(lil_guardian_add_text(g, text + off, win, o.every, NULL, NULL), LIL_OK);
+  double ms[21];
+  for (int k = 0; k < 21; k++) {
+    struct timespec a, b;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+    ck_assert_int_eq(lil_guardian_add_text(g, text + tokens * 4 + (size_t)k * win, win, o.every, NULL, NULL), LIL_OK);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+    ms[k] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+  }
+  lil_guardian_free(g);
+  qsort(ms, 21, sizeof(double), cmp_double);
+  return ms[10];
+}
+
+/* Constant cost per check with the loop rule: a check at 128k tokens costs about what one at 1k
+ * does (generous bound: under 3x + 0.2 ms, as sanitizers and a loaded machine slow both). */
+START_TEST(test_loop_rule_constant_cost) {
+  gc_buf b = {0};
+  gc_fill(&b, &math, 0, (131072 + 30 * 250) * 4);
+  double early = check_ms_at(b.data, 1024), late = check_ms_at(b.data, 131072);
+  ck_assert_msg(late < 3 * early + 0.2, "check at 1k tokens %.3f ms, at 128k %.3f ms", early, late);
+  gc_buf_free(&b);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("guardian");
   TCase *tc = tcase_create("core");
@@ -317,6 +460,10 @@ int main(void) {
   tcase_add_test(tc, test_actions);
   tcase_add_test(tc, test_prompt);
   tcase_add_test(tc, test_option_errors);
+  tcase_add_test(tc, test_ngram_share);
+  tcase_add_test(tc, test_loop_rule_needs_both_signals);
+  tcase_add_test(tc, test_loop_rule_on_healthy_and_looping_text);
+  tcase_add_test(tc, test_loop_rule_constant_cost);
   suite_add_tcase(s, tc);
   int rc = test_run_suite(s);
   gc_pieces_free(&math);

@@ -100,7 +100,8 @@ START_TEST(test_json_output) {
   ck_assert_int_gt(at, 2000);
   ck_assert_int_le(at, 3000);
   ck_assert_int_eq(json_array_size(json_object_get(b, "gains")), (size_t)at / 250);
-  ck_assert_str_eq(json_string_value(json_object_get(b, "rule")), "relative");
+  ck_assert_str_eq(json_string_value(json_object_get(b, "rule")), "loop");
+  ck_assert_int_eq(json_array_size(json_object_get(b, "shares")), (size_t)at / 250);
   json_decref(a);
   json_decref(b);
 }
@@ -123,6 +124,71 @@ START_TEST(test_text_output_and_svg) {
 }
 END_TEST
 
+/* --eval on the committed fixture (tests/data/guardian/eval_fixture.jsonl: 4 healthy finished-correct
+ * runs, 1 finished wrong, 1 cut healthy run, 5 loops): every rule stops every loop, no healthy run,
+ * and finds the answer before the stop; the tokens saved are checked to the token. */
+START_TEST(test_eval_fixture) {
+  char args[1024];
+  const char *fixture = test_source_path("tests/data/guardian/eval_fixture.jsonl");
+  snprintf(args, sizeof(args), "--eval --json '%s'", fixture);
+  ck_assert_int_eq(run(args, 0), 0);
+  json_error_t je;
+  json_t *top = json_loads(out, 0, &je);
+  ck_assert_msg(top != NULL, "%s", je.text);
+  ck_assert_int_eq(json_integer_value(json_object_get(top, "records")), 11);
+  json_t *rules = json_object_get(top, "rules");
+  ck_assert_int_eq(json_array_size(rules), 3);
+  static const struct {
+    const char *name;
+    json_int_t saved;
+  } want[] = {{"paper", 3573}, {"relative", 4323}, {"loop", 3823}};
+  for (size_t i = 0; i < 3; i++) {
+    json_t *r = json_array_get(rules, i);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "rule")), want[i].name);
+    json_t *loop = json_object_get(r, "loop"), *fc = json_object_get(r, "finished_correct");
+    json_t *un = json_object_get(r, "unfinished"), *fo = json_object_get(r, "finished_other");
+    ck_assert_int_eq(json_integer_value(json_object_get(loop, "runs")), 5);
+    ck_assert_int_eq(json_integer_value(json_object_get(loop, "stopped")), 5);
+    ck_assert_int_eq(json_integer_value(json_object_get(un, "runs")), 6);
+    ck_assert_int_eq(json_integer_value(json_object_get(un, "stopped")), 5);
+    ck_assert_int_eq(json_integer_value(json_object_get(fc, "runs")), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(fc, "stopped")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(fo, "runs")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(fo, "stopped")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "tokens")), 25447);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "tokens_saved")), want[i].saved);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "tokens_saved_finished_correct")), 0);
+    json_t *ans = json_object_get(r, "answer");
+    ck_assert_int_eq(json_integer_value(json_object_get(ans, "stopped_with_answer")), 5);
+    ck_assert_int_eq(json_integer_value(json_object_get(ans, "answer_before_stop")), 5);
+  }
+  json_decref(top);
+  /* the split filter and the table */
+  snprintf(args, sizeof(args), "--eval --split eval --rules loop '%s'", fixture);
+  ck_assert_int_eq(run(args, 0), 0);
+  ck_assert_ptr_nonnull(strstr(out, "4 runs, split eval (loop 2, unfinished 2, finished-correct 2, finished-other 0)"));
+  ck_assert_ptr_nonnull(strstr(out, "loops stopped"));
+  ck_assert_ptr_nonnull(strstr(out, "\nloop "));
+  ck_assert_ptr_null(strstr(out, "\npaper "));
+  /* errors */
+  snprintf(args, sizeof(args), "--eval --rules paper,fancy '%s'", fixture);
+  ck_assert_int_eq(run(args, 1), 2);
+  ck_assert_ptr_nonnull(strstr(out, "--rules: option rule: 'fancy' is not one of paper, relative, loop"));
+  snprintf(args, sizeof(args), "--eval --split nosuch '%s'", fixture);
+  ck_assert_int_eq(run(args, 1), 1);
+  ck_assert_ptr_nonnull(strstr(out, "no records in split nosuch"));
+  snprintf(args, sizeof(args), "--eval --text-field output '%s'", path("runs.jsonl"));
+  ck_assert_int_eq(run(args, 1), 1);
+  ck_assert_ptr_nonnull(strstr(out, "runs.jsonl:1: record has no boolean field 'finished' (--finished-field)"));
+  snprintf(args, sizeof(args), "--eval '%s'", path("runs.jsonl"));
+  ck_assert_int_eq(run(args, 1), 1);
+  ck_assert_ptr_nonnull(strstr(out, "runs.jsonl:1: record has no string field 'text' (--text-field)"));
+  snprintf(args, sizeof(args), "--eval --correct-field text '%s'", fixture);
+  ck_assert_int_eq(run(args, 1), 1);
+  ck_assert_ptr_nonnull(strstr(out, "eval_fixture.jsonl:1: field 'text' or 'loop' is neither true, false nor null"));
+}
+END_TEST
+
 static void expect_error(const char *args, int code, const char *needle) {
   ck_assert_int_eq(run(args, 1), code);
   ck_assert_msg(strstr(out, needle) != NULL, "'%s' not in '%s'", needle, out);
@@ -135,7 +201,8 @@ START_TEST(test_errors) {
   expect_error("--frobnicate x.txt", 2, "unknown option '--frobnicate'");
   expect_error("-f 0 x.txt", 2, "--every: option every: 0 is out of range");
   expect_error("--level 11 x.txt", 2, "--level");
-  expect_error("--rule fancy x.txt", 2, "not one of paper, relative");
+  expect_error("--rule fancy x.txt", 2, "not one of paper, relative, loop");
+  expect_error("--share 2 x.txt", 2, "--share: option share: '2' is not a number in [0, 1]");
   expect_error("--threshold", 2, "needs a value");
   expect_error("-m missing-model.gguf x.txt", 1, "missing-model.gguf");
   expect_error("", 2, "no input file");
@@ -165,6 +232,7 @@ int main(void) {
   tcase_add_test(tc, test_json_output);
   tcase_add_test(tc, test_text_output_and_svg);
   tcase_add_test(tc, test_errors);
+  tcase_add_test(tc, test_eval_fixture);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }

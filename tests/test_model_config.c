@@ -13,7 +13,7 @@
 START_TEST(test_stories_config) {
   lil_gguf *g;
   lil_error e = {0};
-  ck_assert_msg(lil_gguf_open(test_shared_path("models/stories260K.gguf"), &g, &e) == LIL_OK, "%s", e.msg);
+  ck_assert_msg(lil_gguf_open(test_source_path("assets/stories260K.gguf"), &g, &e) == LIL_OK, "%s", e.msg);
   lil_model_config *c;
   ck_assert_msg(lil_model_config_load(g, &c, &e) == LIL_OK, "%s", e.msg);
   ck_assert_int_eq(c->arch, LIL_ARCH_LLAMA);

@@ -20,10 +20,10 @@ typedef struct loaded {
 
 static loaded load(const char *name) {
   char rel[256];
-  snprintf(rel, sizeof(rel), "tokenizer-tests/ggml-vocab-%s.gguf", name);
+  snprintf(rel, sizeof(rel), "ggml-vocab-%s.gguf", name);
   loaded l = {0};
   lil_error e = {0};
-  ck_assert_msg(lil_gguf_open(test_shared_path(rel), &l.g, &e) == LIL_OK, "%s", e.msg);
+  ck_assert_msg(lil_gguf_open(test_data_path(rel), &l.g, &e) == LIL_OK, "%s", e.msg);
   ck_assert_msg(lil_tokenizer_create_from_gguf(l.g, &l.tok, &e) == LIL_OK, "%s: %s", name, e.msg);
   return l;
 }
@@ -66,11 +66,11 @@ START_TEST(test_vocab_reference) {
   const char *name = vocabs[_i];
   loaded l = load(name);
   char rel[256];
-  snprintf(rel, sizeof(rel), "tokenizer-tests/ggml-vocab-%s.gguf.inp", name);
+  snprintf(rel, sizeof(rel), "tests/data/tokenizer/ggml-vocab-%s.gguf.inp", name);
   size_t inp_len, out_len;
-  char *inp = test_read_file(test_shared_path(rel), &inp_len);
-  snprintf(rel, sizeof(rel), "tokenizer-tests/ggml-vocab-%s.gguf.out", name);
-  char *out = test_read_file(test_shared_path(rel), &out_len);
+  char *inp = test_read_file(test_source_path(rel), &inp_len);
+  snprintf(rel, sizeof(rel), "tests/data/tokenizer/ggml-vocab-%s.gguf.out", name);
+  char *out = test_read_file(test_source_path(rel), &out_len);
   ck_assert(inp && out);
   static const char sep[] = "\n__ggml_vocab_test__\n";
   const size_t sep_len = sizeof(sep) - 1;
@@ -293,8 +293,8 @@ START_TEST(test_speed_100k) {
   loaded l = load(vocabs[_i]);
   size_t inp_len;
   char rel[256];
-  snprintf(rel, sizeof(rel), "tokenizer-tests/ggml-vocab-%s.gguf.inp", vocabs[_i]);
-  char *inp = test_read_file(test_shared_path(rel), &inp_len);
+  snprintf(rel, sizeof(rel), "tests/data/tokenizer/ggml-vocab-%s.gguf.inp", vocabs[_i]);
+  char *inp = test_read_file(test_source_path(rel), &inp_len);
   ck_assert_ptr_nonnull(inp);
   size_t cap = 100 * 1024 + inp_len + 20000, len = 0;
   char *text = malloc(cap);

@@ -60,8 +60,8 @@ static int lines(const char *s) {
 static char model_spm[4096], model_qwen[4096];
 
 static void setup(void) {
-  snprintf(model_spm, sizeof(model_spm), "%s", test_shared_path("tokenizer-tests/ggml-vocab-llama-spm.gguf"));
-  snprintf(model_qwen, sizeof(model_qwen), "%s", test_shared_path("tokenizer-tests/ggml-vocab-qwen2.gguf"));
+  snprintf(model_spm, sizeof(model_spm), "%s", test_data_path("ggml-vocab-llama-spm.gguf"));
+  snprintf(model_qwen, sizeof(model_qwen), "%s", test_data_path("ggml-vocab-qwen2.gguf"));
 }
 
 START_TEST(test_cli_ids) {

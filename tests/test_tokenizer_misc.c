@@ -257,10 +257,10 @@ START_TEST(test_chat_detect) {
   /* The Qwen2 vocabulary GGUF carries its template. */
   lil_gguf *g;
   lil_error e = {0};
-  ck_assert_msg(lil_gguf_open(test_shared_path("tokenizer-tests/ggml-vocab-qwen2.gguf"), &g, &e) == LIL_OK, "%s", e.msg);
+  ck_assert_msg(lil_gguf_open(test_data_path("ggml-vocab-qwen2.gguf"), &g, &e) == LIL_OK, "%s", e.msg);
   ck_assert_int_eq(lil_chat_format_from_gguf(g), LIL_CHAT_CHATML);
   lil_gguf_close(g);
-  ck_assert_msg(lil_gguf_open(test_shared_path("tokenizer-tests/ggml-vocab-gpt-2.gguf"), &g, &e) == LIL_OK, "%s", e.msg);
+  ck_assert_msg(lil_gguf_open(test_data_path("ggml-vocab-gpt-2.gguf"), &g, &e) == LIL_OK, "%s", e.msg);
   ck_assert_int_eq(lil_chat_format_from_gguf(g), LIL_CHAT_UNKNOWN);
   lil_gguf_close(g);
 }

@@ -89,6 +89,12 @@ struct lil_attention {
   uint32_t merge_wg, merge_qpw; /* attn_merge_tree: workgroup size, output quads per workgroup */
   int fused_minmax;           /* decode append: Quest min/max in kv_append (no kv_minmax dispatch) */
   int unfused_qk;             /* $LIL_ATTN_QK=separate: record_decode_qk records qk_norm_rope apart */
+  int prefill_cm;             /* prefill without earlier context on tensor cores (attn_prefill_cm_d*);
+                               * $LIL_ATTN_PREFILL=scalar turns it off */
+  uint32_t prefill_nw, prefill_kt; /* its subgroups per workgroup and keys per staged tile
+                                    * ($LIL_ATTN_PREFILL=wNkT) */
+  int prefill_cache;          /* ... reading K / V from the f16 paged cache (dense / quest, F16 KV;
+                               * $LIL_ATTN_PREFILL=wNkTc), else from the F32 inputs */
   int sel_splits_env;         /* $LIL_ATTN_SEL_SPLITS: -1 unset (auto), 0 off, else the count */
   char variant[128];          /* description for benchmarks */
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "attn_internal.h"
+#include "lil_shader_caps.h"
 
 static uint32_t div_up(uint64_t a, uint64_t b) { return (uint32_t)((a + b - 1) / b); }
 
@@ -146,17 +147,38 @@ lil_status lil_attention_record_prefill(lil_attention *att, lil_seq *seq, uint32
    * segment, reading the cached tokens from the segment's pools first. Recorded for this length:
    * a sequence replayed at another length must be recorded again. */
   uint32_t prefix = att->len;
-  const char *name = !prefix ? "attn_prefill" : c->kv_type == LIL_KV_F32 ? "attn_prefill_prefix_f32"
-                                                                           : "attn_prefill_prefix_f16";
-  lil_kernel *kp;
-  if ((st = kernel(att, name, prefix ? 8 : 5, 36, 5, spec, &kp, err))) return st;
   struct {
     uint32_t n, n_kv;
     float scale;
     uint32_t prefix, P, cap, h0, table_off, mask_off;
   } push = {n_tokens, c->n_kv_heads, 1.0f / sqrtf((float)D), prefix, att->P, att->cap, 0, 0, 0};
-  uint32_t tiles = div_up((uint64_t)n_tokens * att->G, rows);
   lil_binding b[8] = {q, k, v, out, {att->plse, 0, (uint64_t)n_tokens * c->n_heads * 4}, {0}, {0}, {att->state, 0, 0}};
+  lil_kernel *kp;
+  if (!prefix && att->prefill_cm) {
+    /* tensor cores: NW subgroups of 32, each a block of 16 tokens of one query head */
+    char cm[48];
+    snprintf(cm, sizeof(cm), "attn_prefill_cm_d%u_w%uk%u%s", D, att->prefill_nw, att->prefill_kt,
+             att->prefill_cache ? "_c" : "");
+    uint32_t cspec[] = {att->prefill_nw * 32, D, att->G};
+    uint32_t groups = div_up(div_up(n_tokens, 16) * att->G, att->prefill_nw);
+    if ((st = kernel(att, cm, att->prefill_cache ? 8 : 5, 28, 3, cspec, &kp, err))) return st;
+    uint32_t cpush[7] = {n_tokens, c->n_kv_heads, 0, att->P, att->cap, 0, 0};
+    memcpy(&cpush[2], &push.scale, 4);
+    if (!att->prefill_cache)
+      return lil_seq_dispatch(seq, kp, b, 5, 0x18, cpush, 28, groups, c->n_kv_heads, 1, "attn_prefill_cm", err);
+    /* per segment of the layer: its pools and table (the KV append above wrote them) */
+    for (uint32_t si = layer * att->segs_per_layer; si < (layer + 1) * att->segs_per_layer && !st; si++) {
+      kv_segment *s = &att->segs[si];
+      b[5] = (lil_binding){s->k, 0, 0}, b[6] = (lil_binding){s->v, 0, 0};
+      cpush[5] = s->h0, cpush[6] = (uint32_t)s->table;
+      st = lil_seq_dispatch(seq, kp, b, 8, 0x18, cpush, 28, groups, s->nh, 1, "attn_prefill_cm", err);
+    }
+    return st;
+  }
+  const char *name = !prefix ? "attn_prefill" : c->kv_type == LIL_KV_F32 ? "attn_prefill_prefix_f32"
+                                                                           : "attn_prefill_prefix_f16";
+  if ((st = kernel(att, name, prefix ? 8 : 5, 36, 5, spec, &kp, err))) return st;
+  uint32_t tiles = div_up((uint64_t)n_tokens * att->G, rows);
   if (!prefix) return lil_seq_dispatch(seq, kp, b, 5, 0x18, &push, sizeof(push), tiles, c->n_kv_heads, 1, name, err);
   for (uint32_t si = layer * att->segs_per_layer; si < (layer + 1) * att->segs_per_layer && !st; si++) {
     kv_segment *s = &att->segs[si];
@@ -296,6 +318,23 @@ void att_choose_variants(lil_attention *att) {
   att->fused_minmax = !(env && !strcmp(env, "separate"));
   env = getenv("LIL_ATTN_QK");
   att->unfused_qk = env && !strcmp(env, "separate");
+  /* attn_prefill_cm.comp: NV cooperative matrices, subgroups of 32 with shuffles, a head_dim it
+   * was compiled for */
+  env = getenv("LIL_ATTN_PREFILL");
+  uint32_t D = att->cfg.head_dim;
+  att->prefill_cm = LIL_GLSLC_HAS_NV_COOPMAT && plan->use_coopmat_nv && sg == 32 &&
+                    (snap->subgroup_ops & 0x10u /* SHUFFLE */) && (D == 64 || D == 128) &&
+                    !(env && !strcmp(env, "scalar"));
+  /* LIL_ATTN_PREFILL=w4k32 | w4k64 | w8k32, + c: K / V from the cache (the compiled shapes) */
+  unsigned nw = 0, kt = 0;
+  char cc = 0;
+  att->prefill_nw = 4, att->prefill_kt = 32, att->prefill_cache = 0;
+  int nf = env ? sscanf(env, "w%uk%u%c", &nw, &kt, &cc) : 0;
+  if (nf >= 2 && ((nw == 4 && (kt == 32 || kt == 64)) || (nw == 8 && kt == 32))) {
+    att->prefill_nw = nw, att->prefill_kt = kt;
+    att->prefill_cache = nf == 3 && cc == 'c' && att->cfg.kv_type == LIL_KV_F16 &&
+                         (att->cfg.policy.kind == LIL_ATTN_DENSE || att->cfg.policy.kind == LIL_ATTN_QUEST);
+  }
   env = getenv("LIL_ATTN_SEL_SPLITS");
   att->sel_splits_env = -1;
   if (env && sscanf(env, "%u", &mw) == 1) att->sel_splits_env = (int)(mw > 65536 ? 65536 : mw);
@@ -310,8 +349,11 @@ void att_choose_variants(lil_attention *att) {
     snprintf(xv, sizeof(xv), " mm=%s", att->fused_minmax ? "append" : "separate");
   if (att->cfg.policy.kind == LIL_ATTN_QUEST)
     snprintf(xv + strlen(xv), sizeof(xv) - strlen(xv), " sel_splits=%u", att_sel_splits(att));
-  snprintf(att->variant, sizeof(att->variant), "select=%s merge=%s splits=%u decode=%u,%u,%u lpr=%u%s", sv, mv,
-           att->n_splits, ds.wg, ds.r, ds.pf, ds.lpr, xv);
+  char pv[24] = "scalar";
+  if (att->prefill_cm)
+    snprintf(pv, sizeof(pv), "cm,w%uk%u%s", att->prefill_nw, att->prefill_kt, att->prefill_cache ? "c" : "");
+  snprintf(att->variant, sizeof(att->variant), "select=%s merge=%s splits=%u decode=%u,%u,%u lpr=%u%s prefill=%s", sv,
+           mv, att->n_splits, ds.wg, ds.r, ds.pf, ds.lpr, xv, pv);
 }
 
 /* Quest/raas selection of one segment: quest_select (fused) or quest_score + page_topk. */

@@ -99,8 +99,12 @@ uint64_t lil_session_kv_capacity_bytes(const lil_session *s);
 const lil_attention *lil_session_attention(const lil_session *s);
 /* Per-dispatch GPU times of the last decode step (ctx created with profile = 1), 0 otherwise. */
 uint32_t lil_session_step_timings(const lil_session *s, const lil_seq_timing **out);
-/* Dispatches (and copies) recorded in the decode step replayed per generated token. */
+/* Per-dispatch GPU times of the last batched prompt pass (ctx created with profile = 1), 0 otherwise. */
+uint32_t lil_session_prefill_timings(const lil_session *s, const lil_seq_timing **out);
+/* Dispatches (and copies) recorded in the decode step replayed per generated token, and the
+ * barriers between them (the step runs as barriers + 1 dependent steps). */
 uint32_t lil_session_step_dispatches(const lil_session *s);
+uint32_t lil_session_step_barriers(const lil_session *s);
 /* Logits of the last call: after lil_session_step one row, after a prefill with keep_logits the
  * rows of the last chunk (else its last row). rows receives the row count; out holds
  * rows * n_vocab floats (out NULL: only the count). Downloads (tests and tools only). */

@@ -22,7 +22,18 @@ static lil_binding whole(lil_buffer *b) { return (lil_binding){b, 0, 0}; }
 static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_buffer *x,
                                lil_buffer *y, uint32_t n, int accumulate, int reuse, const lil_matvec_config *fuse,
                                lil_error *err) {
-  if (n > 1) return lil_op_matmul(ctx, seq, w, whole(x), whole(y), n, accumulate, err);
+  if (n > 1) {
+    /* tensor cores read X as f16 from the scratch, converted by the first matmul of this X */
+    lil_matmul_cfg mc = {0};
+    if (a->x16 && lil_matmul_coopmat_ok(ctx, w, NULL, 0)) {
+      mc.x16 = whole(a->x16);
+      mc.x16_ready = reuse && a->x16_of == x;
+      a->x16_of = x;
+    } else {
+      a->x16_of = NULL;
+    }
+    return lil_op_matmul_ex(ctx, seq, w, whole(x), whole(y), n, accumulate, &mc, err);
+  }
   lil_matvec_config cfg = {0};
   if (fuse) {
     cfg = *fuse;
@@ -78,6 +89,7 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
   lil_binding pos = prefill ? whole(s->pf_pos) : (lil_binding){s->params, 0, 4};
   lil_binding ids = prefill ? whole(s->pf_ids) : (lil_binding){s->step_ids, 0, 4};
   a->xq_of = NULL; /* nothing quantized yet in this recording */
+  a->x16_of = NULL;
   /* decode: RMSNorm fused into the matvecs that read its output, SwiGLU into the down projection
    * (the F32-activation kernels; not with the integer-dot scratch, which reads x quantized) */
   int fuse = n == 1 && !a->xq && !s->opt.unfused_decode;

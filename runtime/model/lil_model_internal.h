@@ -33,6 +33,11 @@ typedef struct model_acts {
    * quantization shared by Q/K/V and by gate/up); xq_of: the activation it holds while recording */
   lil_buffer *xq;
   const lil_buffer *xq_of;
+  /* prefill on tensor cores: the matmul input converted to f16 once (one conversion shared by
+   * Q/K/V and by gate/up); x16_of: the activation it holds while recording. NULL: f32 X read by
+   * the matmul ($LIL_MATMUL_X16=0, or no cooperative matrices) */
+  lil_buffer *x16;
+  const lil_buffer *x16_of;
 } model_acts;
 
 struct lil_session {

@@ -20,7 +20,7 @@ void lil_session_options_default(lil_session_options *o) {
 }
 
 static void acts_free(model_acts *a) {
-  lil_buffer *bufs[] = {a->x, a->xb, a->q, a->k, a->v, a->att, a->g, a->u, a->logits, a->last, a->xq};
+  lil_buffer *bufs[] = {a->x, a->xb, a->q, a->k, a->v, a->att, a->g, a->u, a->logits, a->last, a->xq, a->x16};
   for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) lil_buffer_free(bufs[i]);
   memset(a, 0, sizeof(*a));
 }
@@ -34,6 +34,10 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   uint64_t xw = c->n_embd > qd ? c->n_embd : qd;
   xw = (xw > c->n_ff ? xw : c->n_ff) + 31;
   int x8 = n == 1 && lil_ctx_plan(ctx)->use_matvec_x8;
+  /* f16 X for the tensor-core matmul: the widest input (n_embd, q dim, n_ff) of every token */
+  const char *x16_env = getenv("LIL_MATMUL_X16");
+  int x16 = n > 1 && lil_ctx_plan(ctx)->use_coopmat_nv && !(x16_env && !strcmp(x16_env, "0"));
+  uint64_t x16w = ((xw - 31) + 7) / 8 * 8;
   a->n_tokens = n;
   a->logit_rows = logit_rows;
   lil_status st;
@@ -48,7 +52,8 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
       (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, logit_rows * c->n_vocab * 4ull, "logits", &a->logits, err)) ||
       (n > 1 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, last * 4, "last_row", &a->last, err))) ||
       (x8 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, lil_matvec_x8_bytes(1, (uint32_t)(xw / 32 * 32)), "xq",
-                                     &a->xq, err))))
+                                     &a->xq, err))) ||
+      (x16 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * x16w * 2, "x16", &a->x16, err))))
     acts_free(a);
   return st;
 }
@@ -262,9 +267,14 @@ uint64_t lil_session_kv_capacity_bytes(const lil_session *s) { return lil_attent
 const lil_attention *lil_session_attention(const lil_session *s) { return s->att; }
 
 uint32_t lil_session_step_dispatches(const lil_session *s) { return lil_seq_dispatch_count(s->step_seq); }
+uint32_t lil_session_step_barriers(const lil_session *s) { return lil_seq_barrier_count(s->step_seq); }
 
 uint32_t lil_session_step_timings(const lil_session *s, const lil_seq_timing **out) {
   return lil_seq_timings(s->step_seq, out);
+}
+
+uint32_t lil_session_prefill_timings(const lil_session *s, const lil_seq_timing **out) {
+  return s->prefill_seq ? lil_seq_timings(s->prefill_seq, out) : 0;
 }
 
 lil_status lil_session_logits(lil_session *s, float *out, uint32_t *rows, lil_error *err) {

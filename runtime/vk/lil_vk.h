@@ -150,6 +150,9 @@ lil_status lil_seq_run(lil_seq *s, lil_error *err);
 lil_status lil_seq_submit(lil_seq *s, lil_error *err);
 lil_status lil_seq_wait(lil_seq *s, lil_error *err);
 uint32_t lil_seq_dispatch_count(const lil_seq *s);
+/* Barriers recorded between the commands (a command waits for conflicting earlier ones): the
+ * sequence runs as barriers + 1 dependent steps. */
+uint32_t lil_seq_barrier_count(const lil_seq *s);
 
 /* Profiling (ctx created with profile=1): the last run's per-dispatch GPU time. */
 typedef struct lil_seq_timing {

@@ -32,6 +32,7 @@ struct lil_seq {
   uint32_t n_dpools, sets_left;
   access *pending;
   uint32_t n_pending, cap_pending;
+  uint32_t n_barriers; /* recorded between commands (dependent steps - 1) */
   /* profiling */
   VkQueryPool qpool;
   uint32_t n_queries;
@@ -81,7 +82,7 @@ static void drop_recording(lil_seq *s) {
   s->n_dpools = 0;
   s->sets_left = 0;
   for (uint32_t i = 0; i < s->n_commands; i++) free(s->labels[i]);
-  s->n_commands = s->in_chunk = s->n_pending = s->n_queries = s->n_timings = 0;
+  s->n_commands = s->in_chunk = s->n_pending = s->n_queries = s->n_timings = s->n_barriers = 0;
   s->open = s->finished = 0;
   s->gpu_ms = 0;
 }
@@ -113,6 +114,7 @@ void lil_seq_reset(lil_seq *s) {
 }
 
 uint32_t lil_seq_dispatch_count(const lil_seq *s) { return s->n_commands; }
+uint32_t lil_seq_barrier_count(const lil_seq *s) { return s->n_barriers; }
 
 static void full_barrier(VkCommandBuffer cmd, VkPipelineStageFlags dst_stage, VkAccessFlags dst_access) {
   VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
@@ -184,6 +186,7 @@ static lil_status track(lil_seq *s, const access *acc, uint32_t n, lil_error *er
   if (conflict) {
     full_barrier(s->cmds[s->n_cmds - 1], DEVICE_STAGES, DEVICE_ACCESS);
     s->n_pending = 0;
+    s->n_barriers++;
   }
   if (s->n_pending + n > s->cap_pending) {
     uint32_t cap = (s->n_pending + n) * 2;

@@ -1,0 +1,162 @@
+/* lil bench decode: batch-1 decode speed of a model against its memory-bandwidth floor. After a
+ * prompt of --prompt random tokens and a few warm-up steps, --tokens decode steps are timed (wall
+ * clock, the best of --iters runs). A decode step reads every weight once, so its floor is
+ * weight bytes / copy bandwidth, the copy bandwidth measured in the same run (a profiled context of
+ * its own, so that the decode step carries no per-dispatch timestamps). Also: dispatches and
+ * dependent steps (barriers + 1) per token, the cost docs/benchmarks.md puts at ~4.4 us each. */
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli_bench.h"
+#include "cli_util.h"
+#include "lil_bandwidth.h"
+#include "lil_model.h"
+#include "lil_model_config.h"
+#include "lil_vk.h"
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: lil bench decode [options]\n"
+             "Batch-1 decode: tokens per second after a prompt, against the floor of weight bytes /\n"
+             "copy bandwidth (measured in the same run), and the dispatches and dependent steps of\n"
+             "one token.\n"
+             "  -m, --model FILE    GGUF model (default: the bundled stories260K.gguf)\n"
+             "  --prompt N          context before timing, random tokens (default 512)\n"
+             "  --tokens N          timed decode steps per run (default 128)\n"
+             "  --iters N           runs; the best is reported (default 3)\n"
+             "  --device SEL        Vulkan device (index or name substring)\n"
+             "  --json              one JSON object on stdout\n");
+}
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
+}
+
+/* Copy bandwidth from a short-lived profiled context (GPU timestamps). */
+static lil_status measure_copy(const char *device, double *gbps, lil_error *err) {
+  lil_ctx_options co;
+  lil_ctx_options_default(&co);
+  co.device = device, co.profile = 1;
+  lil_ctx *ctx = NULL;
+  lil_copy_result cr = {0};
+  lil_status st = lil_ctx_create(&co, &ctx, err);
+  int cpu = !st && lil_ctx_snapshot(ctx)->kind == LIL_DEVICE_CPU;
+  if (!st) st = lil_measure_copy_bandwidth(ctx, cpu ? 16u << 20 : 512u << 20, cpu ? 3 : 20, &cr, err);
+  *gbps = cr.gbps;
+  lil_ctx_free(ctx);
+  return st;
+}
+
+int bench_decode(int argc, char **argv) {
+  static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"prompt", required_argument, 0, 'p'},
+                                       {"tokens", required_argument, 0, 't'}, {"iters", required_argument, 0, 'i'},
+                                       {"device", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
+                                       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+  uint64_t prompt = 512, tokens = 128, iters = 3;
+  const char *model = NULL, *device = NULL;
+  int json = 0, c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
+    switch (c) {
+    case 'm': model = optarg; break;
+    case 'p': if (!cli_parse_u64("bench decode", "--prompt", optarg, 1, 1u << 20, &prompt)) return 2; break;
+    case 't': if (!cli_parse_u64("bench decode", "--tokens", optarg, 1, 1u << 20, &tokens)) return 2; break;
+    case 'i': if (!cli_parse_u64("bench decode", "--iters", optarg, 1, 1000, &iters)) return 2; break;
+    case 'd': device = optarg; break;
+    case 'j': json = 1; break;
+    case 'h': usage(stdout); return 0;
+    default: fprintf(stderr, "lil bench decode: unknown or incomplete option '%s'\n", argv[optind - 1]); return 2;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "lil bench decode: unexpected argument '%s'\n", argv[optind]);
+    return 2;
+  }
+  char path[PATH_MAX];
+  lil_error err = {0};
+  if (!(model = cli_model_path(model, path, sizeof(path), &err))) return cli_fail("bench decode", &err);
+  double copy_gbps = 0;
+  lil_status st = measure_copy(device, &copy_gbps, &err);
+  lil_ctx_options co;
+  lil_ctx_options_default(&co);
+  co.device = device;
+  lil_ctx *ctx = NULL;
+  lil_model *m = NULL;
+  lil_session *s = NULL;
+  if (!st) st = lil_ctx_create(&co, &ctx, &err);
+  if (!st) st = lil_model_load(ctx, model, NULL, &m, &err);
+  const lil_model_config *cfg = m ? lil_model_get_config(m) : NULL;
+  const uint32_t warm = 8;
+  if (!st && cfg->n_ctx_train && prompt + warm + tokens >= cfg->n_ctx_train)
+    st = lil_error_set(&err, LIL_ERR_INVALID_ARG, "--prompt %llu + --tokens %llu do not fit the model's context of %u",
+                       (unsigned long long)prompt, (unsigned long long)tokens, cfg->n_ctx_train);
+  lil_session_options so;
+  lil_session_options_default(&so);
+  so.n_ctx = (uint32_t)(prompt + warm + tokens + 1), so.max_prompt = (uint32_t)prompt;
+  if (!st) st = lil_session_create(m, &so, &s, &err);
+  int32_t *ids = st ? NULL : malloc(prompt * sizeof(int32_t));
+  if (!st && !ids) st = lil_error_set(&err, LIL_ERR_OUT_OF_MEMORY, "bench decode: %llu token ids",
+                                      (unsigned long long)prompt);
+  uint64_t x = 0x2545f4914f6cdd1dull;
+  for (uint64_t i = 0; ids && i < prompt; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    ids[i] = (int32_t)(x % cfg->n_vocab);
+  }
+  double best_ms = 0;
+  for (uint64_t it = 0; it < iters && !st; it++) {
+    int32_t next;
+    if ((st = lil_session_reset(s, &err)) || (st = lil_session_prefill(s, ids, (uint32_t)prompt, &next, &err))) break;
+    for (uint32_t i = 0; i < warm && !st; i++) st = lil_session_step(s, next, &next, &err);
+    double t0 = now_ms();
+    for (uint64_t i = 0; i < tokens && !st; i++) st = lil_session_step(s, next, &next, &err);
+    double ms = now_ms() - t0;
+    if (!st && (best_ms == 0 || ms < best_ms)) best_ms = ms;
+  }
+  if (!st) {
+    const lil_device_snapshot *snap = lil_ctx_snapshot(ctx);
+    uint64_t wbytes = lil_model_weight_bytes(m);
+    double tps = tokens / (best_ms * 1e-3), floor_tps = copy_gbps * 1e9 / (double)wbytes;
+    uint32_t disp = lil_session_step_dispatches(s), deps = lil_session_step_barriers(s) + 1;
+    if (json) {
+      json_t *o = json_object();
+      json_object_set_new(o, "bench", json_string("decode"));
+      json_object_set_new(o, "device", json_string(snap->name));
+      json_object_set_new(o, "driver", json_string(snap->driver_name));
+      json_object_set_new(o, "model", json_string(model));
+      json_object_set_new(o, "weight_bytes", json_integer((json_int_t)wbytes));
+      json_object_set_new(o, "copy_gbps", json_real(copy_gbps));
+      json_object_set_new(o, "prompt", json_integer((json_int_t)prompt));
+      json_object_set_new(o, "tokens", json_integer((json_int_t)tokens));
+      json_object_set_new(o, "tok_per_s", json_real(tps));
+      json_object_set_new(o, "ms_per_token", json_real(best_ms / tokens));
+      json_object_set_new(o, "floor_tok_per_s", json_real(floor_tps));
+      json_object_set_new(o, "fraction_of_floor", json_real(tps / floor_tps));
+      json_object_set_new(o, "dispatches_per_token", json_integer(disp));
+      json_object_set_new(o, "dependent_steps_per_token", json_integer(deps));
+      char *txt = json_dumps(o, JSON_INDENT(1));
+      if (txt) puts(txt);
+      free(txt);
+      json_decref(o);
+    } else {
+      printf("device: %s (%s), copy bandwidth %.1f GB/s\nmodel: %s, %.1f MiB of weights\n"
+             "decode after %llu tokens: %.1f tok/s (%.3f ms/token), floor %.1f tok/s: %.1f%% of the floor\n"
+             "per token: %u dispatches, %u dependent steps\n",
+             snap->name, snap->driver_name, copy_gbps, model, wbytes / 1048576.0, (unsigned long long)prompt, tps,
+             best_ms / tokens, floor_tps, 100 * tps / floor_tps, disp, deps);
+    }
+  }
+  free(ids);
+  uint32_t vmsgs = ctx ? lil_ctx_validation_messages(ctx) : 0;
+  lil_session_free(s);
+  lil_model_free(m);
+  lil_ctx_free(ctx);
+  if (st) return cli_fail("bench decode", &err);
+  return vmsgs ? 3 : 0;
+}

@@ -1,0 +1,252 @@
+#version 450
+// Causal prefill attention on tensor cores (GL_NV_cooperative_matrix, fp16 x fp16 -> fp32): flash
+// attention over the contiguous F32 Q, K, V of a prompt (no earlier context): token i attends to
+// tokens 0..i. Same bindings, push constants and results as attn_prefill.comp (output and
+// log-sum-exp per row); Q, K, V and the probabilities are rounded to f16 for the products, the
+// softmax and the output accumulate in f32.
+//
+// Work split: a query block is 16 tokens of one query head; block b of KV head h is token block
+// b / G, head h * G + b % G (G query heads per KV head). A workgroup has NW subgroups of 32, one
+// block each (blocks NW * x' .. NW * x' + NW - 1, x' counted from the last so that the longest rows
+// start first); the subgroups share each staged tile of KT keys (K and V converted to f16 once into
+// shared memory), processed as KT / 32 sub-tiles of BC = 32 keys, and skip the products of
+// sub-tiles past their last token.
+// Per sub-tile and subgroup: S = Q K^T (16 x BC, accumulators stored to the subgroup's scratch),
+// the online softmax by two lanes per row (exp2: Q is pre-scaled by scale * log2(e)), P (f16) and
+// the rescale factors written over S in the same scratch, then O = O / (1 / alpha) + P V. The
+// rescale is a component-wise division of the accumulators by a matrix whose row r holds
+// 1 / alpha_r (GL_NV_cooperative_matrix has component-wise division but no component-wise
+// product). Compiled without spirv-opt (-O0): glslang 12's optimizer crashes on cooperative-matrix
+// arithmetic.
+// Needs: subgroup size 32, subgroup shuffle, HD % 16 == 0, KT % 32 == 0 (-D defines HD, NW_, KT_;
+// one variant each).
+// Bindings: 0 = Q [n][n_heads][HD], 1 = K, 2 = V [n][n_kv_heads][HD], 3 = Out like Q, 4 = Lse [n][n_heads].
+#extension GL_NV_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_EXT_control_flow_attributes : require
+
+#ifndef HD
+#error "attn_prefill_cm.comp: define HD (head dimension, multiple of 16)"
+#endif
+#ifndef NW_
+#define NW_ 4
+#endif
+#ifndef KT_
+#define KT_ 32
+#endif
+#define NW uint(NW_) // subgroups per workgroup
+#define KT uint(KT_) // keys per staged tile
+#define BC 32u             // keys per sub-tile
+#define FD (HD / 16u)      // 16-wide column blocks of a head
+#define SKV (HD / 8u + 1u) // shared row stride of Q / K / V tiles in uvec4 (8 halves; +8 halves against bank conflicts)
+#define NT (NW * 32u)
+// shared memory, uvec4: the K tile (KT rows), the V tile (KT rows), then per subgroup a scratch of
+// 16 x BC floats (S; then P as 16 x BC halves in its first half and the 16 x 16 matrix of 1 / alpha
+// in its second). Q is staged at the start over all of it (NW * 16 rows).
+#define SCR (16u * BC / 4u)   // uvec4 per subgroup scratch
+#define SCR0 (2u * KT * SKV)  // first scratch
+#define SH_TILES (SCR0 + NW * SCR)
+#define SH_Q (NW * 16u * SKV)
+#if KT_ % 32 != 0
+#error "attn_prefill_cm.comp: KT must be a multiple of 32"
+#endif
+
+layout(local_size_x_id = 0) in; // must be NT
+layout(constant_id = 2) const uint G = 1;
+layout(std430, set = 0, binding = 0) readonly buffer Q { vec4 q4[]; };
+layout(std430, set = 0, binding = 1) readonly buffer K { vec4 k4[]; };
+layout(std430, set = 0, binding = 2) readonly buffer V { vec4 v4[]; };
+layout(std430, set = 0, binding = 3) writeonly buffer Out { float o[]; };
+layout(std430, set = 0, binding = 4) writeonly buffer Lse { float lse[]; };
+#ifdef KV_CACHE
+// K / V read as f16 from the paged cache the KV append has just written (policies that keep every
+// token: logical slot = position), one segment's pools: half the bytes of the F32 inputs and no
+// conversion. Grid y: the segment's KV heads; pc.h0 its first head.
+layout(std430, set = 0, binding = 5) readonly buffer KP { uvec4 kpool[]; };
+layout(std430, set = 0, binding = 6) readonly buffer VP { uvec4 vpool[]; };
+layout(std430, set = 0, binding = 7) readonly buffer State { uint state[]; };
+#endif
+layout(push_constant) uniform Push {
+  uint n, n_kv_heads;
+  float scale;
+  uint P, cap, h0, table_off; // KV_CACHE: page size, pages per list, segment's first head, its table
+} pc;
+
+#define MA fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
+#define MC fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
+
+shared uvec4 sh[SH_TILES > SH_Q ? SH_TILES : SH_Q];
+
+uvec4 pack8(vec4 lo, vec4 hi) {
+  return uvec4(packHalf2x16(lo.xy), packHalf2x16(lo.zw), packHalf2x16(hi.xy), packHalf2x16(hi.zw));
+}
+
+// Rows 0..rows-1 of the shared tile at uvec4 s0 from F32 rows: row i is float vec4 index base(i).
+// Rows past `valid` are zero.
+#define STAGE_ROWS(buf, s0, rows, valid, base, mul)                        \
+  for (uint c = gl_LocalInvocationID.x; c < (rows) * (HD / 8u); c += NT) { \
+    uint i = c / (HD / 8u), d8 = c % (HD / 8u);                            \
+    uvec4 w = uvec4(0u);                                                   \
+    if (i < (valid)) {                                                     \
+      uint b = (base) + d8 * 2u;                                           \
+      w = pack8(buf[b] * (mul), buf[b + 1u] * (mul));                      \
+    }                                                                      \
+    sh[(s0) + i * SKV + d8] = w;                                           \
+  }
+
+void main() {
+  const uint t = gl_LocalInvocationID.x, sg = t / 32u, lane = t % 32u;
+#ifdef KV_CACHE
+  const uint hl = gl_WorkGroupID.y, h = pc.h0 + hl, nq = pc.n_kv_heads * G;
+#else
+  const uint h = gl_WorkGroupID.y, nq = pc.n_kv_heads * G;
+#endif
+  const uint n_tb = (pc.n + 15u) / 16u, n_blocks = n_tb * G;
+  const uint x = gl_NumWorkGroups.x - 1u - gl_WorkGroupID.x;
+  const uint b = x * NW + sg;
+  const bool busy = b < n_blocks;
+  const uint tb = busy ? b / G : 0u, head = h * G + (busy ? b % G : 0u);
+  const uint tok0 = tb * 16u;
+  // the workgroup's last token: keys 0..key_end-1 are needed
+  const uint b_last = min(x * NW + NW, n_blocks) - 1u;
+  const uint key_end = min(pc.n, (b_last / G) * 16u + 16u);
+  const float qmul = pc.scale * 1.4426950408889634;
+
+  // Q of every subgroup's block: row sg * 16 + i is token tok0 + i of head `head` (f16, pre-scaled)
+  {
+    for (uint c = t; c < NW * 16u * (HD / 8u); c += NT) {
+      uint r = c / (HD / 8u), d8 = c % (HD / 8u), bb = x * NW + r / 16u;
+      uint tok = (bb / G) * 16u + r % 16u;
+      uvec4 w = uvec4(0u);
+      if (bb < n_blocks && tok < pc.n) {
+        uint base = ((tok * nq + h * G + bb % G) * HD) / 4u + d8 * 2u;
+        w = pack8(q4[base] * qmul, q4[base + 1u] * qmul);
+      }
+      sh[r * SKV + d8] = w;
+    }
+  }
+  barrier();
+  MA qa[FD];
+  [[unroll]] for (uint i = 0; i < FD; i++) coopMatLoadNV(qa[i], sh, sg * 16u * SKV + i * 2u, SKV, false);
+  MC acc[FD];
+  [[unroll]] for (uint i = 0; i < FD; i++) acc[i] = MC(0.0);
+  // this lane's row of the softmax (two lanes per row, BC / 2 keys each)
+  const uint row = lane / 2u, half_ = lane % 2u, my_tok = tok0 + row;
+  float m = -1.0e30, l = 0.0;
+  const float NEG_INF = uintBitsToFloat(0xff800000u);
+
+  const uint scr = SCR0 + sg * SCR; // this subgroup's scratch (uvec4)
+  for (uint kt0 = 0; kt0 < key_end; kt0 += KT) {
+    barrier(); // Q staging read / the previous tile's products done
+#ifdef KV_CACHE
+    for (uint c = t; c < KT * (HD / 8u); c += NT) {
+      uint i = c / (HD / 8u), d8 = c % (HD / 8u), key = kt0 + i;
+      uvec4 kw = uvec4(0u), vw = uvec4(0u);
+      if (key < key_end) {
+        uint crow = state[pc.table_off + hl * pc.cap + key / pc.P] * pc.P + key % pc.P;
+        kw = kpool[crow * (HD / 8u) + d8];
+        vw = vpool[crow * (HD / 8u) + d8];
+      }
+      sh[i * SKV + d8] = kw;
+      sh[KT * SKV + i * SKV + d8] = vw;
+    }
+#else
+    STAGE_ROWS(k4, 0u, KT, key_end - kt0, ((kt0 + i) * pc.n_kv_heads + h) * (HD / 4u), 1.0)
+    STAGE_ROWS(v4, KT * SKV, KT, key_end - kt0, ((kt0 + i) * pc.n_kv_heads + h) * (HD / 4u), 1.0)
+#endif
+    barrier();
+    [[unroll]] for (uint sub = 0; sub < KT / BC; sub++) {
+      const uint kt = kt0 + sub * BC, krow = sub * BC; // first key and its row in the staged tiles
+      if (!busy || kt > tok0 + 15u || kt >= key_end) break; // every key after this block's tokens
+      // S = Q K^T, 16 x BC, into the scratch (floats, row-major, BC per row)
+      [[unroll]] for (uint j = 0; j < BC / 16u; j++) {
+        MC s = MC(0.0);
+        [[unroll]] for (uint i = 0; i < FD; i++) {
+          MA kb;
+          coopMatLoadNV(kb, sh, (krow + j * 16u) * SKV + i * 2u, SKV, true);
+          s = coopMatMulAddNV(qa[i], kb, s);
+        }
+        coopMatStoreNV(s, sh, scr + j * 4u, BC / 4u, false);
+      }
+      subgroupMemoryBarrierShared();
+      subgroupBarrier();
+      // online softmax of this lane's BC / 2 scores (half a row)
+      float sv[BC / 2u];
+      float mx = NEG_INF;
+      [[unroll]] for (uint c = 0; c < BC / 8u; c++) {
+        vec4 s4 = uintBitsToFloat(sh[scr + row * (BC / 4u) + half_ * (BC / 8u) + c]);
+        [[unroll]] for (uint e = 0; e < 4u; e++) {
+          uint key = kt + half_ * (BC / 2u) + c * 4u + e;
+          sv[c * 4u + e] = key <= my_tok && key < pc.n ? s4[e] : NEG_INF;
+          mx = max(mx, sv[c * 4u + e]);
+        }
+      }
+      mx = max(mx, subgroupShuffleXor(mx, 1u));
+      float m_new = max(m, mx);
+      float alpha = exp2(m - m_new), sum = 0.0;
+      uint pw[BC / 4u];
+      [[unroll]] for (uint c = 0; c < BC / 2u; c += 2u) {
+        vec2 p = vec2(exp2(sv[c] - m_new), exp2(sv[c + 1u] - m_new));
+        sum += p.x + p.y;
+        pw[c / 2u] = packHalf2x16(p);
+      }
+      sum += subgroupShuffleXor(sum, 1u);
+      l = l * alpha + sum;
+      m = m_new;
+      subgroupBarrier(); // every lane has read S: P and 1 / alpha go over it
+      // P: 16 x BC halves, row stride BC / 8 uvec4, at the scratch start
+      [[unroll]] for (uint c = 0; c < BC / 16u; c++)
+        sh[scr + row * (BC / 8u) + half_ * (BC / 16u) + c] =
+            uvec4(pw[c * 4u], pw[c * 4u + 1u], pw[c * 4u + 2u], pw[c * 4u + 3u]);
+      // 1 / alpha: 16 x 16 floats after P (row r: 4 uvec4, this lane writes 2)
+      vec4 ia = vec4(1.0 / alpha);
+      sh[scr + 2u * BC + row * 4u + half_ * 2u] = floatBitsToUint(ia);
+      sh[scr + 2u * BC + row * 4u + half_ * 2u + 1u] = floatBitsToUint(ia);
+      subgroupMemoryBarrierShared();
+      subgroupBarrier();
+      // O = O * alpha + P V
+      MC ainv;
+      coopMatLoadNV(ainv, sh, scr + 2u * BC, 4u, false);
+      MA pa[BC / 16u];
+      [[unroll]] for (uint j = 0; j < BC / 16u; j++) coopMatLoadNV(pa[j], sh, scr + j * 2u, BC / 8u, false);
+      [[unroll]] for (uint i = 0; i < FD; i++) {
+        acc[i] = acc[i] / ainv;
+        [[unroll]] for (uint j = 0; j < BC / 16u; j++) {
+          MA vb;
+          coopMatLoadNV(vb, sh, KT * SKV + (krow + j * 16u) * SKV + i * 2u, SKV, false);
+          acc[i] = coopMatMulAddNV(pa[j], vb, acc[i]);
+        }
+      }
+      subgroupMemoryBarrierShared();
+      subgroupBarrier(); // the scratch is rewritten by the next sub-tile
+    }
+  }
+  if (!busy) return;
+  // O / l, through the subgroup's scratch (16 x 16 floats), one column block at a time
+  sh[scr + row * 4u + half_ * 2u] = floatBitsToUint(vec4(l));
+  sh[scr + row * 4u + half_ * 2u + 1u] = floatBitsToUint(vec4(l));
+  subgroupMemoryBarrierShared();
+  subgroupBarrier();
+  MC lm;
+  coopMatLoadNV(lm, sh, scr, 4u, false);
+  [[unroll]] for (uint i = 0; i < FD; i++) {
+    subgroupBarrier();
+    MC r = acc[i] / lm;
+    coopMatStoreNV(r, sh, scr + 64u, 4u, false);
+    subgroupMemoryBarrierShared();
+    subgroupBarrier();
+    for (uint e = lane; e < 64u; e += 32u) {
+      uint tok = tok0 + e / 4u;
+      if (tok < pc.n) {
+        uint o0 = (tok * nq + head) * HD + i * 16u + (e % 4u) * 4u;
+        vec4 val = uintBitsToFloat(sh[scr + 64u + e]);
+        o[o0] = val.x, o[o0 + 1u] = val.y, o[o0 + 2u] = val.z, o[o0 + 3u] = val.w;
+      }
+    }
+    subgroupMemoryBarrierShared();
+  }
+  if (half_ == 0u && my_tok < pc.n) lse[my_tok * nq + head] = (m + log2(l)) * 0.6931471805599453;
+}
