@@ -37,6 +37,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       free(spec);
     }
   }
+  /* no state carried over: a known command line parses the same after any input (with optind = 1,
+   * glibc resumed inside a cluster like "-hx" left by the previous call; buf is still alive here,
+   * so the stale position reads the old text rather than freed memory) */
+  char a0[] = "run", a1[] = "-n", a2[] = "5";
+  char *known[] = {a0, a1, a2, NULL};
+  run_opts k = {0};
+  rc = parse(3, known, &k);
+  FUZZ_CHECK(rc == -1 && k.n_predict == 5, "'run -n 5' after the input: %d, n_predict %llu", rc,
+             (unsigned long long)k.n_predict);
   free(buf);
   return 0;
 }
