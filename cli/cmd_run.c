@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,7 @@ typedef struct run_opts {
   uint32_t page_size;
   lil_kv_type kv_type;
   int chat, no_bos, json, verbose, profile, use_guardian, matvec_x8, no_fuse;
+  const volatile sig_atomic_t *cancel; /* set by the SIGINT handler cmd_run installs */
 } run_opts;
 
 typedef struct out_state {
@@ -174,7 +176,7 @@ static int parse(int argc, char **argv, run_opts *o) {
   int c;
   double d;
   uint64_t u;
-  optind = 1;
+  optind = 0; /* full getopt reset (state of a cluster like -hx): parse may run again in one process */
   opterr = 0;
   while ((c = getopt_long_only(argc, argv, "m:p:f:n:c:h", opts, NULL)) != -1) {
     switch (c) {
@@ -350,7 +352,8 @@ static lil_status run(run_state *r, const run_opts *o, lil_error *err) {
     mc.user = r->tok;
     if ((st = lil_guardian_monitor_create(&mc, &r->mon, err))) return st;
   }
-  lil_generate_params gp = {.max_tokens = (uint32_t)o->n_predict, .on_text = on_text, .user = &r->out, .monitor = r->mon};
+  lil_generate_params gp = {
+      .max_tokens = (uint32_t)o->n_predict, .on_text = on_text, .user = &r->out, .monitor = r->mon, .cancel = o->cancel};
   if ((st = lil_generate(r->sess, r->tok, r->ids, (uint32_t)r->n_ids, &gp, &r->res, err))) return st;
   if (r->mon) {
     if ((st = lil_guardian_monitor_finish(r->mon, &r->grep, err))) return st;
@@ -476,6 +479,7 @@ static void report(run_state *r, const run_opts *o) {
     putchar('\n');
     fflush(stdout);
   }
+  if (g->stop == LIL_STOP_INTERRUPTED) fprintf(stderr, "lil run: interrupted (SIGINT) after %zu tokens\n", g->n_ids);
   if (g->stop == LIL_STOP_CONTEXT) fprintf(stderr, "lil run: context full at %u tokens\n", lil_session_n_ctx(r->sess));
   if (g->guardian_fired) {
     if (g->decision.action == LIL_GUARDIAN_ACTION_ANSWER)
@@ -503,11 +507,25 @@ static void report(run_state *r, const run_opts *o) {
           "first token %.1f ms; peak device memory %.1f MiB, KV %.3f MiB in use (%s attention, %.3f MiB pool)\n",
           g->n_prompt, g->n_ids, stop, pre_tps, dec_tps, g->ttft_s * 1e3, peak / 1048576.0, kv / 1048576.0,
           lil_attn_policy_name(o->policy.kind), lil_session_kv_capacity_bytes(r->sess) / 1048576.0);
+  if (o->verbose) /* what $LIL_FAULT_ALLOC / $LIL_FAULT_DEVICE_LOST count (docs/reliability.md) */
+    fprintf(stderr, "lil run: %u allocations (buffers, Vulkan objects), %u queue waits\n", lil_ctx_alloc_count(r->ctx),
+            lil_ctx_wait_count(r->ctx));
   if (o->profile) profile_table(r);
+}
+
+/* SIGINT: the first one asks generation to stop at the next token (the output so far and the
+ * summary are still printed, exit code 130); SA_RESETHAND restores the default action, so a second
+ * one ends the process at once (e.g. during a long model load, which is not interruptible). */
+static volatile sig_atomic_t sigint_seen;
+
+static void on_sigint(int sig) {
+  (void)sig;
+  sigint_seen = 1;
 }
 
 int cmd_run(int argc, char **argv) {
   run_opts o = {0};
+  o.cancel = &sigint_seen;
   o.sampling.top_p = 1.0f;
   lil_attention_config ac;
   lil_attention_config_default(&ac);
@@ -517,14 +535,19 @@ int cmd_run(int argc, char **argv) {
   run_state r = {0};
   r.out.json = o.json;
   lil_error err = {0};
+  struct sigaction sa = {.sa_handler = on_sigint, .sa_flags = SA_RESETHAND | SA_RESTART}, old_sa;
+  sigemptyset(&sa.sa_mask);
+  sigint_seen = 0;
+  sigaction(SIGINT, &sa, &old_sa);
   lil_status st = run(&r, &o, &err);
   if (st) {
     if (!o.json && r.out.len) putchar('\n');
     rc = cli_fail("run", &err);
   } else {
     report(&r, &o);
-    rc = 0;
+    rc = r.res.stop == LIL_STOP_INTERRUPTED ? 128 + SIGINT : 0;
   }
   run_free(&r);
+  sigaction(SIGINT, &old_sa, NULL);
   return rc;
 }

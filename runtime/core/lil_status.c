@@ -42,3 +42,15 @@ const char *lil_status_name(lil_status st) {
   }
   return "unknown status";
 }
+
+const char *lil_printable(const char *s, size_t len, char *buf) {
+  size_t o = 0, n = len < 64 ? len : 64;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(buf + o, LIL_PRINTABLE_CAP - o, "\\x%02x", c);
+    else buf[o++] = (char)c;
+  }
+  if (len > n) memcpy(buf + o, "...", 3), o += 3;
+  buf[o] = 0;
+  return buf;
+}

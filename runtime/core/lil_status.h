@@ -2,6 +2,8 @@
 #ifndef LIL_STATUS_H
 #define LIL_STATUS_H
 
+#include <stddef.h>
+
 typedef enum lil_status {
   LIL_OK = 0,
   LIL_ERR_INVALID_ARG,   /* a caller passed a bad value */
@@ -28,5 +30,10 @@ lil_status lil_error_set(lil_error *err, lil_status st, const char *fmt, ...)
 /* Prefixes an existing message with context: "ctx: old message". Returns err->status. */
 lil_status lil_error_prefix(lil_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *lil_status_name(lil_status st);
+
+/* Text from a file (s[0..len), not NUL-terminated) made fit for a one-line message: control bytes,
+ * DEL and NUL as \xNN, at most 64 bytes of s (then "..."). buf: LIL_PRINTABLE_CAP bytes; returns it. */
+#define LIL_PRINTABLE_CAP 264
+const char *lil_printable(const char *s, size_t len, char *buf);
 
 #endif

@@ -30,6 +30,7 @@ static lil_status finish_open(lil_gguf *g, lil_gguf **out, lil_error *err) {
 static lil_gguf *new_handle(const char *label) {
   lil_gguf *g = calloc(1, sizeof(*g));
   if (!g) return NULL;
+  g->fd = -1;
   g->label = strdup(label ? label : "(memory)");
   if (!g->label) {
     free(g);
@@ -87,7 +88,9 @@ lil_status lil_gguf_open(const char *path, lil_gguf **out, lil_error *err) {
     g->map_size = g->size;
     g->data = m;
   }
-  close(fd);
+  g->fd = fd;
+  g->mtime_s = (int64_t)sb.st_mtim.tv_sec;
+  g->mtime_ns = (int64_t)sb.st_mtim.tv_nsec;
   return finish_open(g, out, err);
 }
 
@@ -105,8 +108,22 @@ void lil_gguf_close(lil_gguf *g) {
   lil_name_index_free(&g->key_index);
   lil_name_index_free(&g->tensor_index);
   if (g->map) munmap(g->map, (size_t)g->map_size);
+  if (g->fd >= 0) close(g->fd);
   free(g->label);
   free(g);
+}
+
+lil_status lil_gguf_check_unchanged(const lil_gguf *g, lil_error *err) {
+  if (g->fd < 0) return LIL_OK;
+  struct stat sb;
+  if (fstat(g->fd, &sb) != 0) return lil_error_set(err, LIL_ERR_IO, "%s: cannot stat: %s", g->label, strerror(errno));
+  if ((uint64_t)sb.st_size != g->size)
+    return lil_error_set(err, LIL_ERR_IO, "%s: the file changed while it was being read (%llu bytes, now %llu)",
+                         g->label, ull(g->size), ull((uint64_t)sb.st_size));
+  if ((int64_t)sb.st_mtim.tv_sec != g->mtime_s || (int64_t)sb.st_mtim.tv_nsec != g->mtime_ns)
+    return lil_error_set(err, LIL_ERR_IO, "%s: the file changed while it was being read (it was modified in place)",
+                         g->label);
+  return LIL_OK;
 }
 
 uint32_t lil_gguf_version(const lil_gguf *g) { return g->version; }

@@ -43,6 +43,11 @@ uint32_t lil_gguf_alignment(const lil_gguf *g);
 uint64_t lil_gguf_data_offset(const lil_gguf *g);
 /* The path or label given at open; every message from this handle starts with it. */
 const char *lil_gguf_label(const lil_gguf *g);
+/* A mapped file (lil_gguf_open) is read in place: LIL_ERR_IO when it was truncated, extended or
+ * modified in place since it was opened (reading a truncated map would crash with SIGBUS, a
+ * modified one would give mixed data). Replacing it by rename is safe: the open file stays. Memory
+ * images: always LIL_OK. */
+lil_status lil_gguf_check_unchanged(const lil_gguf *g, lil_error *err);
 /* Name of a metadata value type ("u32", "string", ...). */
 const char *lil_gguf_type_name(uint32_t t);
 

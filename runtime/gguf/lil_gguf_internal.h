@@ -37,6 +37,8 @@ struct lil_gguf {
   uint64_t size;
   void *map;              /* mmap base (NULL for memory images) */
   uint64_t map_size;
+  int fd;                 /* the mapped file, kept open to notice changes (-1 for memory images) */
+  int64_t mtime_s, mtime_ns; /* its modification time when opened */
   uint32_t version;
   uint32_t alignment;
   uint64_t data_start;    /* file offset of the tensor data section */

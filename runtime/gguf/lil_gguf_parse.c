@@ -64,12 +64,17 @@ static lil_status read_string(cursor *c, const char *field, uint64_t max_len, co
   return LIL_OK;
 }
 
-/* NUL-terminated copy of a name; names containing NUL bytes are rejected. */
+/* NUL-terminated copy of a name; names containing NUL or other control bytes are rejected (names
+ * appear in error messages, which must stay one line; found by fuzz/fuzz_gguf.c). */
 static lil_status copy_name(cursor *c, const char *field, const uint8_t *s, uint64_t len,
                             uint64_t at, char **out) {
   if (memchr(s, 0, (size_t)len))
     return lil_error_set(c->err, LIL_ERR_FORMAT, "%s: %s at offset %llu contains a NUL byte", c->what,
                          field, ull(at));
+  for (uint64_t i = 0; i < len; i++)
+    if (s[i] < 0x20 || s[i] == 0x7f)
+      return lil_error_set(c->err, LIL_ERR_FORMAT, "%s: %s at offset %llu contains the control byte 0x%02x",
+                           c->what, field, ull(at), s[i]);
   char *n = malloc((size_t)len + 1);
   if (!n) return lil_error_set(c->err, LIL_ERR_OUT_OF_MEMORY, "%s: cannot copy %s", c->what, field);
   memcpy(n, s, (size_t)len);

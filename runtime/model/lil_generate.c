@@ -6,8 +6,8 @@
 #include <time.h>
 
 const char *lil_stop_reason_name(lil_stop_reason r) {
-  static const char *const names[] = {"eog", "limit", "context", "guardian", "callback"};
-  return (unsigned)r < 5 ? names[r] : "unknown";
+  static const char *const names[] = {"eog", "limit", "context", "guardian", "callback", "interrupted"};
+  return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
 }
 
 static double now_s(void) {
@@ -75,6 +75,10 @@ lil_status lil_generate(lil_session *s, const lil_tokenizer *tok, const int32_t 
   memset(r, 0, sizeof(*r));
   r->n_prompt = n_prompt;
   gen g = {.tok = tok, .p = p, .r = r};
+  if (p->cancel && *p->cancel) { /* interrupted before the prompt pass: nothing generated */
+    r->stop = LIL_STOP_INTERRUPTED;
+    return LIL_OK;
+  }
   double t0 = now_s();
   int32_t cur;
   lil_status st = lil_session_prefill(s, prompt, n_prompt, &cur, err);
@@ -114,6 +118,10 @@ lil_status lil_generate(lil_session *s, const lil_tokenizer *tok, const int32_t 
     }
     if (lil_session_length(s) >= lil_session_n_ctx(s)) {
       r->stop = LIL_STOP_CONTEXT;
+      break;
+    }
+    if (p->cancel && *p->cancel) {
+      r->stop = LIL_STOP_INTERRUPTED;
       break;
     }
     int32_t next;

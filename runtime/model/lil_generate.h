@@ -4,6 +4,7 @@
 #ifndef LIL_GENERATE_H
 #define LIL_GENERATE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,9 +18,11 @@ typedef enum lil_stop_reason {
   LIL_STOP_CONTEXT,  /* context full */
   LIL_STOP_GUARDIAN, /* the Guardian stopped it (action stop, or the answer budget ran out) */
   LIL_STOP_CALLBACK, /* a callback returned non-zero */
+  LIL_STOP_INTERRUPTED, /* *cancel became non-zero (e.g. set by the caller's SIGINT handler) */
 } lil_stop_reason;
 
-const char *lil_stop_reason_name(lil_stop_reason r); /* "eog", "limit", "context", "guardian", "callback" */
+/* "eog", "limit", "context", "guardian", "callback", "interrupted" */
+const char *lil_stop_reason_name(lil_stop_reason r);
 
 typedef struct lil_generate_params {
   uint32_t max_tokens; /* 0: no limit */
@@ -32,6 +35,10 @@ typedef struct lil_generate_params {
    * action=answer: the decision's inject text is tokenized and forced, then up to
    * max_new_tokens more tokens are generated. */
   lil_guardian_monitor *monitor;
+  /* Optional cancel flag, owned by the caller: read before the prompt pass and before every decode
+   * step; once non-zero, generation stops there (LIL_STOP_INTERRUPTED) with the tokens so far. A
+   * signal handler may set it (volatile sig_atomic_t); the library installs no handler. */
+  const volatile sig_atomic_t *cancel;
 } lil_generate_params;
 
 typedef struct lil_generate_result {

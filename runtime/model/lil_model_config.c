@@ -101,9 +101,10 @@ static lil_status read_rope_scaling(const ctx *c, lil_model_config *m) {
         m->rope_scaling = (lil_rope_scaling)i;
         found = 1;
       }
+    char pb[LIL_PRINTABLE_CAP];
     if (!found)
-      return lil_error_set(c->err, LIL_ERR_UNSUPPORTED, "%s: key '%s': unknown rope scaling type '%.*s'",
-                           lil_gguf_label(c->g), k, (int)(len > 64 ? 64 : len), s);
+      return lil_error_set(c->err, LIL_ERR_UNSUPPORTED, "%s: key '%s': unknown rope scaling type '%s'",
+                           lil_gguf_label(c->g), k, lil_printable(s, len, pb));
   }
   lil_status st = get_pos_f32(c, "rope.scaling.factor", 1.0f, &m->rope_scaling_factor);
   if (st) return st;
@@ -160,9 +161,9 @@ lil_status lil_model_config_load(const lil_gguf *g, lil_model_config **out, lil_
   while (a < n_archs && !(len == strlen(archs[a].name) && memcmp(s, archs[a].name, len) == 0)) a++;
   if (a == n_archs) {
     free(m);
-    return lil_error_set(err, LIL_ERR_UNSUPPORTED,
-                         "%s: unsupported architecture '%.*s' (supported: llama, qwen2, qwen3)", lil_gguf_label(g),
-                         (int)(len > 64 ? 64 : len), s);
+    char pb[LIL_PRINTABLE_CAP];
+    return lil_error_set(err, LIL_ERR_UNSUPPORTED, "%s: unsupported architecture '%s' (supported: llama, qwen2, qwen3)",
+                         lil_gguf_label(g), lil_printable(s, len, pb));
   }
   m->arch = archs[a].arch;
   m->rope_layout = archs[a].rope;

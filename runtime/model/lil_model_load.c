@@ -47,11 +47,13 @@ static lil_status upload(lil_model *m, const lil_gguf_tensor *t, progress *p, li
     const lil_type_info *ti = lil_type_get(t->type);
     return lil_error_set(err, LIL_ERR_UNSUPPORTED, "tensor '%s': type %s is not supported", t->name, ti ? ti->name : "?");
   }
+  lil_status st = lil_gguf_check_unchanged(m->gguf, err);
+  if (st) return st;
   uint64_t rows = t->ne[1] * t->ne[2] * t->ne[3];
   if (rows > UINT32_MAX || t->ne[0] > UINT32_MAX)
     return lil_error_set(err, LIL_ERR_UNSUPPORTED, "tensor '%s' is too large", t->name);
   lil_weight_options wo = {.name = t->name};
-  lil_status st = lil_weight_create(m->ctx, t->type, (uint32_t)rows, (uint32_t)t->ne[0], t->data, &wo, out, err);
+  st = lil_weight_create(m->ctx, t->type, (uint32_t)rows, (uint32_t)t->ne[0], t->data, &wo, out, err);
   if (!st) {
     p->base += t->size;
     on_part(p, 0);
@@ -63,6 +65,8 @@ static lil_status upload(lil_model *m, const lil_gguf_tensor *t, progress *p, li
 static lil_status upload_vec(lil_model *m, const lil_gguf_tensor *t, progress *p, lil_buffer **out, lil_error *err) {
   *out = NULL;
   if (!t) return LIL_OK;
+  lil_status st = lil_gguf_check_unchanged(m->gguf, err);
+  if (st) return st;
   uint64_t n = t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
   float *f = malloc(n * sizeof(float));
   if (!f) return lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "out of host memory for '%s'", t->name);
@@ -77,7 +81,7 @@ static lil_status upload_vec(lil_model *m, const lil_gguf_tensor *t, progress *p
     free(f);
     return lil_error_set(err, LIL_ERR_UNSUPPORTED, "tensor '%s': 1-D tensors must be F32 or F16", t->name);
   }
-  lil_status st = lil_buffer_create(m->ctx, LIL_MEM_WEIGHTS, (n * 4 + 15) & ~15ull, t->name, out, err);
+  st = lil_buffer_create(m->ctx, LIL_MEM_WEIGHTS, (n * 4 + 15) & ~15ull, t->name, out, err);
   if (!st) st = lil_buffer_upload(*out, 0, f, n * 4, err);
   free(f);
   if (!st) {
@@ -171,6 +175,7 @@ lil_status lil_model_load(lil_ctx *ctx, const char *path, const lil_model_option
   if (!st) {
     progress p = {.on = o->progress > 0 || (o->progress < 0 && isatty(2)), .total = m->weight_bytes, .t0 = now_s()};
     st = upload_all(m, &p, err);
+    if (!st) st = lil_gguf_check_unchanged(m->gguf, err); /* changed during the last copy */
     m->upload_s = now_s() - p.t0;
     if (!st) progress_print(&p, m->weight_bytes, 1);
     else if (p.on) fputc('\n', stderr);

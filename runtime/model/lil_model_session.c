@@ -164,7 +164,8 @@ lil_status lil_session_step(lil_session *s, int32_t tok, int32_t *next, lil_erro
   lil_status st = lil_attention_begin_step(s->att, s->len, err);
   if (st) return st;
   st = lil_seq_run(s->step_seq, err);
-  lil_status st2 = lil_attention_end_step(s->att, err);
+  if (st) lil_error_prefix(err, "decode step at position %u", s->len);
+  lil_status st2 = lil_attention_end_step(s->att, st ? NULL : err);
   if (st || st2) {
     s->gpu_next = -1;
     return st ? st : st2;
@@ -247,7 +248,8 @@ lil_status lil_session_prefill(lil_session *s, const int32_t *ids, uint32_t n, i
   p[1] = s->step;
   if ((st = lil_attention_begin_prefill(s->att, pos0, n, err))) return st;
   st = lil_seq_run(s->prefill_seq, err);
-  lil_status st2 = lil_attention_end_prefill(s->att, err);
+  if (st) lil_error_prefix(err, "prompt pass of %u tokens", n);
+  lil_status st2 = lil_attention_end_prefill(s->att, st ? NULL : err);
   if (st || st2) return st ? st : st2;
   s->len = pos0 + n;
   s->last_rows = s->opt.keep_logits ? n : 1;

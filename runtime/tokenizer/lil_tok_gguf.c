@@ -75,9 +75,10 @@ static lil_status parse_model(const lil_gguf *g, lil_tokenizer_model *model, lil
     *pre = LIL_PRE_NONE;
     return LIL_OK;
   }
+  char pb[LIL_PRINTABLE_CAP];
   if (!str_is(s, len, "gpt2"))
-    return lil_error_set(err, LIL_ERR_UNSUPPORTED, "tokenizer.ggml.model: '%.*s' is not supported (llama, gpt2)",
-                         (int)(len > 64 ? 64 : len), s);
+    return lil_error_set(err, LIL_ERR_UNSUPPORTED, "tokenizer.ggml.model: '%s' is not supported (llama, gpt2)",
+                         lil_printable(s, len, pb));
   *model = LIL_TOKENIZER_BPE;
   *pre = LIL_PRE_GPT2;
   if (lil_gguf_find_key(g, "tokenizer.ggml.pre") < 0) return LIL_OK;
@@ -87,8 +88,8 @@ static lil_status parse_model(const lil_gguf *g, lil_tokenizer_model *model, lil
   else if (str_is(s, len, "qwen2") || str_is(s, len, "deepseek-r1-qwen")) *pre = LIL_PRE_QWEN2;
   else
     return lil_error_set(err, LIL_ERR_UNSUPPORTED,
-                         "tokenizer.ggml.pre: pre-tokenizer '%.*s' is not supported (gpt-2, llama-bpe, qwen2, deepseek-r1-qwen)",
-                         (int)(len > 64 ? 64 : len), s);
+                         "tokenizer.ggml.pre: pre-tokenizer '%s' is not supported (gpt-2, llama-bpe, qwen2, deepseek-r1-qwen)",
+                         lil_printable(s, len, pb));
   return LIL_OK;
 }
 

@@ -89,7 +89,8 @@ static size_t make_piece(const lil_tokenizer *tok, uint32_t i, char *out) {
 
 static const char *const eog_texts[] = {
     "<|eot_id|>", "<|eom_id|>", "<|im_end|>", "<|endoftext|>", "<|end_of_text|>",
-    "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>", "<end_of_turn>", "<|end|>",
+    "<\357\275\234end\342\226\201of\342\226\201sentence\357\275\234>", /* <｜end▁of▁sentence｜> (octal: no split) */
+    "<end_of_turn>", "<|end|>",
 };
 
 static void add_eog(lil_tokenizer *tok, int32_t id) {

@@ -73,16 +73,18 @@ lil_status lil_buffer_create(lil_ctx *ctx, lil_mem_role role, uint64_t size, con
   }
   VkMemoryAllocateInfo mai = {
       .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, .allocationSize = req.size, .memoryTypeIndex = type};
-  r = vkAllocateMemory(ctx->device, &mai, NULL, &b->memory);
+  VkResult injected = lil_vk_fault_alloc(ctx);
+  r = injected != VK_SUCCESS ? injected : vkAllocateMemory(ctx->device, &mai, NULL, &b->memory);
   if (r != VK_SUCCESS) {
     vkDestroyBuffer(ctx->device, b->buffer, NULL);
     free(b);
     return lil_error_set(err, LIL_ERR_OUT_OF_MEMORY,
-                         "allocating %s for '%s' (%s) on heap %u (%s%s) of '%s' failed: %s (in use by lil: %llu "
+                         "allocating %s for '%s' (%s) on heap %u (%s%s) of '%s' failed: %s%s (in use by lil: %llu "
                          "bytes)",
                          sz, label, role_name(role), heap, heap_sz,
                          ctx->snap.heaps[heap].device_local ? ", device-local" : ", host", ctx->snap.name,
-                         lil_vk_result_name(r), (unsigned long long)ctx->device_bytes);
+                         lil_vk_result_name(r), injected != VK_SUCCESS ? ", injected by the fault hook" : "",
+                         (unsigned long long)ctx->device_bytes);
   }
   vkBindBufferMemory(ctx->device, b->buffer, b->memory, 0);
   if (role == LIL_MEM_READBACK) {
@@ -95,6 +97,8 @@ lil_status lil_buffer_create(lil_ctx *ctx, lil_mem_role role, uint64_t size, con
     ctx->device_bytes += req.size;
     if (ctx->device_bytes > ctx->device_bytes_peak) ctx->device_bytes_peak = ctx->device_bytes;
   }
+  ctx->role_bytes[role] += req.size;
+  ctx->n_buffers++;
   *out = b;
   return LIL_OK;
 }
@@ -102,11 +106,11 @@ lil_status lil_buffer_create(lil_ctx *ctx, lil_mem_role role, uint64_t size, con
 void lil_buffer_free(lil_buffer *b) {
   if (!b) return;
   lil_ctx *ctx = b->ctx;
-  if (b->role != LIL_MEM_READBACK) {
-    VkMemoryRequirements req;
-    vkGetBufferMemoryRequirements(ctx->device, b->buffer, &req);
-    ctx->device_bytes -= req.size;
-  }
+  VkMemoryRequirements req;
+  vkGetBufferMemoryRequirements(ctx->device, b->buffer, &req);
+  if (b->role != LIL_MEM_READBACK) ctx->device_bytes -= req.size;
+  ctx->role_bytes[b->role] -= req.size;
+  ctx->n_buffers--;
   if (b->host) vkUnmapMemory(ctx->device, b->memory);
   vkDestroyBuffer(ctx->device, b->buffer, NULL);
   vkFreeMemory(ctx->device, b->memory, NULL);
@@ -131,6 +135,8 @@ uint64_t lil_max_rows_per_binding(const lil_ctx *ctx, uint64_t row_bytes) {
 }
 
 lil_status lil_transfer_begin(lil_ctx *ctx, VkCommandBuffer *cmd, lil_error *err) {
+  lil_status lost = lil_vk_check_lost(ctx, "transfer", err);
+  if (lost) return lost;
   pthread_mutex_lock(&ctx->queue_lock);
   vkResetCommandBuffer(ctx->transfer_cmd, 0);
   VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
@@ -164,10 +170,12 @@ lil_status lil_transfer_end(lil_ctx *ctx, lil_error *err) {
     VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1,
                        .pCommandBuffers = &ctx->transfer_cmd};
     vkResetFences(ctx->device, 1, &ctx->transfer_fence);
-    st = lil_vk_check(vkQueueSubmit(ctx->queue, 1, &si, ctx->transfer_fence), "vkQueueSubmit (transfer)", err);
+    VkResult r = vkQueueSubmit(ctx->queue, 1, &si, ctx->transfer_fence);
+    st = r == VK_ERROR_DEVICE_LOST ? lil_vk_check_wait(ctx, r, "vkQueueSubmit (transfer)", err)
+                                   : lil_vk_check(r, "vkQueueSubmit (transfer)", err);
     if (!st)
-      st = lil_vk_check(vkWaitForFences(ctx->device, 1, &ctx->transfer_fence, VK_TRUE, UINT64_MAX),
-                        "vkWaitForFences (transfer)", err);
+      st = lil_vk_check_wait(ctx, vkWaitForFences(ctx->device, 1, &ctx->transfer_fence, VK_TRUE, UINT64_MAX),
+                             "vkWaitForFences (transfer)", err);
   }
   pthread_mutex_unlock(&ctx->queue_lock);
   return st;

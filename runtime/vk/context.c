@@ -333,7 +333,8 @@ lil_status lil_ctx_create(const lil_ctx_options *opts, lil_ctx **out, lil_error 
   lil_device_snapshot *snaps = NULL;
   lil_device_plan *plans = NULL;
   uint32_t n = 0, idx = 0;
-  lil_status st = create_instance(ctx, o, err);
+  lil_status st = lil_vk_faults_from_env(ctx, err);
+  if (!st) st = create_instance(ctx, o, err);
   const char *disable = o->disable ? o->disable : getenv("LIL_DISABLE");
   if (!st) st = snapshot_all(ctx, disable, lil_matvec_x8_wanted(o), &pds, &snaps, &plans, &n, err);
   if (!st) st = lil_plan_select(snaps, plans, n, o->device ? o->device : getenv("LIL_DEVICE"), &idx, err);
@@ -385,6 +386,10 @@ uint32_t lil_ctx_validation_messages(const lil_ctx *ctx) {
 }
 uint64_t lil_ctx_device_bytes(const lil_ctx *ctx) { return ctx->device_bytes; }
 uint64_t lil_ctx_device_bytes_peak(const lil_ctx *ctx) { return ctx->device_bytes_peak; }
+uint64_t lil_ctx_role_bytes(const lil_ctx *ctx, lil_mem_role role) {
+  return (unsigned)role < 3 ? ctx->role_bytes[role] : 0;
+}
+uint32_t lil_ctx_buffer_count(const lil_ctx *ctx) { return ctx->n_buffers; }
 const lil_device_snapshot *lil_ctx_snapshot(const lil_ctx *ctx) { return &ctx->snap; }
 
 lil_status lil_enumerate_devices(const lil_ctx_options *opts, lil_device_snapshot **out, uint32_t *count,

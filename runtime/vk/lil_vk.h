@@ -59,6 +59,17 @@ uint32_t lil_ctx_validation_messages(const lil_ctx *ctx);
 uint64_t lil_ctx_device_bytes(const lil_ctx *ctx);
 uint64_t lil_ctx_device_bytes_peak(const lil_ctx *ctx);
 const lil_device_snapshot *lil_ctx_snapshot(const lil_ctx *ctx);
+/* Fault injection (tests; docs/reliability.md). From this call on, the alloc_nth-th buffer
+ * allocation fails with VK_ERROR_OUT_OF_DEVICE_MEMORY and the lost_nth-th queue wait (a sequence's
+ * or a transfer's) reports VK_ERROR_DEVICE_LOST, after which the context refuses further submits
+ * (0: off). Resets the counters and a lost state. lil_ctx_create reads the same from
+ * $LIL_FAULT_ALLOC and $LIL_FAULT_DEVICE_LOST (counted from the context's creation). */
+void lil_ctx_set_faults(lil_ctx *ctx, uint32_t alloc_nth, uint32_t lost_nth);
+/* Buffer allocations and queue waits since creation or lil_ctx_set_faults. */
+uint32_t lil_ctx_alloc_count(const lil_ctx *ctx);
+uint32_t lil_ctx_wait_count(const lil_ctx *ctx);
+/* Whether a queue operation reported VK_ERROR_DEVICE_LOST (the context is then unusable). */
+int lil_ctx_device_lost(const lil_ctx *ctx);
 /* Path of the on-disk pipeline cache file ("" when disabled). */
 const char *lil_ctx_pipeline_cache_path(const lil_ctx *ctx);
 
@@ -73,6 +84,11 @@ typedef enum lil_mem_role {
   LIL_MEM_ACTIVATIONS, /* device-local scratch */
   LIL_MEM_READBACK,    /* host-visible, coherent (readback rings, per-step parameters) */
 } lil_mem_role;
+
+/* Bytes allocated now for buffers of a role (readback included, unlike lil_ctx_device_bytes), and
+ * the buffers alive: a long run must keep both flat after warm-up. */
+uint64_t lil_ctx_role_bytes(const lil_ctx *ctx, lil_mem_role role);
+uint32_t lil_ctx_buffer_count(const lil_ctx *ctx);
 
 /* A buffer is one VkBuffer in one memory block; size <= the plan's max_block. Larger tensors are
  * split by the caller (see lil_split_rows). Failure names the size and the heap. */

@@ -88,14 +88,22 @@ void lil_pipeline_cache_save(lil_ctx *ctx) {
       *slash = 0;
       mkdir_p(dir);
     }
+    /* written to a temporary file, then renamed over the old one: a reader never sees a partial
+     * file, and a failed write (read-only directory, full disk) leaves the old cache intact */
     snprintf(tmp, sizeof(tmp), "%s.tmp%d", ctx->cache_path, (int)getpid());
+    errno = 0;
     FILE *f = fopen(tmp, "wb");
+    int ok = f != NULL, e = errno;
     if (f) {
-      int ok = fwrite(data, 1, n, f) == n;
-      ok = (fclose(f) == 0) && ok;
-      if (ok) rename(tmp, ctx->cache_path);
-      else remove(tmp);
+      ok = fwrite(data, 1, n, f) == n && fflush(f) == 0;
+      if (!ok) e = errno;
+      if (fclose(f) != 0 && ok) ok = 0, e = errno;
+      if (ok && rename(tmp, ctx->cache_path) != 0) ok = 0, e = errno;
+      if (!ok) remove(tmp);
     }
+    if (!ok)
+      fprintf(stderr, "lil: cannot save the pipeline cache %s: %s (the next run compiles its pipelines again)\n",
+              ctx->cache_path, e ? strerror(e) : "write failed");
   }
   free(data);
 }

@@ -53,9 +53,14 @@ lil_status lil_seq_create(lil_ctx *ctx, lil_seq **out, lil_error *err) {
   s->ctx = ctx;
   VkCommandPoolCreateInfo cpi = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
                                  .queueFamilyIndex = ctx->plan.queue_family};
-  lil_status st = lil_vk_check(vkCreateCommandPool(ctx->device, &cpi, NULL, &s->pool), "vkCreateCommandPool", err);
+  VkResult inj = lil_vk_fault_alloc(ctx);
+  lil_status st = lil_vk_check_alloc(inj ? inj : vkCreateCommandPool(ctx->device, &cpi, NULL, &s->pool), inj,
+                                     "vkCreateCommandPool", err);
   VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-  if (!st) st = lil_vk_check(vkCreateFence(ctx->device, &fci, NULL, &s->fence), "vkCreateFence", err);
+  if (!st && !(inj = lil_vk_fault_alloc(ctx)))
+    st = lil_vk_check(vkCreateFence(ctx->device, &fci, NULL, &s->fence), "vkCreateFence", err);
+  else if (!st)
+    st = lil_vk_check_alloc(inj, inj, "vkCreateFence", err);
   if (!st && ctx->profile && ctx->plan.use_timestamps) {
     VkQueryPoolCreateInfo qci = {
         .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO, .queryType = VK_QUERY_TYPE_TIMESTAMP, .queryCount = MAX_QUERIES};
@@ -150,7 +155,9 @@ static lil_status ensure_open(lil_seq *s, lil_error *err) {
                                     .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
                                     .commandBufferCount = 1};
   VkCommandBuffer cmd;
-  if ((st = lil_vk_check(vkAllocateCommandBuffers(s->ctx->device, &ai, &cmd), "vkAllocateCommandBuffers", err)))
+  VkResult inj = lil_vk_fault_alloc(s->ctx);
+  if ((st = lil_vk_check_alloc(inj ? inj : vkAllocateCommandBuffers(s->ctx->device, &ai, &cmd), inj,
+                               "vkAllocateCommandBuffers", err)))
     return st;
   s->cmds[s->n_cmds++] = cmd;
   VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
@@ -228,7 +235,9 @@ static lil_status alloc_set(lil_seq *s, VkDescriptorSet *set, lil_error *err) {
                                       .poolSizeCount = 1,
                                       .pPoolSizes = &ps};
     VkDescriptorPool pool;
-    if ((st = lil_vk_check(vkCreateDescriptorPool(ctx->device, &pci, NULL, &pool), "vkCreateDescriptorPool", err)))
+    VkResult inj = lil_vk_fault_alloc(ctx);
+    if ((st = lil_vk_check_alloc(inj ? inj : vkCreateDescriptorPool(ctx->device, &pci, NULL, &pool), inj,
+                                 "vkCreateDescriptorPool", err)))
       return st;
     VkDescriptorPool *p = realloc(s->dpools, (s->n_dpools + 1) * sizeof(*p));
     if (!p) {
@@ -244,7 +253,9 @@ static lil_status alloc_set(lil_seq *s, VkDescriptorSet *set, lil_error *err) {
                                     .descriptorSetCount = 1,
                                     .pSetLayouts = &ctx->set_layout};
   s->sets_left--;
-  return lil_vk_check(vkAllocateDescriptorSets(ctx->device, &ai, set), "vkAllocateDescriptorSets", err);
+  VkResult inj = lil_vk_fault_alloc(ctx);
+  return lil_vk_check_alloc(inj ? inj : vkAllocateDescriptorSets(ctx->device, &ai, set), inj,
+                            "vkAllocateDescriptorSets", err);
 }
 
 lil_status lil_seq_dispatch(lil_seq *s, lil_kernel *k, const lil_binding *b, uint32_t nb, uint32_t write_mask,
@@ -284,9 +295,9 @@ lil_status lil_seq_dispatch(lil_seq *s, lil_kernel *k, const lil_binding *b, uin
                                   .pBufferInfo = &info[i]};
   }
   lil_status st = ensure_open(s, err);
-  if (st) return st;
   VkDescriptorSet set;
-  if ((st = alloc_set(s, &set, err))) return st;
+  if (!st) st = alloc_set(s, &set, err);
+  if (st) return lil_error_prefix(err, "recording '%s'", label ? label : k->name);
   for (uint32_t i = 0; i < nb; i++) w[i].dstSet = set;
   vkUpdateDescriptorSets(ctx->device, nb, w, 0, NULL);
   if ((st = track(s, acc, nb, err))) return st;
@@ -318,6 +329,7 @@ lil_status lil_seq_submit(lil_seq *s, lil_error *err) {
   lil_status st;
   if (s->in_flight) return lil_error_set(err, LIL_ERR_INVALID_ARG, "sequence submitted twice without a wait");
   if (s->n_commands == 0) return LIL_OK;
+  if ((st = lil_vk_check_lost(ctx, "vkQueueSubmit", err))) return st;
   if (s->open && (st = end_chunk(s, 1, err))) return st;
   s->finished = 1;
   pthread_mutex_lock(&ctx->queue_lock);
@@ -325,8 +337,8 @@ lil_status lil_seq_submit(lil_seq *s, lil_error *err) {
   /* One submit per chunk: each is bounded work; the last signals the fence. */
   for (uint32_t i = 0; i < s->n_cmds; i++) {
     VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &s->cmds[i]};
-    st = lil_vk_check(vkQueueSubmit(ctx->queue, 1, &si, i + 1 == s->n_cmds ? s->fence : VK_NULL_HANDLE),
-                      "vkQueueSubmit", err);
+    VkResult r = vkQueueSubmit(ctx->queue, 1, &si, i + 1 == s->n_cmds ? s->fence : VK_NULL_HANDLE);
+    st = r == VK_ERROR_DEVICE_LOST ? lil_vk_check_wait(ctx, r, "vkQueueSubmit", err) : lil_vk_check(r, "vkQueueSubmit", err);
     if (st) break;
   }
   pthread_mutex_unlock(&ctx->queue_lock);
@@ -364,7 +376,8 @@ static void collect_timings(lil_seq *s) {
 
 lil_status lil_seq_wait(lil_seq *s, lil_error *err) {
   if (!s->in_flight) return LIL_OK;
-  lil_status st = lil_vk_check(vkWaitForFences(s->ctx->device, 1, &s->fence, VK_TRUE, UINT64_MAX), "vkWaitForFences", err);
+  lil_status st = lil_vk_check_wait(s->ctx, vkWaitForFences(s->ctx->device, 1, &s->fence, VK_TRUE, UINT64_MAX),
+                                    "vkWaitForFences", err);
   s->in_flight = 0;
   if (!st) collect_timings(s);
   return st;

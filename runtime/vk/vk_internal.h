@@ -43,6 +43,12 @@ struct lil_ctx {
   VkFence transfer_fence;
   pthread_mutex_t queue_lock;
   uint64_t device_bytes, device_bytes_peak;
+  uint64_t role_bytes[3]; /* by lil_mem_role (readback included), and the buffers alive */
+  uint32_t n_buffers;
+  /* fault injection (fault.c): fail the fault_alloc-th buffer allocation / report the
+   * fault_lost-th queue wait as VK_ERROR_DEVICE_LOST (0: off); lost: a loss was seen */
+  uint32_t fault_alloc, fault_lost, n_allocs, n_waits;
+  int lost;
 };
 
 struct lil_buffer {
@@ -62,6 +68,19 @@ uint32_t lil_vk_find_memory_type(const lil_device_snapshot *s, uint32_t type_bit
                                  uint32_t prefer);
 /* Snapshot of a physical device (needs the instance functions loaded). */
 void lil_vk_snapshot(VkPhysicalDevice pd, lil_device_snapshot *s);
+/* Fault injection and lost devices (fault.c). */
+lil_status lil_vk_faults_from_env(lil_ctx *ctx, lil_error *err);
+/* Counts an allocation (buffer memory, command pool or buffer, fence, descriptor pool or set);
+ * VK_ERROR_OUT_OF_DEVICE_MEMORY when it is the one to fail, which the caller then reports instead of
+ * making the call:  VkResult inj = lil_vk_fault_alloc(ctx);
+ *                   st = lil_vk_check_alloc(inj ? inj : vkAllocate...(...), inj, "vkAllocate...", err); */
+VkResult lil_vk_fault_alloc(lil_ctx *ctx);
+lil_status lil_vk_check_alloc(VkResult r, VkResult injected, const char *what, lil_error *err);
+/* Error when the device was lost earlier (what: the operation refused). */
+lil_status lil_vk_check_lost(lil_ctx *ctx, const char *what, lil_error *err);
+/* lil_vk_check for the result of a queue wait: counts it, injects the configured loss, and marks
+ * the context lost on VK_ERROR_DEVICE_LOST. */
+lil_status lil_vk_check_wait(lil_ctx *ctx, VkResult r, const char *what, lil_error *err);
 /* Pipeline cache persistence. */
 void lil_pipeline_cache_open(lil_ctx *ctx, const char *dir);
 void lil_pipeline_cache_save(lil_ctx *ctx);
