@@ -18,6 +18,15 @@ static inline const char *fuzz_path(const char *rel) {
   return buf;
 }
 
+/* $LIL_TEST_DATA/rel, else the build's tests/data: the test data unpacked by the build
+ * (tests/data/meson.build; the tokenizer vocabularies). Static buffer. */
+static inline const char *fuzz_data_path(const char *rel) {
+  static char buf[4096];
+  const char *dir = getenv("LIL_TEST_DATA");
+  snprintf(buf, sizeof(buf), "%s/%s", dir && *dir ? dir : LIL_FUZZ_DATA_DIR, rel);
+  return buf;
+}
+
 #define FUZZ_CHECK(cond, ...)                                                                                      \
   do {                                                                                                             \
     if (!(cond)) {                                                                                                 \

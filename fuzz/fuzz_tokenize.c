@@ -10,12 +10,13 @@
 #include "lil_tokenizer.h"
 
 #define N_VOCABS 5
+/* the bundled model (source tree), then the test vocabularies the build unpacks (tests/data) */
 static const char *const vocab_files[N_VOCABS] = {
     "assets/stories260K.gguf",
-    "../shared/tokenizer-tests/ggml-vocab-llama-spm.gguf",
-    "../shared/tokenizer-tests/ggml-vocab-gpt-2.gguf",
-    "../shared/tokenizer-tests/ggml-vocab-llama-bpe.gguf",
-    "../shared/tokenizer-tests/ggml-vocab-qwen2.gguf",
+    "ggml-vocab-llama-spm.gguf",
+    "ggml-vocab-gpt-2.gguf",
+    "ggml-vocab-llama-bpe.gguf",
+    "ggml-vocab-qwen2.gguf",
 };
 static lil_gguf *ggufs[N_VOCABS];
 static lil_tokenizer *toks[N_VOCABS];
@@ -25,7 +26,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argv;
   for (int i = 0; i < N_VOCABS; i++) {
     lil_error e = {0};
-    if (lil_gguf_open(fuzz_path(vocab_files[i]), &ggufs[i], &e) ||
+    const char *path = i == 0 ? fuzz_path(vocab_files[i]) : fuzz_data_path(vocab_files[i]);
+    if (lil_gguf_open(path, &ggufs[i], &e) ||
         lil_tokenizer_create_from_gguf(ggufs[i], &toks[i], &e)) {
       fprintf(stderr, "fuzz_tokenize: %s: %s\n", vocab_files[i], e.msg);
       exit(1);

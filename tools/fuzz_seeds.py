@@ -6,10 +6,11 @@
 Writes OUT_DIR/<target>/... : small GGUFs made with tools/gguf_writer.py (every metadata type; a
 1-layer llama with a SentencePiece vocabulary; qwen2 and llama3-style byte-level BPE vocabularies
 with chat templates) plus the first 64 KiB of the real test files (their metadata and vocabularies
-come first); tokenizer texts from ../shared/tokenizer-tests/*.inp (one file per test string, a
+come first); tokenizer texts from tests/data/tokenizer/*.inp (one file per test string, a
 selector byte first); chat messages; Guardian JSON Lines; `lil run` argument vectors.
 """
 import glob
+import gzip
 import os
 import struct
 import sys
@@ -121,16 +122,16 @@ def main():
     bpe_model(os.path.join(g, "bpe-llama3.gguf"), "llama", "llama-bpe",
               "<|start_header_id|>{{ role }}<|end_header_id|>\n\n{{ content }}<|eot_id|>",
               ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"])
-    shared = os.path.join(ROOT, "..", "shared", "tokenizer-tests")
-    reals = [os.path.join(ROOT, "assets", "stories260K.gguf")] + sorted(glob.glob(os.path.join(shared, "*.gguf")))
+    vocabs = os.path.join(ROOT, "tests", "data", "tokenizer")  # the test vocabularies (gzip) and vectors
+    reals = [os.path.join(ROOT, "assets", "stories260K.gguf")] + sorted(glob.glob(os.path.join(vocabs, "*.gguf.gz")))
     reals += sorted(glob.glob(os.path.join(ROOT, "tests", "data", "golden", "*.gguf")))
     for p in reals:
-        with open(p, "rb") as f:
-            put(g, "head-" + os.path.basename(p), f.read(65536))
+        with (gzip.open if p.endswith(".gz") else open)(p, "rb") as f:
+            put(g, "head-" + os.path.basename(p).removesuffix(".gz"), f.read(65536))
     # tokenizer texts: selector byte (vocabulary = b % 5, add_bos = b & 8, parse_special = b & 16)
     t = os.path.join(out, "fuzz_tokenize")
     n = 0
-    for inp in sorted(glob.glob(os.path.join(shared, "*.inp"))):
+    for inp in sorted(glob.glob(os.path.join(vocabs, "*.inp"))):
         with open(inp, "rb") as f:
             for s in f.read().split(b"\n__ggml_vocab_test__\n"):
                 put(t, "t%03d" % n, bytes([n % 32]) + s)

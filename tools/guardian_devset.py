@@ -24,7 +24,7 @@ that `git clone --bare` gives); every file read is checked against its sha256 be
 different snapshot fails loudly instead of giving a different set.
 
   python3 tools/guardian_devset.py --interp DIR --cs6493 DIR --lil build/cli/lil \\
-      --vocab-dir build/tests/data/tokenizer -o devset.jsonl
+      --vocab-dir build/tests/data -o devset.jsonl
 """
 import argparse
 import hashlib
@@ -236,7 +236,7 @@ def main():
     ap.add_argument("--cs6493", required=True,
                     help="bare git dir of YuFish131416/CS6493-NLP-Group-Project--Mathematical-Reasoning-in-LLMs")
     ap.add_argument("--lil", default="build/cli/lil", help="the lil binary (token counts)")
-    ap.add_argument("--vocab-dir", default="build/tests/data/tokenizer",
+    ap.add_argument("--vocab-dir", default="build/tests/data",
                     help="folder with ggml-vocab-qwen2.gguf and ggml-vocab-llama-bpe.gguf")
     ap.add_argument("--no-check", action="store_true", help="skip the sha256 checks of the source files")
     ap.add_argument("-o", "--output", required=True)
