@@ -22,4 +22,4 @@ done >"$OUT/bench-prefill-q06.txt" 2>&1
 echo "== qwen3-0.6b q8_0" >"$OUT/bench-decode.txt"
 timeout 40 "$L" bench decode -m /tmp/q06.gguf --json >>"$OUT/bench-decode.txt" 2>&1
 rm -f /tmp/q06.gguf
-VS_MODELS="llama-8b:q4_0" timeout $((400 - SECONDS)) bash $SH/peer/versus.sh "$L" .peer >"$OUT/versus-8b-q4_0.txt" 2>&1
+VS_MODELS="llama-8b:q4_0" timeout $((285 - SECONDS)) bash $SH/peer/versus.sh "$L" .peer >"$OUT/versus-8b-q4_0.txt" 2>&1
