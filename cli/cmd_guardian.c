@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli_guardian.h"
+#include "cli_jsonl.h"
 #include "guardian_svg.h"
 #include "lil_guardian.h"
 
@@ -201,29 +202,17 @@ static char *read_all(const char *path, size_t *n) {
 }
 
 static int run_jsonl(run_cfg *c, const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    fprintf(stderr, "lil guardian: cannot open '%s': %s\n", path, strerror(errno));
-    return 1;
-  }
-  char *line = NULL;
-  size_t cap = 0;
-  long lineno = 0, record = 0;
-  int rc = 0;
-  ssize_t len;
-  while (!rc && (len = getline(&line, &cap, f)) >= 0) {
-    lineno++;
-    size_t k = (size_t)len;
-    while (k && (line[k - 1] == '\n' || line[k - 1] == '\r' || line[k - 1] == ' ')) k--;
-    if (k == 0) continue;
-    json_error_t je;
-    json_t *j = json_loadb(line, k, 0, &je);
-    if (!j || !json_is_object(j)) {
-      fprintf(stderr, "lil guardian: %s:%ld: invalid JSON: %s\n", path, lineno, j ? "not an object" : je.text);
-      json_decref(j);
+  cli_jsonl in;
+  if (!cli_jsonl_open(&in, "guardian", path)) return 1;
+  long record = 0;
+  int rc = 0, got;
+  json_t *j;
+  while (!rc && (got = cli_jsonl_next(&in, &j)) != 0) {
+    if (got < 0) {
       rc = 1;
       break;
     }
+    long lineno = in.lineno;
     json_t *out = json_object_get(j, c->field);
     json_t *pr = c->include_prompt ? json_object_get(j, c->prompt_field) : NULL;
     if (!json_is_string(out)) {
@@ -239,8 +228,7 @@ static int run_jsonl(run_cfg *c, const char *path) {
     }
     json_decref(j);
   }
-  free(line);
-  fclose(f);
+  cli_jsonl_close(&in);
   return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli_guardian.h"
+#include "cli_jsonl.h"
 #include "lil_guardian.h"
 
 #define EVAL_MAX_RULES 8
@@ -217,28 +218,17 @@ int guardian_eval(const guardian_eval_cfg *c, const char *path) {
   rule_result r[EVAL_MAX_RULES];
   int n_rules = 0, rc = parse_rules(c, r, &n_rules);
   if (rc) return rc;
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    fprintf(stderr, "lil guardian: cannot open '%s': %s\n", path, strerror(errno));
-    return 1;
-  }
-  char *line = NULL;
-  size_t cap = 0;
-  long lineno = 0, records = 0;
-  ssize_t len;
-  while (!rc && (len = getline(&line, &cap, f)) >= 0) {
-    lineno++;
-    size_t k = (size_t)len;
-    while (k && (line[k - 1] == '\n' || line[k - 1] == '\r' || line[k - 1] == ' ')) k--;
-    if (k == 0) continue;
-    json_error_t je;
-    json_t *j = json_loadb(line, k, 0, &je);
-    if (!j || !json_is_object(j)) {
-      fprintf(stderr, "lil guardian: %s:%ld: invalid JSON: %s\n", path, lineno, j ? "not an object" : je.text);
-      json_decref(j);
+  cli_jsonl in;
+  if (!cli_jsonl_open(&in, "guardian", path)) return 1;
+  long records = 0;
+  int got;
+  json_t *j;
+  while (!rc && (got = cli_jsonl_next(&in, &j)) != 0) {
+    if (got < 0) {
       rc = 1;
       break;
     }
+    long lineno = in.lineno;
     json_t *sp = c->split ? json_object_get(j, c->split_field) : NULL;
     if (c->split && !json_is_string(sp)) {
       fprintf(stderr, "lil guardian: %s:%ld: record has no string field '%s' (--split-field)\n", path, lineno,
@@ -250,8 +240,7 @@ int guardian_eval(const guardian_eval_cfg *c, const char *path) {
     }
     json_decref(j);
   }
-  free(line);
-  fclose(f);
+  cli_jsonl_close(&in);
   if (!rc && !records) {
     fprintf(stderr, "lil guardian: %s: no records%s%s\n", path, c->split ? " in split " : "", c->split ? c->split : "");
     rc = 1;
