@@ -18,6 +18,8 @@
 // 1 / alpha_r (GL_NV_cooperative_matrix has component-wise division but no component-wise
 // product). Compiled without spirv-opt (-O0): glslang 12's optimizer crashes on cooperative-matrix
 // arithmetic.
+// With -DPF the next tile's K / V are loaded into registers (global loads in flight) while the
+// current tile's products run, then written to shared memory after the next barrier.
 // Needs: subgroup size 32, subgroup shuffle, HD % 16 == 0, KT % 32 == 0 (-D defines HD, NW_, KT_;
 // one variant each).
 // Bindings: 0 = Q [n][n_heads][HD], 1 = K, 2 = V [n][n_kv_heads][HD], 3 = Out like Q, 4 = Lse [n][n_heads].
@@ -97,6 +99,49 @@ uvec4 pack8(vec4 lo, vec4 hi) {
     sh[(s0) + i * SKV + d8] = w;                                           \
   }
 
+#ifdef PF
+// Prefetch (-DPF): thread t holds chunks t, t + NT, ... (PFN of them) of the KT x HD / 8 uvec4 tile
+#define PFN (KT * (HD / 8u) / NT)
+// (every compiled shape has KT * HD / 8 a multiple of the workgroup size)
+#ifdef KV_CACHE
+#define PF_REGS uvec4 pk[PFN], pv[PFN];
+#define PF_LOAD(k0)                                                                        \
+  [[unroll]] for (uint j = 0; j < PFN; j++) {                                              \
+    uint c = t + j * NT, i = c / (HD / 8u), d8 = c % (HD / 8u), key = (k0) + i;            \
+    pk[j] = uvec4(0u), pv[j] = uvec4(0u);                                                  \
+    if (key < key_end) {                                                                   \
+      uint crow = state[pc.table_off + hl * pc.cap + key / pc.P] * pc.P + key % pc.P;      \
+      pk[j] = kpool[crow * (HD / 8u) + d8];                                                \
+      pv[j] = vpool[crow * (HD / 8u) + d8];                                                \
+    }                                                                                      \
+  }
+#define PF_STORE                                                                           \
+  [[unroll]] for (uint j = 0; j < PFN; j++) {                                              \
+    uint c = t + j * NT, i = c / (HD / 8u), d8 = c % (HD / 8u);                            \
+    sh[i * SKV + d8] = pk[j];                                                              \
+    sh[KT * SKV + i * SKV + d8] = pv[j];                                                   \
+  }
+#else
+#define PF_REGS vec4 pk[2u * PFN], pv[2u * PFN];
+#define PF_LOAD(k0)                                                                        \
+  [[unroll]] for (uint j = 0; j < PFN; j++) {                                              \
+    uint c = t + j * NT, i = c / (HD / 8u), d8 = c % (HD / 8u), key = (k0) + i;            \
+    pk[2u * j] = pk[2u * j + 1u] = pv[2u * j] = pv[2u * j + 1u] = vec4(0.0);               \
+    if (key < key_end) {                                                                   \
+      uint bb = (key * pc.n_kv_heads + h) * (HD / 4u) + d8 * 2u;                           \
+      pk[2u * j] = k4[bb], pk[2u * j + 1u] = k4[bb + 1u];                                  \
+      pv[2u * j] = v4[bb], pv[2u * j + 1u] = v4[bb + 1u];                                  \
+    }                                                                                      \
+  }
+#define PF_STORE                                                                           \
+  [[unroll]] for (uint j = 0; j < PFN; j++) {                                              \
+    uint c = t + j * NT, i = c / (HD / 8u), d8 = c % (HD / 8u);                            \
+    sh[i * SKV + d8] = pack8(pk[2u * j], pk[2u * j + 1u]);                                 \
+    sh[KT * SKV + i * SKV + d8] = pack8(pv[2u * j], pv[2u * j + 1u]);                      \
+  }
+#endif
+#endif
+
 void main() {
   const uint t = gl_LocalInvocationID.x, sg = t / 32u, lane = t % 32u;
 #ifdef KV_CACHE
@@ -139,9 +184,20 @@ void main() {
   const float NEG_INF = uintBitsToFloat(0xff800000u);
 
   const uint scr = SCR0 + sg * SCR; // this subgroup's scratch (uvec4)
+#ifdef PF
+  // prefetch: the next tile's K / V are loaded into registers while this tile's products run
+  PF_REGS
+  PF_LOAD(0u)
+#endif
   for (uint kt0 = 0; kt0 < key_end; kt0 += KT) {
     barrier(); // Q staging read / the previous tile's products done
-#ifdef KV_CACHE
+#ifdef PF
+    PF_STORE
+    barrier();
+    if (kt0 + KT < key_end) {
+      PF_LOAD(kt0 + KT)
+    }
+#elif defined(KV_CACHE)
     for (uint c = t; c < KT * (HD / 8u); c += NT) {
       uint i = c / (HD / 8u), d8 = c % (HD / 8u), key = kt0 + i;
       uvec4 kw = uvec4(0u), vw = uvec4(0u);
@@ -157,7 +213,9 @@ void main() {
     STAGE_ROWS(k4, 0u, KT, key_end - kt0, ((kt0 + i) * pc.n_kv_heads + h) * (HD / 4u), 1.0)
     STAGE_ROWS(v4, KT * SKV, KT, key_end - kt0, ((kt0 + i) * pc.n_kv_heads + h) * (HD / 4u), 1.0)
 #endif
+#ifndef PF
     barrier();
+#endif
     [[unroll]] for (uint sub = 0; sub < KT / BC; sub++) {
       const uint kt = kt0 + sub * BC, krow = sub * BC; // first key and its row in the staged tiles
       if (!busy || kt > tok0 + 15u || kt >= key_end) break; // every key after this block's tokens

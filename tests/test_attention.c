@@ -707,7 +707,7 @@ END_TEST
 /* The causal prefill over several key tiles and query blocks (tensor-core kernel where the device
  * has NV cooperative matrices and subgroups of 32: 16-token blocks, 4 or 8 per workgroup, keys
  * staged 32 or 64 at a time ($LIL_ATTN_PREFILL=w4k32 (default) / w4k64 / w8k32), from the F32
- * inputs or (suffix c) the f16 paged cache; else the scalar kernel), and the scalar kernel at the
+ * inputs or (suffix c) the f16 paged cache, the next tile prefetched into registers or not (suffix p); else the scalar kernel), and the scalar kernel at the
  * same shapes ($LIL_ATTN_PREFILL=scalar). Prompts are no multiple of the tiles; GQA 1 / 2 / 3 / 4. */
 static void run_prefill_path(const scen *s, const char *path) {
   if (path) setenv("LIL_ATTN_PREFILL", path, 1);
@@ -721,9 +721,9 @@ static void run_prefill_path(const scen *s, const char *path) {
   char want[32];
   snprintf(want, sizeof(want), "prefill=cm,%s", path && !scalar ? path : "w4k32");
   /* K / V from the cache only for F16 caches of policies that keep every token */
-  size_t wl = strlen(want);
-  if (want[wl - 1] == 'c' && (s->kvt != LIL_KV_F16 || (s->kind != LIL_ATTN_DENSE && s->kind != LIL_ATTN_QUEST)))
-    want[wl - 1] = 0;
+  char *c = strchr(want + 10, 'c');
+  if (c && (s->kvt != LIL_KV_F16 || (s->kind != LIL_ATTN_DENSE && s->kind != LIL_ATTN_QUEST)))
+    memmove(c, c + 1, strlen(c));
   int cm = strstr(v, "prefill=cm") != NULL;
   ck_assert_msg(cm == (cm_possible && !scalar), "prefill path %s (cooperative matrices %s, asked %s)", v,
                 cm_possible ? "available" : "absent", path ? path : "default");
@@ -747,9 +747,9 @@ START_TEST(test_prefill_tiles) {
   scen d = base(LIL_ATTN_QUEST, 6, 2, 8);
   d.D = 64, d.L = 1, d.prompt = 53, d.steps = 3;
   const scen *all[] = {&a, &b, &c, &d};
-  const char *paths[] = {NULL, "scalar", "w4k64", "w8k32", "w4k32c", "w8k32c"};
+  const char *paths[] = {NULL, "scalar", "w4k64", "w8k32", "w4k32c", "w8k32c", "w4k32p", "w4k64p", "w8k32cp"};
   for (int i = 0; i < 4; i++)
-    for (int p = 0; p < 6; p++) run_prefill_path(all[i], paths[p]);
+    for (int p = 0; p < 9; p++) run_prefill_path(all[i], paths[p]);
 }
 END_TEST
 
