@@ -18,6 +18,10 @@
 // 1 / alpha_r (GL_NV_cooperative_matrix has component-wise division but no component-wise
 // product). Compiled without spirv-opt (-O0): glslang 12's optimizer crashes on cooperative-matrix
 // arithmetic.
+// With -DREGSM the softmax stays in registers: S is masked, exponentiated and converted to the f16
+// P operand element by element, the row maxima and sums are reduced over the 4 lanes that hold a
+// row, and O is rescaled element-wise (no scratch round trip, no division); the element -> row
+// mapping is read from a row-index matrix at the start and checked (see the probe in main).
 // With -DPF the next tile's K / V are loaded into registers (global loads in flight) while the
 // current tile's products run, then written to shared memory after the next barrier.
 // Needs: subgroup size 32, subgroup shuffle, HD % 16 == 0, KT % 32 == 0 (-D defines HD, NW_, KT_;
@@ -184,6 +188,58 @@ void main() {
   const float NEG_INF = uintBitsToFloat(0xff800000u);
 
   const uint scr = SCR0 + sg * SCR; // this subgroup's scratch (uvec4)
+#ifdef REGSM
+  // Which rows and columns this lane's accumulator elements hold: load matrices whose elements
+  // are their own row / column index (the element mapping is the same for every matrix of a type).
+  // The softmax below needs 8 elements per lane in at most two rows (slot 0: rlo, slot 1: rhi),
+  // each row held by one aligned group of 4 lanes (reductions by two shuffles): NVIDIA's layout.
+  // Anything else writes NaN (a loud failure, caught by test_attention), never a wrong number.
+  barrier(); // every subgroup has its Q: the scratch may overlap the Q staging
+  for (uint e = lane; e < 256u; e += 32u) {
+    sh[scr + e / 4u] = uvec4(0u); // (written whole below)
+  }
+  subgroupMemoryBarrierShared();
+  subgroupBarrier();
+  for (uint e = lane; e < 64u; e += 32u) {
+    float r = float(e / 4u), c0 = float((e % 4u) * 4u);
+    sh[scr + e] = floatBitsToUint(vec4(r));
+    sh[scr + 64u + e] = floatBitsToUint(vec4(c0, c0 + 1.0, c0 + 2.0, c0 + 3.0));
+  }
+  subgroupMemoryBarrierShared();
+  subgroupBarrier();
+  MC rid, cid;
+  coopMatLoadNV(rid, sh, scr, 4u, false);
+  coopMatLoadNV(cid, sh, scr + 64u, 4u, false);
+  bool ok = rid.length() == 8;
+  uint rlo = 15u, rhi = 0u, himask = 0u, colw0 = 0u, colw1 = 0u;
+  if (ok) {
+    [[unroll]] for (uint e = 0; e < 8u; e++) {
+      uint r = uint(rid[e]);
+      rlo = min(rlo, r), rhi = max(rhi, r);
+    }
+    [[unroll]] for (uint e = 0; e < 8u; e++) {
+      uint r = uint(rid[e]), c = uint(cid[e]);
+      ok = ok && (r == rlo || r == rhi);
+      himask |= (r == rhi && rhi != rlo) ? 1u << e : 0u;
+      if (e < 4u) colw0 |= c << (8u * e);
+      else colw1 |= c << (8u * (e - 4u));
+    }
+  }
+  ok = ok && subgroupShuffleXor(rlo, 1u) == rlo && subgroupShuffleXor(rlo, 2u) == rlo &&
+       subgroupShuffleXor(rhi, 1u) == rhi && subgroupShuffleXor(rhi, 2u) == rhi;
+  uint rows_mask = (lane % 4u == 0u) ? (1u << rlo) | (1u << rhi) : 0u;
+  uint rows_count = (lane % 4u == 0u) ? (rlo == rhi ? 1u : 2u) : 0u;
+  uint all_ok = ok ? 1u : 0u; // subgroup reductions by shuffles (the kernel needs no other subgroup ops)
+  [[unroll]] for (uint off = 1u; off < 32u; off *= 2u) {
+    all_ok &= subgroupShuffleXor(all_ok, off);
+    rows_mask |= subgroupShuffleXor(rows_mask, off);
+    rows_count += subgroupShuffleXor(rows_count, off);
+  }
+  ok = all_ok == 1u && rows_mask == 0xffffu && rows_count == 16u;
+  float m0 = -1.0e30, m1 = -1.0e30, l0 = 0.0, l1 = 0.0;
+#define COL(e) (((e) < 4u ? (colw0 >> (8u * (e))) : (colw1 >> (8u * ((e) - 4u)))) & 0xffu)
+#define HI(e) (((himask >> (e)) & 1u) != 0u)
+#endif
 #ifdef PF
   // prefetch: the next tile's K / V are loaded into registers while this tile's products run
   PF_REGS
@@ -219,6 +275,60 @@ void main() {
     [[unroll]] for (uint sub = 0; sub < KT / BC; sub++) {
       const uint kt = kt0 + sub * BC, krow = sub * BC; // first key and its row in the staged tiles
       if (!busy || kt > tok0 + 15u || kt >= key_end) break; // every key after this block's tokens
+#ifdef REGSM
+      // S = Q K^T, 16 x BC, kept in registers; masked, exponentiated and converted to f16 there
+      MC sm[BC / 16u];
+      [[unroll]] for (uint j = 0; j < BC / 16u; j++) {
+        sm[j] = MC(0.0);
+        [[unroll]] for (uint i = 0; i < FD; i++) {
+          MA kb;
+          coopMatLoadNV(kb, sh, (krow + j * 16u) * SKV + i * 2u, SKV, true);
+          sm[j] = coopMatMulAddNV(qa[i], kb, sm[j]);
+        }
+      }
+      const bool edge = kt + BC > tok0 + 1u || kt + BC > pc.n; // some key past some row's token
+      float x0 = NEG_INF, x1 = NEG_INF;
+      [[unroll]] for (uint j = 0; j < BC / 16u; j++) {
+        [[unroll]] for (uint e = 0; e < 8u; e++) {
+          float v = sm[j][e];
+          if (edge) {
+            uint key = kt + j * 16u + COL(e), tok = tok0 + (HI(e) ? rhi : rlo);
+            v = key <= tok && key < pc.n ? v : NEG_INF;
+          }
+          sm[j][e] = v;
+          if (HI(e)) x1 = max(x1, v);
+          else x0 = max(x0, v);
+        }
+      }
+      x0 = max(x0, subgroupShuffleXor(x0, 1u)), x1 = max(x1, subgroupShuffleXor(x1, 1u));
+      x0 = max(x0, subgroupShuffleXor(x0, 2u)), x1 = max(x1, subgroupShuffleXor(x1, 2u));
+      const float n0 = max(m0, x0), n1 = max(m1, x1);
+      const float a0 = exp2(m0 - n0), a1 = exp2(m1 - n1);
+      m0 = n0, m1 = n1;
+      float s0 = 0.0, s1 = 0.0;
+      MA pa[BC / 16u];
+      [[unroll]] for (uint j = 0; j < BC / 16u; j++) {
+        [[unroll]] for (uint e = 0; e < 8u; e++) {
+          float p = exp2(sm[j][e] - (HI(e) ? n1 : n0));
+          sm[j][e] = p;
+          if (HI(e)) s1 += p;
+          else s0 += p;
+        }
+        pa[j] = MA(sm[j]);
+      }
+      s0 += subgroupShuffleXor(s0, 1u), s1 += subgroupShuffleXor(s1, 1u);
+      s0 += subgroupShuffleXor(s0, 2u), s1 += subgroupShuffleXor(s1, 2u);
+      l0 = l0 * a0 + s0, l1 = l1 * a1 + s1;
+      // O = O * alpha + P V
+      [[unroll]] for (uint i = 0; i < FD; i++) {
+        [[unroll]] for (uint e = 0; e < 8u; e++) acc[i][e] *= HI(e) ? a1 : a0;
+        [[unroll]] for (uint j = 0; j < BC / 16u; j++) {
+          MA vb;
+          coopMatLoadNV(vb, sh, KT * SKV + (krow + j * 16u) * SKV + i * 2u, SKV, false);
+          acc[i] = coopMatMulAddNV(pa[j], vb, acc[i]);
+        }
+      }
+#else
       // S = Q K^T, 16 x BC, into the scratch (floats, row-major, BC per row)
       [[unroll]] for (uint j = 0; j < BC / 16u; j++) {
         MC s = MC(0.0);
@@ -280,9 +390,40 @@ void main() {
       }
       subgroupMemoryBarrierShared();
       subgroupBarrier(); // the scratch is rewritten by the next sub-tile
+#endif
     }
   }
   if (!busy) return;
+#ifdef REGSM
+  if (!ok) { // an accumulator layout this kernel does not know: NaN, not a wrong number
+    for (uint e = lane; e < 16u * HD; e += 32u)
+      if (tok0 + e / HD < pc.n) o[((tok0 + e / HD) * nq + head) * HD + e % HD] = uintBitsToFloat(0x7fc00000u);
+    if (lane < 16u && tok0 + lane < pc.n) lse[(tok0 + lane) * nq + head] = uintBitsToFloat(0x7fc00000u);
+    return;
+  }
+  // O / l through the subgroup's scratch (16 x 16 floats), one column block at a time
+  [[unroll]] for (uint i = 0; i < FD; i++) {
+    [[unroll]] for (uint e = 0; e < 8u; e++) acc[i][e] /= HI(e) ? l1 : l0;
+    subgroupBarrier();
+    coopMatStoreNV(acc[i], sh, scr, 4u, false);
+    subgroupMemoryBarrierShared();
+    subgroupBarrier();
+    for (uint e = lane; e < 64u; e += 32u) {
+      uint tok = tok0 + e / 4u;
+      if (tok < pc.n) {
+        uint o0 = (tok * nq + head) * HD + i * 16u + (e % 4u) * 4u;
+        vec4 val = uintBitsToFloat(sh[scr + e]);
+        o[o0] = val.x, o[o0 + 1u] = val.y, o[o0 + 2u] = val.z, o[o0 + 3u] = val.w;
+      }
+    }
+    subgroupMemoryBarrierShared();
+  }
+  if (lane % 4u == 0u) {
+    if (tok0 + rlo < pc.n) lse[(tok0 + rlo) * nq + head] = (m0 + log2(l0)) * 0.6931471805599453;
+    if (rhi != rlo && tok0 + rhi < pc.n) lse[(tok0 + rhi) * nq + head] = (m1 + log2(l1)) * 0.6931471805599453;
+  }
+  return;
+#endif
   // O / l, through the subgroup's scratch (16 x 16 floats), one column block at a time
   sh[scr + row * 4u + half_ * 2u] = floatBitsToUint(vec4(l));
   sh[scr + row * 4u + half_ * 2u + 1u] = floatBitsToUint(vec4(l));

@@ -96,6 +96,7 @@ struct lil_attention {
   int prefill_cache;          /* ... reading K / V from the f16 paged cache (dense / quest, F16 KV;
                                * $LIL_ATTN_PREFILL=wNkTc), else from the F32 inputs */
   int prefill_pf;             /* ... with the next K / V tile prefetched into registers */
+  int prefill_reg;            /* ... with the softmax in registers (NVIDIA's accumulator layout, checked) */
   int sel_splits_env;         /* $LIL_ATTN_SEL_SPLITS: -1 unset (auto), 0 off, else the count */
   char variant[128];          /* description for benchmarks */
 };

@@ -157,8 +157,9 @@ lil_status lil_attention_record_prefill(lil_attention *att, lil_seq *seq, uint32
   if (!prefix && att->prefill_cm) {
     /* tensor cores: NW subgroups of 32, each a block of 16 tokens of one query head */
     char cm[48];
-    snprintf(cm, sizeof(cm), "attn_prefill_cm_d%u_w%uk%u%s%s%s", D, att->prefill_nw, att->prefill_kt,
-             att->prefill_cache || att->prefill_pf ? "_" : "", att->prefill_cache ? "c" : "", att->prefill_pf ? "p" : "");
+    snprintf(cm, sizeof(cm), "attn_prefill_cm_d%u_w%uk%u%s%s%s%s", D, att->prefill_nw, att->prefill_kt,
+             att->prefill_cache || att->prefill_reg || att->prefill_pf ? "_" : "", att->prefill_cache ? "c" : "",
+             att->prefill_reg ? "r" : "", att->prefill_pf ? "p" : "");
     uint32_t cspec[] = {att->prefill_nw * 32, D, att->G};
     uint32_t groups = div_up(div_up(n_tokens, 16) * att->G, att->prefill_nw);
     if ((st = kernel(att, cm, att->prefill_cache ? 8 : 5, 28, 3, cspec, &kp, err))) return st;
@@ -326,16 +327,17 @@ void att_choose_variants(lil_attention *att) {
                     (snap->subgroup_ops & 0x10u /* SHUFFLE */) && (D == 64 || D == 128) &&
                     !(env && !strcmp(env, "scalar"));
   /* LIL_ATTN_PREFILL=w4k32 | w4k64 | w8k32 (the compiled shapes), then flags: c = K / V from the
-   * cache, p = the next K / V tile prefetched into registers */
+   * cache, r = the softmax in registers, p = the next K / V tile prefetched into registers */
   unsigned nw = 0, kt = 0;
   char fl[4] = "";
-  att->prefill_nw = 4, att->prefill_kt = 32, att->prefill_cache = 0, att->prefill_pf = 0;
-  int nf = env ? sscanf(env, "w%uk%u%3[cp]", &nw, &kt, fl) : 0;
+  att->prefill_nw = 4, att->prefill_kt = 32, att->prefill_cache = 0, att->prefill_pf = 0, att->prefill_reg = 0;
+  int nf = env ? sscanf(env, "w%uk%u%3[crp]", &nw, &kt, fl) : 0;
   if (nf >= 2 && ((nw == 4 && (kt == 32 || kt == 64)) || (nw == 8 && kt == 32))) {
     att->prefill_nw = nw, att->prefill_kt = kt;
     att->prefill_cache = nf == 3 && strchr(fl, 'c') && att->cfg.kv_type == LIL_KV_F16 &&
                          (att->cfg.policy.kind == LIL_ATTN_DENSE || att->cfg.policy.kind == LIL_ATTN_QUEST);
     att->prefill_pf = nf == 3 && strchr(fl, 'p');
+    att->prefill_reg = nf == 3 && strchr(fl, 'r');
   }
   env = getenv("LIL_ATTN_SEL_SPLITS");
   att->sel_splits_env = -1;
@@ -353,8 +355,8 @@ void att_choose_variants(lil_attention *att) {
     snprintf(xv + strlen(xv), sizeof(xv) - strlen(xv), " sel_splits=%u", att_sel_splits(att));
   char pv[24] = "scalar";
   if (att->prefill_cm)
-    snprintf(pv, sizeof(pv), "cm,w%uk%u%s%s", att->prefill_nw, att->prefill_kt, att->prefill_cache ? "c" : "",
-             att->prefill_pf ? "p" : "");
+    snprintf(pv, sizeof(pv), "cm,w%uk%u%s%s%s", att->prefill_nw, att->prefill_kt, att->prefill_cache ? "c" : "",
+             att->prefill_reg ? "r" : "", att->prefill_pf ? "p" : "");
   snprintf(att->variant, sizeof(att->variant), "select=%s merge=%s splits=%u decode=%u,%u,%u lpr=%u%s prefill=%s", sv,
            mv, att->n_splits, ds.wg, ds.r, ds.pf, ds.lpr, xv, pv);
 }

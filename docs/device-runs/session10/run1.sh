@@ -17,11 +17,11 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >
   LIL_VALIDATE=1 timeout 120 "$B/tests/test_attention" 2>&1 | grep -E '^[0-9]+%|:[EF]:|alidation' | head -20
   echo "rc=${PIPESTATUS[0]} seconds=$((SECONDS - s))"; } >"$OUT/tests.txt" 2>&1
 python3 $SH/peer/synth_gguf.py qwen3-0.6b q8_0 $V /tmp/q06.gguf >/dev/null
-for v in w4k32 w4k64 w8k32 w4k32c w8k32c w4k32p w4k64p w8k32p w4k32cp w4k64cp w8k32cp scalar; do
+for v in w4k32 w4k64 w8k32 w4k32c w8k32c w4k32p w4k64p w8k32p w4k32cp w4k64cp w8k32cp w4k32r w8k32r w4k32rp w4k32crp w4k64crp w8k32crp scalar; do
   echo "== qwen3-0.6b q8_0 LIL_ATTN_PREFILL=$v"
   LIL_ATTN_PREFILL=$v timeout 40 "$L" bench prefill -m /tmp/q06.gguf --lengths 512,4096 --iters 3 --json
 done >"$OUT/bench-prefill-q06.txt" 2>&1
-for v in w4k32 w4k32c w4k32p w4k32cp w8k32cp; do  # registers / spills of the attention and matmul pipelines
+for v in w4k32 w4k32c w4k32cp w4k32r w4k32crp w8k32crp; do  # registers / spills of the attention and matmul pipelines
   LIL_PIPELINE_STATS=1 LIL_ATTN_PREFILL=$v timeout 30 "$L" bench prefill -m /tmp/q06.gguf --lengths 512 --iters 1 2>&1 | grep '^pipeline' | grep -E 'attn_prefill|matmul'
 done >"$OUT/pipeline-stats.txt" 2>&1
 echo "== qwen3-0.6b q8_0" >"$OUT/bench-decode.txt"
