@@ -32,6 +32,28 @@
 #extension GL_KHR_shader_subgroup_arithmetic : require
 layout(local_size_x_id = 0) in;
 
+// X8_INLINE (Q8_0 / Q4_0; variants matvecx8i_*, plan.use_matvec_x8 with matvec_x8_inline): the
+// integer-dot arithmetic of matvec_x8.comp without its separate quantize_x8 dispatch. Each thread
+// quantizes the 8 x values of its slice (already transformed by FUSE) to int8 with their own scale,
+//   d_x = max|x_i| / 127, q_i = roundEven(x_i / d_x),
+// shared by the NROWS rows, and multiplies them 4 at a time (OpSDot) with the weight bytes /
+// nibbles as stored: per row and slice d_w d_x (sdot(w0, q0) + sdot(w1, q1) - offset sum q)
+// (Q4_0 offset 8, sum q by an SDot with 0x01010101; Q8_0 none). The x side costs ~1 instruction per
+// weight at 4 rows; the decode of the weights is 2 SDots per 8 instead of 8 FMAs and the nibble
+// arithmetic. Error: each x within d_x / 2 of its value (|y - Wx| <= sum |w| d_x / 2), the
+// 8-element scale making it at most that of quantize_x8's 32-element blocks.
+#ifdef X8_INLINE
+#extension GL_EXT_spirv_intrinsics : require
+// OpSDot (4450), PackedVectorFormat4x8Bit (0); capabilities DotProduct (6019),
+// DotProductInput4x8BitPacked (6018) (as matvec_x8.comp)
+spirv_instruction(extensions = ["SPV_KHR_integer_dot_product"], capabilities = [6019, 6018], id = 4450)
+int sdot4(uint a, uint b, spirv_literal int fmt);
+#define DOT4(a, b) sdot4((a), (b), 0)
+#if !defined(WTYPE_Q8_0) && !defined(WTYPE_Q4_0)
+#error "matvec_q16.comp: X8_INLINE is for WTYPE_Q8_0 and WTYPE_Q4_0"
+#endif
+#endif
+
 #ifndef NROWS
 #define NROWS 2u
 #endif
@@ -156,6 +178,41 @@ void decode(RAW raw, out float d, out vec4 wa, out vec4 wb) {
 }
 #endif
 
+#ifdef X8_INLINE
+// v (|v| <= 127.0) rounded to the nearest integer, as 4 int8 bytes: adding 1.5 * 2^23 leaves
+// roundEven(v) in the low mantissa bits (the add is correctly rounded; a fused multiply-add with
+// the scaling is exact before its one rounding), whose low byte is its two's complement.
+uint pack_q8(vec4 v) {
+  uvec4 b = floatBitsToUint(v + 12582912.0) & 0xffu;
+  return b.x | (b.y << 8u) | (b.z << 16u) | (b.w << 24u);
+}
+// A small int (|i| < 2^22) as float without an integer conversion (quarter rate on NVIDIA).
+float i2f(int i) { return uintBitsToFloat(uint(i + 0x4B400000)) - 12582912.0; }
+
+void process(uint blk, uint part, RAW raw[NROWS]) {
+  float d[NROWS];
+  [[unroll]] for (uint r = 0u; r < NROWS; r++) d[r] = unpackHalf2x16(raw[r].x).x;
+  uint xo = blk * XBLOCK;
+  [[unroll]] for (uint n = 0u; n < NCOLS; n++) {
+    vec4 xa = xload(xc[n] + xo + XA(part), n), xb = xload(xc[n] + xo + XB(part), n);
+    vec4 m = max(abs(xa), abs(xb));
+    float amax = max(max(m.x, m.y), max(m.z, m.w));
+    float id = amax > 0.0 ? 127.0 / amax : 0.0, dx = amax * (1.0 / 127.0);
+    uint qa = pack_q8(xa * id), qb = pack_q8(xb * id);
+#if defined(WTYPE_Q4_0)
+    int off = 8 * (DOT4(qa, 0x01010101u) + DOT4(qb, 0x01010101u));
+#endif
+    [[unroll]] for (uint r = 0u; r < NROWS; r++) {
+#if defined(WTYPE_Q8_0)
+      int i = DOT4(raw[r].y, qa) + DOT4(raw[r].z, qb);
+#else
+      int i = DOT4(raw[r].y & 0x0f0f0f0fu, qa) + DOT4((raw[r].y >> 4u) & 0x0f0f0f0fu, qb) - off;
+#endif
+      acc[r][n] += (d[r] * dx) * i2f(i);
+    }
+  }
+}
+#else
 // Adds block blk of the NROWS rows (already loaded) to acc.
 void process(uint blk, uint part, RAW raw[NROWS]) {
   float d[NROWS];
@@ -169,6 +226,7 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
       acc[r][n] += d[r] * (FIELD_SCALE_A * dot(wa[r], xa) + FIELD_SCALE_B * dot(wb[r], xb) - sx);
   }
 }
+#endif // X8_INLINE
 
 #elif defined(WTYPE_Q4_K)
 // 144-byte super-block = 9 uvec4: [0] = d, dmin (f16), 12 bytes of 6-bit scales/mins; [1..8] = 4

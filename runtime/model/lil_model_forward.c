@@ -18,7 +18,8 @@ static lil_binding whole(lil_buffer *b) { return (lil_binding){b, 0, 0}; }
 /* Y (+)= W X for n tokens: the matvec kernel for one token, the tiled matmul for more. With an x8
  * scratch (decode, plan.use_matvec_x8) the matvec reads x quantized to 8 bits where the weight type
  * has the integer-dot kernel; reuse: x is unchanged since the previous linear (K/V after Q, up after
- * gate), so its quantization is shared when that one made it. */
+ * gate), so its quantization is shared when that one made it. With a->x8_inline the matvec
+ * quantizes x itself (no scratch, fused transforms kept). */
 static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_buffer *x,
                                lil_buffer *y, uint32_t n, int accumulate, int reuse, const lil_matvec_config *fuse,
                                lil_error *err) {
@@ -45,6 +46,7 @@ static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const 
   } else if (!reuse) {
     a->xq_of = NULL; /* x may have new contents: a later linear with reuse must not trust an older quantization */
   }
+  cfg.x8_inline = a->x8_inline; /* Q8_0 / Q4_0 (lil_matvec_x8_inline_applies); the others as above */
   return lil_op_matvec_cfg(ctx, seq, w, whole(x), whole(y), 1, accumulate, &cfg, err);
 }
 
@@ -91,7 +93,8 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
   a->xq_of = NULL; /* nothing quantized yet in this recording */
   a->x16_of = NULL;
   /* decode: RMSNorm fused into the matvecs that read its output, SwiGLU into the down projection
-   * (the F32-activation kernels; not with the integer-dot scratch, which reads x quantized) */
+   * (the F32-activation kernels and the inline-x8 ones; not with the integer-dot scratch, which
+   * reads x quantized) */
   int fuse = n == 1 && !a->xq && !s->opt.unfused_decode;
   /* decode: the q/k norms and RoPE done by the KV append (lil_attention_record_decode_qk) */
   int fuse_qk = !prefill && !s->opt.unfused_decode;

@@ -33,6 +33,9 @@ typedef struct model_acts {
    * quantization shared by Q/K/V and by gate/up); xq_of: the activation it holds while recording */
   lil_buffer *xq;
   const lil_buffer *xq_of;
+  /* decode with plan.use_matvec_x8 and matvec_x8_inline: the matvecs quantize x themselves
+   * (lil_matvec_config.x8_inline; no xq scratch, the fused RMSNorm / SwiGLU kept) */
+  int x8_inline;
   /* prefill on tensor cores: the matmul input converted to f16 once (one conversion shared by
    * Q/K/V and by gate/up); x16_of: the activation it holds while recording. NULL: f32 X read by
    * the matmul ($LIL_MATMUL_X16=0, or no cooperative matrices) */

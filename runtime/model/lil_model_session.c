@@ -33,13 +33,16 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   /* the widest matvec input of a decode step (n_embd, q dim, n_ff), rounded up to blocks of 32 */
   uint64_t xw = c->n_embd > qd ? c->n_embd : qd;
   xw = (xw > c->n_ff ? xw : c->n_ff) + 31;
-  int x8 = n == 1 && lil_ctx_plan(ctx)->use_matvec_x8;
+  /* x8 with the quantization inside the matvec: no scratch (Q4_K / Q6_K keep the F32 kernels) */
+  int x8i = n == 1 && lil_ctx_plan(ctx)->use_matvec_x8 && lil_ctx_plan(ctx)->matvec_x8_inline;
+  int x8 = n == 1 && lil_ctx_plan(ctx)->use_matvec_x8 && !x8i;
   /* f16 X for the tensor-core matmul: the widest input (n_embd, q dim, n_ff) of every token */
   const char *x16_env = getenv("LIL_MATMUL_X16");
   int x16 = n > 1 && lil_ctx_plan(ctx)->use_coopmat_nv && !(x16_env && !strcmp(x16_env, "0"));
   uint64_t x16w = ((xw - 31) + 7) / 8 * 8;
   a->n_tokens = n;
   a->logit_rows = logit_rows;
+  a->x8_inline = x8i;
   lil_status st;
   if ((st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_embd * 4ull, "x", &a->x, err)) ||
       (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_embd * 4ull, "xb", &a->xb, err)) ||
