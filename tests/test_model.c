@@ -259,6 +259,41 @@ START_TEST(test_stories_greedy_gpu) {
 }
 END_TEST
 
+/* Q/K/V and gate/up loaded as one weight each (the default) and separately ($LIL_MATVEC_CONCAT=0,
+ * read at load): 3 dispatches per layer fewer in the decode step, the same 200 stories260K ids
+ * (the prefill reads the concatenated weights through views). */
+START_TEST(test_stories_concat) {
+  lil_ctx *ctx = test_ctx_create();
+  lil_model *m[2];
+  setenv("LIL_MATVEC_CONCAT", "0", 1);
+  m[0] = load(ctx, test_source_path("assets/stories260K.gguf"));
+  unsetenv("LIL_MATVEC_CONCAT");
+  m[1] = load(ctx, test_source_path("assets/stories260K.gguf"));
+  lil_session_options so;
+  lil_session_options_default(&so);
+  so.n_ctx = 256;
+  uint32_t disp[2];
+  int32_t ids[STORIES_N_EXPECTED];
+  lil_error e = {0};
+  for (int i = 0; i < 2; i++) {
+    lil_session *s;
+    ck_assert_msg(lil_session_create(m[i], &so, &s, &e) == LIL_OK, "%s", e.msg);
+    disp[i] = lil_session_step_dispatches(s);
+    lil_session_free(s);
+    stories_run(ctx, m[i], &so, STORIES_N_EXPECTED, ids);
+    for (int k = 0; k < STORIES_N_EXPECTED; k++)
+      ck_assert_msg(ids[k] == stories_expected_ids[k], "concat %d: token %d: got %d, expected %d", i, k, ids[k],
+                    stories_expected_ids[k]);
+  }
+  const lil_model_config *c = lil_model_get_config(m[1]);
+  ck_assert_msg(disp[0] == disp[1] + 3 * c->n_layer, "step dispatches %u separate, %u concatenated (%u layers)",
+                disp[0], disp[1], c->n_layer);
+  lil_model_free(m[0]);
+  lil_model_free(m[1]);
+  test_ctx_free(ctx);
+}
+END_TEST
+
 /* Any policy whose budget covers the whole context keeps and reads every token: the same greedy
  * ids as dense, exactly (stories260K, 95 tokens in a 96-token context, budget 96). */
 START_TEST(test_policies_full_budget) {
@@ -466,6 +501,7 @@ int main(void) {
   tcase_add_loop_test(tc, test_golden_gpu, 0, 12);
   tcase_add_loop_test(tc, test_q4_0_gpu_vs_ref, 0, 6);
   tcase_add_test(tc, test_stories_greedy_gpu);
+  tcase_add_test(tc, test_stories_concat);
   tcase_add_test(tc, test_policies_full_budget);
   tcase_add_test(tc, test_h2o_long_prompt);
   tcase_add_test(tc, test_prefill_after_context);
