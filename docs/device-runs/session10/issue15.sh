@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Session 10, issue 15 (branch issue15): the integer-dot decode matvec with x quantized inside the
-# matvec (matvecx8i_*, no quantize_x8 dispatch, fused RMSNorm / SwiGLU kept), on by default where
-# the device accelerates integer dot products. One binary, A/B by environment:
-#   default              automatic (H100: x8 inline for Q8_0 / Q4_0 weights)
-#   LIL_MATVEC_X8=0      the old default (F32-activation kernels)
-#   LIL_MATVEC_X8=1      x8 inline forced (= default where devices.json shows use_matvec_x8 true)
-#   LIL_MATVEC_X8=1 LIL_X8_INLINE=0   the old opt-in path (separate quantize_x8 dispatches, unfused)
+# Session 10, issue 15 (branch issue15): (1) the integer-dot decode matvec with x quantized inside
+# the matvec (matvecx8i_*, no quantize_x8 dispatch, fused RMSNorm / SwiGLU kept), on by default where
+# the device accelerates integer dot products; (2) Q/K/V and gate/up as one decode matvec each
+# (weights concatenated at load: 3 dispatches per layer fewer). One binary, A/B by environment:
+#   default                                automatic x8 (H100: inline x8 for Q8_0 / Q4_0) + concat
+#   LIL_MATVEC_X8=0                        F32-activation kernels + concat
+#   LIL_MATVEC_X8=0 LIL_MATVEC_CONCAT=0    the old default (main)
+#   LIL_MATVEC_X8=1                        x8 inline forced (= default where devices.json shows
+#                                          use_matvec_x8 true) + concat
+#   LIL_MATVEC_X8=1 LIL_X8_INLINE=0 LIL_MATVEC_CONCAT=0   the old opt-in (--matvec-x8 on main)
 # Order: tests with validation; bench decode qwen3-0.6b Q8_0 and llama-8b Q4_0 for each variant
 # (the default again at the end of each model, for drift); llama-1b F16 (x8 does not apply: a
 # no-regression check) and the matvec kernels (bench kernels, Q4_0 / Q8_0 rows: matvec16 /
@@ -32,7 +35,8 @@ tests 60 test_ops_matvec_x8i test_model >"$OUT/tests.txt" 2>&1
 # bench MODEL NAME: each variant, the default first and last
 bench() {
   local m=$1 name=$2
-  for v in default "LIL_MATVEC_X8=0" "LIL_MATVEC_X8=1" "LIL_MATVEC_X8=1 LIL_X8_INLINE=0" default; do
+  for v in default "LIL_MATVEC_X8=0" "LIL_MATVEC_X8=0 LIL_MATVEC_CONCAT=0" "LIL_MATVEC_X8=1" \
+           "LIL_MATVEC_X8=1 LIL_X8_INLINE=0 LIL_MATVEC_CONCAT=0" default; do
     echo "== $name $v"
     if [ "$v" = default ]; then timeout 60 "$L" bench decode -m "$m" --json
     else env $v timeout 60 "$L" bench decode -m "$m" --json; fi
