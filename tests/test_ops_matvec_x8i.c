@@ -1,13 +1,13 @@
 /* The integer-dot decode matvec with x quantized inside the matvec (lil_matvec_config.x8_inline,
- * shaders/matvec_q16.comp -DX8_INLINE: Q8_0 / Q4_0) on random data, outputs poisoned first:
+ * shaders/matvec_q16.comp -DX8_INLINE: Q8_0 / Q4_0, and Q4_K / Q6_K with matvec_x8_inline = 2) on
+ * random data, outputs poisoned first:
  *  - exact inputs: x integers in [-127, 127] times 2^-3, every group of 4 holding a +-127, so each
  *    thread slice's scale is 2^-3 and its quantization exact: the result must match the CPU
  *    product of the dequantized weights and x within the TOL of test_ops_matvec (3e-5 sum |w x|,
  *    F32 accumulation order) -- a wrong nibble, byte order, offset or scale fails it;
  *  - random inputs (per-group magnitudes 1e-3..10, zero groups): within the bound of the
  *    activation rounding, |sum w (x - d q)| <= sum |w| d / 2, d = max |x| / 127 of the thread
- *    slice holding the element (Q8_0: 8 consecutive elements 8p.., Q4_0: 4p.. and 16 + 4p.. of a
- *    block of 32), + the TOL term;
+ *    thread's group holding the element (slice_of), + the TOL term;
  *  - the fused RMSNorm / SwiGLU (x transformed, then quantized; the bound on the transformed x);
  *  - every rows / columns variant with one and four subgroups, split weights, path selection
  *    (other types, inline off, no x8) and the automatic choice of lil_plan_matvec_x8. */
@@ -26,7 +26,11 @@
 
 #define TOL 3e-5
 
-static const uint32_t types[] = {LIL_TYPE_Q8_0, LIL_TYPE_Q4_0};
+static const uint32_t types[] = {LIL_TYPE_Q8_0, LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
+#define N_TYPES (int)(sizeof(types) / sizeof(types[0]))
+
+/* Q4_K / Q6_K take the inline path with matvec_x8_inline = 2 only */
+static int inline_level(uint32_t type) { return type == LIL_TYPE_Q4_K || type == LIL_TYPE_Q6_K ? 2 : 1; }
 
 static lil_ctx *ctx_x8i(int inl) {
   lil_ctx_options o;
@@ -40,10 +44,18 @@ static lil_ctx *ctx_x8i(int inl) {
   return ctx;
 }
 
-/* The thread slice (quantization group) of element k of a row: Q8_0 k / 8; Q4_0 block k / 32,
- * part (k % 16) / 4. */
+/* The quantization group of element k of a row (each thread's own scale): Q8_0 k / 8; Q4_0 block
+ * k / 32, part (k % 16) / 4; Q4_K: the 16 elements of a sub-block one thread reads (super-block,
+ * chunk of 64, low / high 32, half of 16); Q6_K: groups of 8 (super-block, half of 128, group g of
+ * 32, eighth of 32). */
 static size_t slice_of(uint32_t type, size_t k) {
-  return type == LIL_TYPE_Q8_0 ? k / 8 : (k / 32) * 4 + (k % 16) / 4;
+  size_t sb = k / 256, e = k % 256;
+  switch (type) {
+  case LIL_TYPE_Q8_0: return k / 8;
+  case LIL_TYPE_Q4_0: return (k / 32) * 4 + (k % 16) / 4;
+  case LIL_TYPE_Q4_K: return sb * 16 + (e / 64) * 4 + ((e % 64) / 32) * 2 + (e % 32) / 16;
+  default: return sb * 32 + (e / 128) * 16 + ((e % 128) / 32) * 4 + (e % 32) / 8;
+  }
 }
 
 typedef struct x8i_case {
@@ -56,6 +68,7 @@ typedef struct x8i_case {
 
 static void check_x8i(lil_ctx *ctx, const x8i_case *c, uint64_t *rng) {
   uint32_t rows = c->rows, cols = c->cols, nc = c->ncols;
+  ck_assert_uint_ge(lil_ctx_plan(ctx)->matvec_x8_inline, (uint32_t)inline_level(c->type));
   float *wd = NULL;
   uint8_t *wq = test_make_weights(c->type, rows, cols, rng, &wd);
   lil_weight *w = test_upload_weight(ctx, c->type, rows, cols, wq, c->max_part);
@@ -135,15 +148,20 @@ static void check_x8i(lil_ctx *ctx, const x8i_case *c, uint64_t *rng) {
  * default launch shape. */
 START_TEST(test_x8i_shapes) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = ctx_x8i(1);
+  lil_ctx *ctx = ctx_x8i(inline_level(types[_i]));
+  uint32_t b = lil_type_get(types[_i])->block_elems;
+  /* thinned under ASan and for the 256-element blocks (lavapipe emulates the dot products) */
 #if defined(__SANITIZE_ADDRESS__)
-  static const uint32_t rows[] = {1, 33, 300};
+  static const uint32_t rows_all[] = {1, 33, 300}, rows_k[] = {7, 300};
 #else
-  static const uint32_t rows[] = {1, 7, 33, 255, 300};
+  static const uint32_t rows_all[] = {1, 7, 33, 255, 300}, rows_k[] = {1, 33, 300};
 #endif
-  static const uint32_t ncols[] = {1, 3, 8}, widths[] = {32, 96, 32 * 37};
+  const uint32_t *rows = b == 32 ? rows_all : rows_k;
+  size_t n_rows = b == 32 ? sizeof(rows_all) / sizeof(rows_all[0]) : sizeof(rows_k) / sizeof(rows_k[0]);
+  static const uint32_t ncols[] = {1, 3, 8};
+  uint32_t widths[3] = {b, 3 * b, b == 32 ? 32 * 37 : 256 * 5};
   int k = 0;
-  for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+  for (size_t i = 0; i < n_rows; i++)
     for (int j = 0; j < 3; j++, k++)
       for (int exact = 0; exact < 2; exact++) {
         x8i_case c = {types[_i], rows[i], widths[j], ncols[k % 3], k % 2, exact, LIL_MATVEC_FUSE_NONE, 0, 0, 0};
@@ -157,9 +175,11 @@ END_TEST
  * 17 blocks, workgroups of one subgroup, 64, the default and 256 threads. */
 START_TEST(test_x8i_fused) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = ctx_x8i(1);
+  lil_ctx *ctx = ctx_x8i(inline_level(types[_i]));
   uint32_t sg = lil_ctx_plan(ctx)->subgroup_size;
-  static const uint32_t rows[] = {1, 7, 33, 300}, widths[] = {96, 544};
+  static const uint32_t rows[] = {1, 7, 33, 300};
+  uint32_t b = lil_type_get(types[_i])->block_elems;
+  uint32_t widths[2] = {3 * b, b == 32 ? 544 : 256 * 3};
   int k = 0;
   for (size_t i = 0; i < 4; i++)
     for (int j = 0; j < 2; j++, k++) {
@@ -178,21 +198,23 @@ END_TEST
  * threads' stride (the unrolled loop and the tail both run); split weights. */
 START_TEST(test_x8i_variants) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = ctx_x8i(1);
-  uint32_t sg = lil_ctx_plan(ctx)->subgroup_size, type = types[_i];
+  uint32_t type = types[_i];
+  lil_ctx *ctx = ctx_x8i(inline_level(type));
+  uint32_t sg = lil_ctx_plan(ctx)->subgroup_size, tpb = lil_type_get(type)->block_elems == 32 ? 4 : 8;
   for (uint32_t rpg = 1; rpg <= 8; rpg *= 2)
     for (uint32_t wgm = 1; wgm <= 4; wgm *= 4)
       for (uint32_t nc = 1; nc <= 8; nc = nc == 1 ? 2 : nc == 2 ? 5 : 9) {
         if (rpg == 8 && nc > 2) continue; /* 8 rows: 1 and 2 columns only (else 4 rows) */
         /* blocks per row: beyond one unrolled sweep of the workgroup, not a multiple of it */
-        uint32_t blocks = (sg * wgm / 4) * 5 + 3;
-        x8i_case c = {type, 4 * rpg + 3, 32 * blocks, nc, (int)(rpg + nc) % 2, 1, LIL_MATVEC_FUSE_NONE, sg * wgm,
+        uint32_t blocks = (sg * wgm / tpb) * 5 + 3, be = lil_type_get(type)->block_elems;
+        x8i_case c = {type, 4 * rpg + 3, be * blocks, nc, (int)(rpg + nc) % 2, 1, LIL_MATVEC_FUSE_NONE, sg * wgm,
                       rpg, 0};
         check_x8i(ctx, &c, &rng);
       }
   /* weights in parts (each its own dispatch) */
-  uint64_t rb = lil_type_row_bytes(type, 32 * 20);
-  x8i_case c = {type, 61, 32 * 20, 2, 1, 1, LIL_MATVEC_FUSE_NONE, 0, 0, rb * 16};
+  uint32_t wcols = lil_type_get(type)->block_elems * 5;
+  uint64_t rb = lil_type_row_bytes(type, wcols);
+  x8i_case c = {type, 61, wcols, 2, 1, 1, LIL_MATVEC_FUSE_NONE, 0, 0, rb * 16};
   check_x8i(ctx, &c, &rng);
   c.fuse = LIL_MATVEC_FUSE_RMSNORM, c.ncols = 1, c.exact = 0;
   check_x8i(ctx, &c, &rng);
@@ -230,8 +252,13 @@ START_TEST(test_x8i_selection) {
   ck_assert_str_eq(label_of(ctx, LIL_TYPE_Q4_0, &on), "matvecx8i_q4_0_r4_c1");
   ck_assert_str_eq(label_of(ctx, LIL_TYPE_Q8_0, &fused), "matvecx8i_q8_0_r4_c1");
   ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q4_0, &off), "matvec16_", 9), 0);
-  ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q4_K, &on), "matvec16_", 9), 0);
+  ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q4_K, &on), "matvec16_", 9), 0); /* level 1: not K-quants */
   ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_F16, &on), "matvec_f16", 10), 0);
+  test_ctx_free(ctx);
+  ctx = ctx_x8i(2); /* K-quants too */
+  ck_assert_str_eq(label_of(ctx, LIL_TYPE_Q4_K, &on), "matvecx8i_q4_k_r4_c1");
+  ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q6_K, &on), "matvecx8i_q6_k_r", 16), 0);
+  ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q6_K, &off), "matvec16_", 9), 0);
   test_ctx_free(ctx);
   ctx = ctx_x8i(0); /* inline off: the flag is ignored */
   ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q4_0, &on), "matvec16_", 9), 0);
@@ -260,7 +287,7 @@ START_TEST(test_x8i_auto) {
     uint32_t int_dot, accel, use, inline_out;
   } cases[] = {
       {-1, -1, 1, 1, 1, 1}, {-1, -1, 1, 0, 0, 1}, {-1, 0, 1, 1, 0, 0}, {-1, 1, 0, 1, 0, 1}, {-1, 1, 1, 6, 0, 1},
-      {1, 0, 1, 0, 1, 0},   {1, -1, 0, 1, 0, 1},  {0, 1, 1, 1, 0, 1},  {0, -1, 1, 1, 0, 1},
+      {1, 0, 1, 0, 1, 0},   {1, -1, 0, 1, 0, 1},  {0, 1, 1, 1, 0, 1},  {0, -1, 1, 1, 0, 1},  {-1, 2, 1, 1, 1, 2},
   };
   unsetenv("LIL_MATVEC_X8");
   unsetenv("LIL_X8_INLINE");
@@ -290,6 +317,10 @@ START_TEST(test_x8i_auto) {
   lil_plan_matvec_x8(&p, &s, &o);
   ck_assert_uint_eq(p.use_matvec_x8, 1);
   ck_assert_uint_eq(p.matvec_x8_inline, 1);
+  setenv("LIL_X8_INLINE", "all", 1);
+  lil_plan_matvec_x8(&p, &s, &o);
+  ck_assert_uint_eq(p.matvec_x8_inline, 2);
+  unsetenv("LIL_X8_INLINE");
   unsetenv("LIL_MATVEC_X8");
 }
 END_TEST
@@ -300,9 +331,9 @@ int main(void) {
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_x8i_auto);
   if (LIL_GLSLC_HAS_SPIRV_INTRINSICS) {
-    tcase_add_loop_test(tc, test_x8i_shapes, 0, 2);
-    tcase_add_loop_test(tc, test_x8i_fused, 0, 2);
-    tcase_add_loop_test(tc, test_x8i_variants, 0, 2);
+    tcase_add_loop_test(tc, test_x8i_shapes, 0, N_TYPES);
+    tcase_add_loop_test(tc, test_x8i_fused, 0, N_TYPES);
+    tcase_add_loop_test(tc, test_x8i_variants, 0, N_TYPES);
     tcase_add_test(tc, test_x8i_selection);
   }
   suite_add_tcase(s, tc);

@@ -81,8 +81,9 @@ int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W) {
 }
 
 int lil_matvec_x8_inline_applies(const lil_ctx *ctx, const lil_weight *W) {
-  return lil_matvec_x8_applies(ctx, W) && lil_ctx_plan(ctx)->matvec_x8_inline &&
-         (W->type == LIL_TYPE_Q8_0 || W->type == LIL_TYPE_Q4_0);
+  uint32_t inl = lil_ctx_plan(ctx)->matvec_x8_inline;
+  return lil_matvec_x8_applies(ctx, W) && inl &&
+         (W->type == LIL_TYPE_Q8_0 || W->type == LIL_TYPE_Q4_0 || inl == 2);
 }
 
 /* Launch shape of the q16 kernels without overrides: 4 rows per workgroup (x reused 4 times), and

@@ -55,7 +55,8 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
 /* 1 when lil_op_matvec_cfg takes the integer-dot path for W on ctx (given an xq scratch). */
 int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W);
 /* 1 when it takes the inline-quantization integer-dot path for W (given cfg.x8_inline): the plan's
- * use_matvec_x8 and matvec_x8_inline, a Q8_0 / Q4_0 weight, the 16-bit-storage kernels. */
+ * use_matvec_x8 and matvec_x8_inline, a Q8_0 / Q4_0 weight (Q4_K / Q6_K too with
+ * matvec_x8_inline = 2), the 16-bit-storage kernels. */
 int lil_matvec_x8_inline_applies(const lil_ctx *ctx, const lil_weight *W);
 
 /* Bytes of x quantized to 8 bits for ncols columns of cols (a multiple of 32) elements: qs, int8

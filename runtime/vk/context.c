@@ -51,11 +51,12 @@ int lil_matvec_x8_wanted(const lil_ctx_options *o) {
 }
 
 void lil_plan_matvec_x8(lil_device_plan *p, const lil_device_snapshot *s, const lil_ctx_options *o) {
-  int want = lil_matvec_x8_wanted(o), inl = o && o->matvec_x8_inline >= 0 ? o->matvec_x8_inline > 0 : -1;
+  int want = lil_matvec_x8_wanted(o), inl = o && o->matvec_x8_inline >= 0 ? o->matvec_x8_inline : -1;
   if (inl < 0) {
     const char *v = getenv("LIL_X8_INLINE");
-    inl = !(v && !strcmp(v, "0"));
+    inl = v && !strcmp(v, "0") ? 0 : v && !strcmp(v, "all") ? 2 : 1;
   }
+  if (inl > 2) inl = 2;
   p->matvec_x8_inline = (uint32_t)inl;
   p->use_matvec_x8 = p->use_int_dot && (want > 0 || (want < 0 && inl && (s->integer_dot_accel & 1u)));
 }

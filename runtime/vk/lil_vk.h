@@ -42,9 +42,10 @@ typedef struct lil_ctx_options {
                           * plan has use_int_dot (plan.use_matvec_x8): 1 on, 0 off, -1: from
                           * $LIL_MATVEC_X8 (1 on, 0 off, unset or "auto": auto, see
                           * lil_plan_matvec_x8) */
-  int matvec_x8_inline;  /* the x8 matvec quantizes x itself (no quantize_x8 dispatch; Q8_0 / Q4_0;
-                          * plan.matvec_x8_inline): 1 on, 0 off (a separate quantization, as
-                          * before), -1: from $LIL_X8_INLINE (0 off, else on) */
+  int matvec_x8_inline;  /* the x8 matvec quantizes x itself (no quantize_x8 dispatch;
+                          * plan.matvec_x8_inline): 1 on for Q8_0 / Q4_0, 2 also Q4_K / Q6_K (not
+                          * measured yet), 0 off (a separate quantization, as before), -1: from
+                          * $LIL_X8_INLINE (0 off, "all" 2, else 1) */
 } lil_ctx_options;
 
 void lil_ctx_options_default(lil_ctx_options *o);

@@ -69,5 +69,15 @@ if [ $SECONDS -lt 240 ]; then
   LIL_MATVEC_X8=1 timeout $((265 - SECONDS)) "$L" bench kernels --filter matvec_q4_0 --iters 30 --serial \
     >"$OUT/kernels-q4_0.txt" 2>&1
 fi
+# 8 rows per workgroup (the inline quantization shared by twice the rows)
+if [ $SECONDS -lt 250 ]; then
+  LIL_MATVEC_X8=1 timeout $((270 - SECONDS)) "$L" bench kernels --filter matvec_q4_0 --iters 30 --serial --rows 8 \
+    >"$OUT/kernels-q4_0-rows8.txt" 2>&1
+fi
+# Q4_K with the inline quantization (LIL_X8_INLINE=all; not automatic until measured)
+if [ $SECONDS -lt 255 ]; then
+  LIL_MATVEC_X8=1 LIL_X8_INLINE=all timeout $((275 - SECONDS)) "$L" bench kernels --filter matvec_q4_k --iters 30 \
+    --serial >"$OUT/kernels-q4_k.txt" 2>&1
+fi
 if [ $SECONDS -lt 270 ]; then tests 25 test_ops_matvec test_ops_matvec_x8 >>"$OUT/tests.txt" 2>&1; fi
 echo "total $SECONDS" >>"$OUT/timing.txt"
