@@ -20,8 +20,8 @@ void lil_session_options_default(lil_session_options *o) {
 }
 
 static void acts_free(model_acts *a) {
-  lil_buffer *bufs[] = {a->x,      a->xb,   a->q,  a->k,  a->v,   a->att, a->g,
-                        a->u,      a->logits, a->last, a->xq, a->x16, a->qkv, a->gu};
+  lil_buffer *bufs[] = {a->x, a->xb, a->q,    a->k,    a->v,  a->att, a->g,
+                        a->u, a->gu, a->qkv, a->logits, a->last, a->xq, a->x16};
   for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) lil_buffer_free(bufs[i]);
   memset(a, 0, sizeof(*a));
 }
@@ -34,7 +34,8 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   /* the widest matvec input of a decode step (n_embd, q dim, n_ff), rounded up to blocks of 32 */
   uint64_t xw = c->n_embd > qd ? c->n_embd : qd;
   xw = (xw > c->n_ff ? xw : c->n_ff) + 31;
-  /* x8 with the quantization inside the matvec: no scratch (Q4_K / Q6_K keep the F32 kernels) */
+  /* x8 with the quantization inside the matvec: no scratch (the types without it take the F32
+   * kernels) */
   int x8i = n == 1 && lil_ctx_plan(ctx)->use_matvec_x8 && lil_ctx_plan(ctx)->matvec_x8_inline;
   int x8 = n == 1 && lil_ctx_plan(ctx)->use_matvec_x8 && !x8i;
   /* f16 X for the tensor-core matmul: the widest input (n_embd, q dim, n_ff) of every token */
