@@ -9,10 +9,12 @@
 #   LIL_MATVEC_X8=1                        x8 inline forced (= default where devices.json shows
 #                                          use_matvec_x8 true) + concat
 #   LIL_MATVEC_X8=1 LIL_X8_INLINE=0 LIL_MATVEC_CONCAT=0   the old opt-in (--matvec-x8 on main)
-# Order: tests with validation; bench decode qwen3-0.6b Q8_0 and llama-8b Q4_0 for each variant
-# (the default again at the end of each model, for drift); llama-1b F16 (x8 does not apply: a
-# no-regression check) and the matvec kernels (bench kernels, Q4_0 / Q8_0 rows: matvec16 /
-# matvecx8+q / matvecx8 / matvecx8i) if time is left. Outputs are written as they come.
+# Order: tests with validation (test_ops_matvec_x8i, test_model); bench decode qwen3-0.6b Q8_0 and
+# llama-8b Q4_0 for each variant (the default again at the end of each model, for drift); if time is
+# left: qwen3-0.6b Q4_0, llama-1b F16 (x8 does not apply: the concatenation alone), the matvec
+# kernels alone (bench kernels --serial: Q4_0 rows matvec16 / matvecx8+q / matvecx8 / matvecx8i,
+# again with --rows 8, Q4_K with LIL_X8_INLINE=all), test_ops_matvec / test_ops_matvec_x8.
+# Outputs are written as they come (a cut call keeps what finished).
 # Needs: .carry/b.tar.xz (the build of branch issue15), .carry/shared (peer/synth_gguf.py, tokenizer-tests).
 set -u
 source tools/gpu-env.sh
