@@ -104,8 +104,9 @@ static lil_status make_weight(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32
  * the integer-dot kernels, once with the activation quantization recorded before every run (each
  * run its own x8 scratch, as each its own y: "+q" in the kernel name; the time includes the
  * quantize dispatch and the barrier after it) and once quantized a single time up front, shared by
- * all runs (the kernel alone, as Q/K/V share one quantization). */
-enum { MV_DEFAULT, MV_X8_QUANT, MV_X8_SHARED };
+ * all runs (the kernel alone, as Q/K/V share one quantization); with plan.matvec_x8_inline (the
+ * default) also the Q8_0 / Q4_0 kernels that quantize x themselves (matvecx8i_*, --fuse too). */
+enum { MV_DEFAULT, MV_X8_QUANT, MV_X8_SHARED, MV_X8_INLINE };
 
 static lil_status bench_matvec_mode(lil_ctx *ctx, const kernels_opts *o, uint32_t type, uint32_t rows, uint32_t cols,
                                     int mode, double copy_gbps, uint64_t *rng, lil_error *err) {
@@ -132,7 +133,8 @@ static lil_status bench_matvec_mode(lil_ctx *ctx, const kernels_opts *o, uint32_
   uint64_t qbytes = lil_matvec_x8_bytes(nc, cols), qstride = (qbytes + 255) & ~(uint64_t)255;
   uint32_t qs = mode == MV_X8_QUANT ? ys : 1;
   if (!st) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, ystride * ys, "bench-y", &yb, err);
-  if (!st && mode != MV_DEFAULT) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, qstride * qs, "bench-xq", &qb, err);
+  int sep = mode == MV_X8_QUANT || mode == MV_X8_SHARED; /* the xq scratch */
+  if (!st && sep) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, qstride * qs, "bench-xq", &qb, err);
   if (!st) st = lil_buffer_fill(xb, 0, (uint64_t)nc * cols * 4, 0x3c000000u, err); /* 2^-7 */
   /* --fuse: the transform's aux vector (norm weight 1.0 / up 2^-7) */
   if (!st && o->mv.fuse) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, (uint64_t)cols * 4, "bench-aux", &ab, err);
@@ -144,8 +146,9 @@ static lil_status bench_matvec_mode(lil_ctx *ctx, const kernels_opts *o, uint32_
     st = lil_op_quantize_x8(ctx, seq, (lil_binding){xb, 0, 0}, nc, cols, (lil_binding){qb, 0, qbytes}, err);
   lil_matvec_config cfg = o->mv;
   if (ab) cfg.aux = (lil_binding){ab, 0, 0}, cfg.eps = 1e-6f;
+  cfg.x8_inline = mode == MV_X8_INLINE;
   for (uint32_t i = 0; i < o->iters && !st; i++) {
-    if (mode != MV_DEFAULT) {
+    if (sep) {
       cfg.xq = (lil_binding){qb, (i % qs) * qstride, qbytes};
       cfg.xq_ready = mode == MV_X8_SHARED;
     }
@@ -157,7 +160,7 @@ static lil_status bench_matvec_mode(lil_ctx *ctx, const kernels_opts *o, uint32_
   /* the shader actually dispatched (the 16-bit-storage variants differ from the generic name; the
    * x8 runs start with the quantization) */
   char ran[48];
-  const char *label = !st ? lil_seq_label(seq, mode == MV_DEFAULT ? 0 : 1) : NULL;
+  const char *label = !st ? lil_seq_label(seq, sep ? 1 : 0) : NULL;
   snprintf(ran, sizeof(ran), "%s%s", label ? label : lil_matvec_shader(type, plan->use_subgroup_arith),
            mode == MV_X8_QUANT ? "+q" : o->mv.fuse == LIL_MATVEC_FUSE_RMSNORM ? "+norm" : o->mv.fuse ? "+glu" : "");
   /* copy bandwidth measured again next to each kernel: the GPU's state (clocks, other work on
@@ -200,14 +203,19 @@ static int bench_kernels_matvec(lil_ctx *ctx, const kernels_opts *o, double copy
     if (!cli_name_matches(o->filter, kernel)) continue;
     /* whether the integer-dot path applies to this type here (a 1-row probe weight) */
     lil_weight *probe = NULL;
-    int x8 = 0;
-    if (plan->use_matvec_x8 && !o->mv.fuse && !lil_weight_create(ctx, types[t], 1, 256, NULL, NULL, &probe, &err))
-      x8 = lil_matvec_x8_applies(ctx, probe);
+    int x8 = 0, x8i = 0;
+    if (plan->use_matvec_x8 && !lil_weight_create(ctx, types[t], 1, 256, NULL, NULL, &probe, &err)) {
+      x8 = !o->mv.fuse && lil_matvec_x8_applies(ctx, probe);
+      x8i = lil_matvec_x8_inline_applies(ctx, probe);
+    }
     lil_weight_free(probe);
     for (uint32_t s = 0; s < n_shapes; s++)
-      for (int mode = MV_DEFAULT; mode <= (x8 ? MV_X8_SHARED : MV_DEFAULT); mode++)
+      for (int mode = MV_DEFAULT; mode <= MV_X8_INLINE; mode++) {
+        if ((mode == MV_X8_QUANT || mode == MV_X8_SHARED) && !x8) continue;
+        if (mode == MV_X8_INLINE && !x8i) continue;
         if (bench_matvec_mode(ctx, o, types[t], shapes[s][0], shapes[s][1], mode, copy_gbps, &rng, &err))
           return cli_fail("bench kernels", &err);
+      }
   }
   return 0;
 }

@@ -53,7 +53,7 @@ int cmd_devices(int argc, char **argv) {
   for (uint32_t i = 0; i < n; i++) {
     lil_device_plan p;
     lil_plan_device(&snaps[i], &dis, &p);
-    p.use_matvec_x8 = lil_matvec_x8_wanted(&o) && p.use_int_dot;
+    lil_plan_matvec_x8(&p, &snaps[i], &o);
     if (json) {
       char *j = lil_snapshot_to_json(&snaps[i], &p);
       printf("  {\"index\": %u, \"default\": %s, \"device\": %s}%s\n", i, i == def ? "true" : "false", j,

@@ -42,9 +42,10 @@ static void usage(FILE *f) {
           "      --recent N       h2o: recent tokens always kept (default budget/2)\n"
           "      --dense-layers N quest: first layers kept dense (default 2)\n"
           "      --kv-type T      KV cache type: f16 (default) | f32\n"
-          "      --matvec-x8      decode matvecs of Q8_0/Q4_0/Q4_K/Q6_K weights with 8-bit activations and\n"
-          "                       integer dot products (faster on GPUs with them; activations rounded per\n"
-          "                       block of 32: not bit-identical to the default F32 path)\n"
+          "      --matvec-x8      decode matvecs of Q8_0/Q4_0 (Q4_K/Q6_K with LIL_X8_INLINE=0) weights with 8-bit\n"
+          "                       activations and integer dot products (activations rounded per 8 elements:\n"
+          "                       not bit-identical to the F32 path). Default: on where the device accelerates\n"
+          "                       integer dot products; LIL_MATVEC_X8=0 turns it off, =1 on\n"
           "      --no-fuse        decode: RMSNorm, SwiGLU and the q/k norm + RoPE as their own dispatches\n"
           "                       (default: fused into the matvecs that read them and the KV append)\n"
           "      --guardian[=K=V,...]  stop repetition (f=250,t=20,patience=1,action=stop|answer,...)\n"
@@ -443,7 +444,8 @@ static void report(run_state *r, const run_opts *o) {
     json_object_set_new(j, "stats", s);
     json_object_set_new(s, "kv_capacity_bytes", json_integer((json_int_t)lil_session_kv_capacity_bytes(r->sess)));
     json_object_set_new(s, "attention", json_string(lil_attn_policy_name(o->policy.kind)));
-    /* true when --matvec-x8 was asked for and the device has integer dot products */
+    /* true when the integer-dot decode matvec is on (--matvec-x8, or automatic where the device
+     * accelerates integer dot products) */
     json_object_set_new(s, "matvec_x8", json_boolean(lil_ctx_plan(r->ctx)->use_matvec_x8 != 0));
     /* commands of the decode step replayed per token (fewer with the fused RMSNorm / SwiGLU) */
     json_object_set_new(s, "step_dispatches", json_integer((json_int_t)lil_session_step_dispatches(r->sess)));

@@ -32,6 +32,26 @@
 #extension GL_KHR_shader_subgroup_arithmetic : require
 layout(local_size_x_id = 0) in;
 
+// X8_INLINE (variants matvecx8i_*, plan.use_matvec_x8 with matvec_x8_inline; Q4_K / Q6_K with
+// matvec_x8_inline = 2): the
+// integer-dot arithmetic of matvec_x8.comp without its separate quantize_x8 dispatch. Each thread
+// quantizes the 8 x values of its slice (already transformed by FUSE) to int8 with their own scale,
+//   d_x = max|x_i| / 127, q_i = roundEven(x_i / d_x),
+// shared by the NROWS rows, and multiplies them 4 at a time (OpSDot) with the weight bytes /
+// nibbles as stored: per row and slice d_w d_x (sdot(w0, q0) + sdot(w1, q1) - offset sum q)
+// (Q4_0 offset 8, sum q by an SDot with 0x01010101; Q8_0 none). The x side costs ~1 instruction per
+// weight at 4 rows; the decode of the weights is 2 SDots per 8 instead of 8 FMAs and the nibble
+// arithmetic. Error: each x within d_x / 2 of its value (|y - Wx| <= sum |w| d_x / 2), the
+// 8-element scale making it at most that of quantize_x8's 32-element blocks.
+#ifdef X8_INLINE
+#extension GL_EXT_spirv_intrinsics : require
+// OpSDot (4450), PackedVectorFormat4x8Bit (0); capabilities DotProduct (6019),
+// DotProductInput4x8BitPacked (6018) (as matvec_x8.comp)
+spirv_instruction(extensions = ["SPV_KHR_integer_dot_product"], capabilities = [6019, 6018], id = 4450)
+int sdot4(uint a, uint b, spirv_literal int fmt);
+#define DOT4(a, b) sdot4((a), (b), 0)
+#endif
+
 #ifndef NROWS
 #define NROWS 2u
 #endif
@@ -109,6 +129,21 @@ void nibbles_pair(uint w, out vec4 lo, out vec4 hi) {
 vec4 bytes4(uint w) { return AS_FIELDS(uvec4(w << 15u, w << 7u, w >> 1u, w >> 9u), MASK8); }      // bits 8k..8k+7
 vec4 sixes4(uint w) { return AS_FIELDS(uvec4(w << 17u, w << 9u, w << 1u, w >> 7u), MASK6); }      // bits 8k..8k+5
 
+#ifdef X8_INLINE
+// v (|v| <= 127.0) rounded to the nearest integer, as 4 int8 bytes: adding 1.5 * 2^23 leaves
+// roundEven(v) in the low mantissa bits (the add is correctly rounded; a fused multiply-add with
+// the scaling is exact before its one rounding), whose low byte is its two's complement.
+uint pack_q8(vec4 v) {
+  uvec4 b = floatBitsToUint(v + 12582912.0) & 0xffu;
+  return b.x | (b.y << 8u) | (b.z << 16u) | (b.w << 24u);
+}
+// A small int (|i| < 2^22) as float without an integer conversion (quarter rate on NVIDIA).
+float i2f(int i) { return uintBitsToFloat(uint(i + 0x4B400000)) - 12582912.0; }
+// 1 / max |v| * 127 and max |v| / 127 of the values whose absolute maximum is m (0, 0 for m = 0)
+vec2 x8_scales(float amax) { return amax > 0.0 ? vec2(127.0 / amax, amax * (1.0 / 127.0)) : vec2(0.0); }
+float vmax(vec4 v) { return max(max(v.x, v.y), max(v.z, v.w)); }
+#endif
+
 #if defined(WTYPE_Q8_0) || defined(WTYPE_Q4_0)
 #define TPB 4u
 #define XBLOCK 8u
@@ -156,6 +191,31 @@ void decode(RAW raw, out float d, out vec4 wa, out vec4 wb) {
 }
 #endif
 
+#ifdef X8_INLINE
+void process(uint blk, uint part, RAW raw[NROWS]) {
+  float d[NROWS];
+  [[unroll]] for (uint r = 0u; r < NROWS; r++) d[r] = unpackHalf2x16(raw[r].x).x;
+  uint xo = blk * XBLOCK;
+  [[unroll]] for (uint n = 0u; n < NCOLS; n++) {
+    vec4 xa = xload(xc[n] + xo + XA(part), n), xb = xload(xc[n] + xo + XB(part), n);
+    vec4 m = max(abs(xa), abs(xb));
+    float amax = max(max(m.x, m.y), max(m.z, m.w));
+    float id = amax > 0.0 ? 127.0 / amax : 0.0, dx = amax * (1.0 / 127.0);
+    uint qa = pack_q8(xa * id), qb = pack_q8(xb * id);
+#if defined(WTYPE_Q4_0)
+    int off = 8 * (DOT4(qa, 0x01010101u) + DOT4(qb, 0x01010101u));
+#endif
+    [[unroll]] for (uint r = 0u; r < NROWS; r++) {
+#if defined(WTYPE_Q8_0)
+      int i = DOT4(raw[r].y, qa) + DOT4(raw[r].z, qb);
+#else
+      int i = DOT4(raw[r].y & 0x0f0f0f0fu, qa) + DOT4((raw[r].y >> 4u) & 0x0f0f0f0fu, qb) - off;
+#endif
+      acc[r][n] += (d[r] * dx) * i2f(i);
+    }
+  }
+}
+#else
 // Adds block blk of the NROWS rows (already loaded) to acc.
 void process(uint blk, uint part, RAW raw[NROWS]) {
   float d[NROWS];
@@ -169,6 +229,7 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
       acc[r][n] += d[r] * (FIELD_SCALE_A * dot(wa[r], xa) + FIELD_SCALE_B * dot(wb[r], xb) - sx);
   }
 }
+#endif // X8_INLINE
 
 #elif defined(WTYPE_Q4_K)
 // 144-byte super-block = 9 uvec4: [0] = d, dmin (f16), 12 bytes of 6-bit scales/mins; [1..8] = 4
@@ -203,6 +264,54 @@ vec4 q4k_scales(uvec4 hdr, uint part) {
   return vec4(s16, s16 + dm.y * q.zw);
 }
 
+#ifdef X8_INLINE
+// X8_INLINE: (d sc0, d sc1, dmin m0, dmin m1) of sub-blocks 2c, 2c + 1, c = part / 2. The thread's
+// 16 x values of each sub-block are quantized with their own scale (dl, dh); a sub-block adds
+// d sc d_x sdot(q_w, q_x) - dmin m d_x sum q_x (the min term through the quantized x too, so the
+// error is that of the rounded x against the dequantized weights).
+vec4 q4k_scales_x8(uvec4 hdr, uint part) {
+  uint c = part >> 1u, s = 16u * (c & 1u);
+  uint a = hdr.y >> s, b = hdr.z >> s, e = hdr.w >> s;
+  uint sc = c < 2u ? a & 0x3f3fu : (e & 0x0f0fu) | ((a >> 2u) & 0x3030u);
+  uint mn = c < 2u ? b & 0x3f3fu : ((e >> 4u) & 0x0f0fu) | ((b >> 2u) & 0x3030u);
+  vec4 q = U2F(uvec4(sc, sc >> 8u, mn, mn >> 8u) & 0xffu) - 8388608.0;
+  vec2 dm = unpackHalf2x16(hdr.x);
+  return vec4(dm.x * q.xy, dm.y * q.zw);
+}
+
+void process(uint blk, uint part, RAW raw[NROWS]) {
+  vec4 f[NROWS];
+  [[unroll]] for (uint r = 0u; r < NROWS; r++) f[r] = q4k_scales_x8(raw[r].hdr, part);
+  uint xo = blk * XBLOCK + 16u * (part >> 1u) + 4u * (part & 1u);
+  [[unroll]] for (uint n = 0u; n < NCOLS; n++) {
+    vec4 xl[4], xh[4];
+    [[unroll]] for (uint i = 0u; i < 4u; i++) {
+      xl[i] = xload(xc[n] + xo + i, n);
+      xh[i] = xload(xc[n] + xo + 8u + i, n);
+    }
+    vec2 sl = x8_scales(vmax(max(max(abs(xl[0]), abs(xl[1])), max(abs(xl[2]), abs(xl[3])))));
+    vec2 sh = x8_scales(vmax(max(max(abs(xh[0]), abs(xh[1])), max(abs(xh[2]), abs(xh[3])))));
+    uint ql[4], qh[4];
+    int suml = 0, sumh = 0;
+    [[unroll]] for (uint i = 0u; i < 4u; i++) {
+      ql[i] = pack_q8(xl[i] * sl.x);
+      qh[i] = pack_q8(xh[i] * sh.x);
+      suml += DOT4(ql[i], 0x01010101u);
+      sumh += DOT4(qh[i], 0x01010101u);
+    }
+    vec2 ms = vec2(sl.y * i2f(suml), sh.y * i2f(sumh)); // sum of the quantized x of each half
+    [[unroll]] for (uint r = 0u; r < NROWS; r++) {
+      int il = 0, ih = 0;
+      [[unroll]] for (uint i = 0u; i < 4u; i++) {
+        uint w = raw[r].qs[i];
+        il += DOT4(w & 0x0f0f0f0fu, ql[i]);
+        ih += DOT4((w >> 4u) & 0x0f0f0f0fu, qh[i]);
+      }
+      acc[r][n] += (f[r].x * sl.y) * i2f(il) + (f[r].y * sh.y) * i2f(ih) - dot(f[r].zw, ms);
+    }
+  }
+}
+#else
 void process(uint blk, uint part, RAW raw[NROWS]) {
   vec4 f[NROWS], lo[NROWS][4], hi[NROWS][4];
   [[unroll]] for (uint r = 0u; r < NROWS; r++) {
@@ -225,6 +334,7 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
     }
   }
 }
+#endif // X8_INLINE
 
 #elif defined(WTYPE_Q6_K)
 // 210-byte super-block = 105 uint16: ql[128] (u16 0..63), qh[64] (64..95), 16 int8 scales
@@ -250,6 +360,46 @@ RAW load_raw(uint o, uint part) {
              uvec4(ld32(q), ld32(q + 2u), ld32(s), ld32(s + 2u)), uint(w16[o + 104u]));
 }
 
+#ifdef X8_INLINE
+// X8_INLINE: each group g of 8 x values quantized with its own scale d_g (one int8 weight scale
+// per group too); per row sum_g d sc_g d_g (sdot(q_w, q_x) - 32 sum q_x), q_w the 6-bit values as
+// stored (0..63, a non-negative int8).
+void process(uint blk, uint part, RAW raw[NROWS]) {
+  vec4 f[NROWS];
+  uint q[NROWS][4][2];
+  uint bs = 8u * ((part & 3u) >> 1u);
+  [[unroll]] for (uint r = 0u; r < NROWS; r++) {
+    uint s01 = raw[r].qs.z >> bs, s23 = raw[r].qs.w >> bs;
+    vec4 sc = U2F((uvec4(s01, s01 >> 16u, s23, s23 >> 16u) & 0xffu) ^ 0x80u) - 8388736.0;
+    f[r] = unpackHalf2x16(raw[r].d).x * sc;
+    [[unroll]] for (uint g = 0u; g < 4u; g++)
+      [[unroll]] for (uint j = 0u; j < 2u; j++) {
+        uint l = raw[r].ql[2u * (g & 1u) + j], qh = raw[r].qs[j];
+        q[r][g][j] = ((l >> (4u * (g >> 1u))) & 0x0f0f0f0fu) | (((qh >> (2u * g)) & 0x03030303u) << 4u);
+      }
+  }
+  uint xo = blk * XBLOCK + 32u * (part >> 2u) + 2u * (part & 3u);
+  [[unroll]] for (uint n = 0u; n < NCOLS; n++) {
+    uint xq[4][2];
+    vec4 dx;
+    int off[4];
+    [[unroll]] for (uint g = 0u; g < 4u; g++) {
+      vec4 a = xload(xc[n] + xo + 8u * g, n), b = xload(xc[n] + xo + 8u * g + 1u, n);
+      vec2 sg = x8_scales(vmax(max(abs(a), abs(b))));
+      xq[g][0] = pack_q8(a * sg.x);
+      xq[g][1] = pack_q8(b * sg.x);
+      dx[g] = sg.y;
+      off[g] = 32 * (DOT4(xq[g][0], 0x01010101u) + DOT4(xq[g][1], 0x01010101u));
+    }
+    [[unroll]] for (uint r = 0u; r < NROWS; r++) {
+      vec4 p;
+      [[unroll]] for (uint g = 0u; g < 4u; g++)
+        p[g] = i2f(DOT4(q[r][g][0], xq[g][0]) + DOT4(q[r][g][1], xq[g][1]) - off[g]);
+      acc[r][n] += dot(f[r] * dx, p);
+    }
+  }
+}
+#else
 void process(uint blk, uint part, RAW raw[NROWS]) {
   vec4 f[NROWS], v[NROWS][4][2];
   uint bs = 8u * ((part & 3u) >> 1u); // l0 / 16 selects the low or high byte of each scale u16
@@ -280,6 +430,7 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
     }
   }
 }
+#endif // X8_INLINE
 
 #else
 #error "matvec_q16.comp: define WTYPE_Q8_0, WTYPE_Q4_0, WTYPE_Q4_K or WTYPE_Q6_K"

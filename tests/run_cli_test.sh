@@ -56,11 +56,17 @@ run eog 0 --json -m "$GOLDEN" -c 256 --temp 3 --seed 8
 json 'assert d["stop"] == "eog" and 2 not in d["ids"] and len(d["ids"]) == 139' ||
   fail "eog: $(json 'print(d["stop"], len(d["ids"]))')"
 # --matvec-x8 on a Q8_0 model (8-bit activations, integer dot products; lavapipe has them): it runs,
-# reports the path, and greedy decoding still generates every token; without the flag it is off
+# reports the path, and greedy decoding still generates every token; LIL_MATVEC_X8=0 turns it off
+# (without either, automatic: off on lavapipe, whose dot products are not accelerated); the same
+# ids with Q/K/V and gate/up as separate matvecs (LIL_MATVEC_CONCAT=0)
 Q8="$(dirname "$0")/data/golden/qwen2-q8_0.gguf"
 run x8-on 0 --json -m "$Q8" -n 12 --matvec-x8 &&
   { json 'assert d["stats"]["matvec_x8"] is True and len(d["ids"]) == 12' || fail "x8-on: $out"; }
-run x8-off 0 --json -m "$Q8" -n 12 && { json 'assert d["stats"]["matvec_x8"] is False' || fail "x8-off: $out"; }
+LIL_MATVEC_X8=0 run x8-off 0 --json -m "$Q8" -n 12 &&
+  { json 'assert d["stats"]["matvec_x8"] is False' || fail "x8-off: $out"; }
+ids_concat=$(json 'print(d["ids"])')
+LIL_MATVEC_X8=0 LIL_MATVEC_CONCAT=0 run concat-off 0 --json -m "$Q8" -n 12 &&
+  { [ "$(json 'print(d["ids"])')" = "$ids_concat" ] || fail "concat-off: $out"; }
 # sparse attention: every policy runs end to end with a 64-token budget; the evicting ones keep
 # their KV memory bounded (the same bytes in use after 100 and 150 tokens, unlike dense)
 for p in dense window quest h2o raas; do

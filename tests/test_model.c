@@ -158,7 +158,8 @@ static void write_quantized(const char *src, const char *dst, uint32_t type) {
 /* Q4_0 versions of the golden llama and qwen2 (bias) files: GPU logits vs the CPU reference on the
  * same file (which dequantizes with lil_quant), every position, F32 KV: ratio <= 1e-3. _i >= 2: the
  * same with the integer-dot decode matvec (plan.use_matvec_x8: activations rounded to 8 bits per
- * block of 32 in the decode steps): ratio <= X8_TOL. Measured on lavapipe 0.035 (llama) and 0.051
+ * block of 32 in the decode steps; _i 2-3 quantized inside the matvec with a scale per 8 elements
+ * and the fused RMSNorm / SwiGLU, _i 4-5 by the separate quantize_x8 dispatch): ratio <= X8_TOL. Measured on lavapipe 0.035 (llama) and 0.051
  * (qwen2): these tiny random-weight models amplify rounding (the weights' own Q4_0 rounding moves
  * the logits by 0.78 / 1.08 of max |logit| vs F32), and an 8-bit activation step is 1/16 of a
  * 4-bit weight step, so ~0.05 is the expected size; a decode error (a wrong nibble, a missing
@@ -168,15 +169,17 @@ START_TEST(test_q4_0_gpu_vs_ref) {
   golden_set gs;
   golden_load(&gs);
   const char *src[] = {"tests/data/golden/llama-f32.gguf", "tests/data/golden/qwen2-f32.gguf"};
-  const int x8 = _i >= 2, f = _i % 2;
+  const int x8 = _i >= 2, f = _i % 2, inl = _i < 4;
   char path[64];
   snprintf(path, sizeof(path), "/tmp/lil_test_q4_0_%d_%d.gguf", (int)getpid(), _i);
   write_quantized(test_source_path(src[f]), path, LIL_TYPE_Q4_0);
   lil_ctx_options co;
   lil_ctx_options_default(&co);
   co.matvec_x8 = x8;
+  co.matvec_x8_inline = inl;
   lil_ctx *ctx = test_ctx_create_opts(&co);
   ck_assert_uint_eq(lil_ctx_plan(ctx)->use_matvec_x8, (uint32_t)x8);
+  ck_assert_uint_eq(lil_ctx_plan(ctx)->matvec_x8_inline, (uint32_t)inl);
   lil_error e = {0};
   lil_model *m = load(ctx, path);
   unlink(path);
@@ -208,7 +211,8 @@ START_TEST(test_q4_0_gpu_vs_ref) {
     worst_golden = fmax(worst_golden, eg / mg);
   }
   fprintf(stderr, "gpu %s as q4_0%s: vs CPU ref ratio %.3g; vs the F32 golden ratio %.3g (information)\n",
-          src[f], x8 ? " (x8 decode matvec)" : "", worst, worst_golden);
+          src[f], x8 ? (inl ? " (x8 decode matvec, inline)" : " (x8 decode matvec, quantize_x8)") : "", worst,
+          worst_golden);
   /* fp16 cooperative-matrix prefill on GPUs that have it: see test_golden_gpu */
   const double q4_tol = x8 ? X8_TOL : lil_ctx_plan(ctx)->use_coopmat_nv ? 3e-3 : 1e-3;
   ck_assert_msg(worst <= q4_tol, "q4_0 vs CPU reference: %g (tol %g)", worst, q4_tol);
@@ -251,6 +255,42 @@ START_TEST(test_stories_greedy_gpu) {
                     stories_expected_ids[i]);
   }
   lil_model_free(m);
+  test_ctx_free(ctx);
+}
+END_TEST
+
+/* Q/K/V and gate/up loaded separately ($LIL_MATVEC_CONCAT=0, read at load): the same 200
+ * stories260K ids as the default (one weight each, the prefill reading views of them; checked by
+ * test_stories_greedy_gpu), with 3 decode dispatches per layer more. */
+START_TEST(test_stories_concat) {
+  lil_ctx *ctx = test_ctx_create();
+  lil_model *m[2];
+  setenv("LIL_MATVEC_CONCAT", "0", 1);
+  m[0] = load(ctx, test_source_path("assets/stories260K.gguf"));
+  unsetenv("LIL_MATVEC_CONCAT");
+  m[1] = load(ctx, test_source_path("assets/stories260K.gguf"));
+  lil_session_options so;
+  lil_session_options_default(&so);
+  so.n_ctx = 256;
+  uint32_t disp[2];
+  int32_t ids[STORIES_N_EXPECTED];
+  lil_error e = {0};
+  for (int i = 0; i < 2; i++) {
+    lil_session *s;
+    ck_assert_msg(lil_session_create(m[i], &so, &s, &e) == LIL_OK, "%s", e.msg);
+    disp[i] = lil_session_step_dispatches(s);
+    lil_session_free(s);
+    if (i == 1) break; /* the concatenated default's ids: test_stories_greedy_gpu */
+    stories_run(ctx, m[i], &so, STORIES_N_EXPECTED, ids);
+    for (int k = 0; k < STORIES_N_EXPECTED; k++)
+      ck_assert_msg(ids[k] == stories_expected_ids[k], "concat %d: token %d: got %d, expected %d", i, k, ids[k],
+                    stories_expected_ids[k]);
+  }
+  const lil_model_config *c = lil_model_get_config(m[1]);
+  ck_assert_msg(disp[0] == disp[1] + 3 * c->n_layer, "step dispatches %u separate, %u concatenated (%u layers)",
+                disp[0], disp[1], c->n_layer);
+  lil_model_free(m[0]);
+  lil_model_free(m[1]);
   test_ctx_free(ctx);
 }
 END_TEST
@@ -460,8 +500,9 @@ int main(void) {
   TCase *tc = tcase_create("gpu");
   tcase_set_timeout(tc, 300);
   tcase_add_loop_test(tc, test_golden_gpu, 0, 12);
-  tcase_add_loop_test(tc, test_q4_0_gpu_vs_ref, 0, 4);
+  tcase_add_loop_test(tc, test_q4_0_gpu_vs_ref, 0, 6);
   tcase_add_test(tc, test_stories_greedy_gpu);
+  tcase_add_test(tc, test_stories_concat);
   tcase_add_test(tc, test_policies_full_budget);
   tcase_add_test(tc, test_h2o_long_prompt);
   tcase_add_test(tc, test_prefill_after_context);

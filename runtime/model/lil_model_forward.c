@@ -18,21 +18,22 @@ static lil_binding whole(lil_buffer *b) { return (lil_binding){b, 0, 0}; }
 /* Y (+)= W X for n tokens: the matvec kernel for one token, the tiled matmul for more. With an x8
  * scratch (decode, plan.use_matvec_x8) the matvec reads x quantized to 8 bits where the weight type
  * has the integer-dot kernel; reuse: x is unchanged since the previous linear (K/V after Q, up after
- * gate), so its quantization is shared when that one made it. */
-static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_buffer *x,
-                               lil_buffer *y, uint32_t n, int accumulate, int reuse, const lil_matvec_config *fuse,
+ * gate), so its quantization is shared when that one made it. With a->x8_inline the matvec
+ * quantizes x itself (no scratch, fused transforms kept). */
+static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_binding x,
+                               lil_binding y, uint32_t n, int accumulate, int reuse, const lil_matvec_config *fuse,
                                lil_error *err) {
   if (n > 1) {
     /* tensor cores read X as f16 from the scratch, converted by the first matmul of this X */
     lil_matmul_cfg mc = {0};
     if (a->x16 && lil_matmul_coopmat_ok(ctx, w, NULL, 0)) {
       mc.x16 = whole(a->x16);
-      mc.x16_ready = reuse && a->x16_of == x;
-      a->x16_of = x;
+      mc.x16_ready = reuse && a->x16_of == x.buf;
+      a->x16_of = x.buf;
     } else {
       a->x16_of = NULL;
     }
-    return lil_op_matmul_ex(ctx, seq, w, whole(x), whole(y), n, accumulate, &mc, err);
+    return lil_op_matmul_ex(ctx, seq, w, x, y, n, accumulate, &mc, err);
   }
   lil_matvec_config cfg = {0};
   if (fuse) {
@@ -40,25 +41,43 @@ static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const 
     a->xq_of = NULL;
   } else if (a->xq && lil_matvec_x8_applies(ctx, w)) {
     cfg.xq = whole(a->xq);
-    cfg.xq_ready = reuse && a->xq_of == x;
-    a->xq_of = x;
+    cfg.xq_ready = reuse && a->xq_of == x.buf;
+    a->xq_of = x.buf;
   } else if (!reuse) {
     a->xq_of = NULL; /* x may have new contents: a later linear with reuse must not trust an older quantization */
   }
-  return lil_op_matvec_cfg(ctx, seq, w, whole(x), whole(y), 1, accumulate, &cfg, err);
+  cfg.x8_inline = a->x8_inline; /* Q8_0 / Q4_0 (lil_matvec_x8_inline_applies); the others as above */
+  return lil_op_matvec_cfg(ctx, seq, w, x, y, 1, accumulate, &cfg, err);
 }
 
-static lil_status linear(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_buffer *x, lil_buffer *y,
+static lil_status linear(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_binding x, lil_binding y,
                          uint32_t n, int accumulate, int reuse, lil_error *err) {
   return linear_fused(ctx, seq, a, w, x, y, n, accumulate, reuse, NULL, err);
 }
 
 /* y = W x (+ bias on every token). */
 static lil_status linear_bias(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_buffer *bias,
-                              lil_buffer *x, lil_buffer *y, uint32_t n, int reuse, const lil_matvec_config *fuse,
+                              lil_binding x, lil_binding y, uint32_t n, int reuse, const lil_matvec_config *fuse,
                               lil_error *err) {
   TRY(linear_fused(ctx, seq, a, w, x, y, n, 0, reuse, fuse, err));
-  return bias ? lil_op_add_bias(ctx, seq, whole(y), whole(bias), n, w->rows, err) : LIL_OK;
+  return bias ? lil_op_add_bias(ctx, seq, y, whole(bias), n, w->rows, err) : LIL_OK;
+}
+
+/* The outputs of several weights reading the same x (q, k, v; gate, up): one matvec over their
+ * concatenation cat (decode: the outputs are ranges of one buffer laid out as cat's rows; biases
+ * added per range), else one linear each. */
+static lil_status linear_group(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *cat, int k,
+                               const lil_weight *const *w, lil_buffer *const *bias, lil_binding x,
+                               const lil_binding *y, uint32_t n, const lil_matvec_config *fuse, lil_error *err) {
+  if (cat && n == 1) {
+    lil_binding yc = {y[0].buf, y[0].offset, (uint64_t)cat->rows * 4};
+    TRY(linear_fused(ctx, seq, a, cat, x, yc, 1, 0, 0, fuse, err));
+    for (int i = 0; i < k; i++)
+      if (bias[i]) TRY(lil_op_add_bias(ctx, seq, y[i], whole(bias[i]), 1, w[i]->rows, err));
+    return LIL_OK;
+  }
+  for (int i = 0; i < k; i++) TRY(linear_bias(ctx, seq, a, w[i], bias[i], x, y[i], n, i > 0, fuse, err));
+  return LIL_OK;
 }
 
 static lil_status record_select(lil_session *s, lil_seq *seq, lil_binding logits, lil_error *err) {
@@ -91,7 +110,8 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
   a->xq_of = NULL; /* nothing quantized yet in this recording */
   a->x16_of = NULL;
   /* decode: RMSNorm fused into the matvecs that read its output, SwiGLU into the down projection
-   * (the F32-activation kernels; not with the integer-dot scratch, which reads x quantized) */
+   * (the F32-activation kernels and the inline-x8 ones; not with the integer-dot scratch, which
+   * reads x quantized) */
   int fuse = n == 1 && !a->xq && !s->opt.unfused_decode;
   /* decode: the q/k norms and RoPE done by the KV append (lil_attention_record_decode_qk) */
   int fuse_qk = !prefill && !s->opt.unfused_decode;
@@ -102,48 +122,52 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
     const model_layer *L = &m->layers[l];
     /* attention block: xb = rmsnorm(x) * attn_norm (decode: fused into the three matvecs) */
     lil_matvec_config fn = {.fuse = LIL_MATVEC_FUSE_RMSNORM, .aux = whole(L->attn_norm), .eps = c->rms_eps};
-    lil_buffer *xin = fuse ? a->x : a->xb;
+    lil_binding xin = whole(fuse ? a->x : a->xb);
     if (!fuse) TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->attn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
-    /* q, k, v = Wq xb + bq, Wk xb + bk, Wv xb + bv */
-    TRY(linear_bias(ctx, seq, a, L->wq, L->bq, xin, a->q, n, 0, fuse ? &fn : NULL, err));
-    TRY(linear_bias(ctx, seq, a, L->wk, L->bk, xin, a->k, n, 1, fuse ? &fn : NULL, err));
-    TRY(linear_bias(ctx, seq, a, L->wv, L->bv, xin, a->v, n, 1, fuse ? &fn : NULL, err));
+    /* q, k, v = Wq xb + bq, Wk xb + bk, Wv xb + bv (decode: one matvec over the three) */
+    const lil_weight *wqkv[] = {L->wq, L->wk, L->wv};
+    lil_buffer *const bqkv[] = {L->bq, L->bk, L->bv};
+    const lil_binding yqkv[] = {a->qb, a->kb, a->vb};
+    TRY(linear_group(ctx, seq, a, L->wqkv, 3, wqkv, bqkv, xin, yqkv, n, fuse ? &fn : NULL, err));
     /* (qwen3: per-head rmsnorm of q and k, then) rotary position embedding: one fused dispatch, or
      * (decode) done by the KV append's dispatch */
     lil_binding qn = whole(L->q_norm), kn = whole(L->k_norm);
     lil_attention_qk qk = {.q_norm = L->q_norm ? &qn : NULL, .k_norm = L->k_norm ? &kn : NULL, .positions = pos,
                            .freq_factors = ff, .rope = rope_q, .eps = c->rms_eps};
     if (!fuse_qk)
-      TRY(lil_op_qk_norm_rope(ctx, seq, whole(a->q), whole(a->k), qk.q_norm, qk.k_norm, pos, ff, n, &rope_q, &rope_k,
-                              c->rms_eps, err));
+      TRY(lil_op_qk_norm_rope(ctx, seq, a->qb, a->kb, qk.q_norm, qk.k_norm, pos, ff, n, &rope_q, &rope_k, c->rms_eps,
+                              err));
     /* KV cache append + causal attention (paged; the policy picks the pages in decode) */
     if (prefill)
-      TRY(lil_attention_record_prefill(s->att, seq, l, whole(a->q), whole(a->k), whole(a->v), whole(a->att), n, err));
+      TRY(lil_attention_record_prefill(s->att, seq, l, a->qb, a->kb, a->vb, whole(a->att), n, err));
     else
-      TRY(lil_attention_record_decode_qk(s->att, seq, l, whole(a->q), whole(a->k), whole(a->v), whole(a->att),
-                                         fuse_qk ? &qk : NULL, err));
+      TRY(lil_attention_record_decode_qk(s->att, seq, l, a->qb, a->kb, a->vb, whole(a->att), fuse_qk ? &qk : NULL,
+                                         err));
     /* x += Wo att */
-    TRY(linear(ctx, seq, a, L->wo, a->att, a->x, n, 1, 0, err));
+    TRY(linear(ctx, seq, a, L->wo, whole(a->att), whole(a->x), n, 1, 0, err));
     /* feed-forward block: xb = rmsnorm(x) * ffn_norm; x += Wdown (silu(Wgate xb) * Wup xb)
      * (decode: the norm fused into gate and up, SwiGLU into down) */
     fn.aux = whole(L->ffn_norm);
-    lil_matvec_config fg = {.fuse = LIL_MATVEC_FUSE_SWIGLU, .aux = whole(a->u)};
+    lil_matvec_config fg = {.fuse = LIL_MATVEC_FUSE_SWIGLU, .aux = a->ub};
     if (!fuse) TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->ffn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
-    TRY(linear_fused(ctx, seq, a, L->gate, xin, a->g, n, 0, 0, fuse ? &fn : NULL, err));
-    TRY(linear_fused(ctx, seq, a, L->up, xin, a->u, n, 0, 1, fuse ? &fn : NULL, err));
-    if (!fuse) TRY(lil_op_swiglu(ctx, seq, whole(a->g), whole(a->u), whole(a->g), n, c->n_ff, err));
-    TRY(linear_fused(ctx, seq, a, L->down, a->g, a->x, n, 1, 0, fuse ? &fg : NULL, err));
+    const lil_weight *wgu[] = {L->gate, L->up};
+    lil_buffer *const bgu[] = {NULL, NULL};
+    const lil_binding ygu[] = {a->gb, a->ub};
+    TRY(linear_group(ctx, seq, a, L->wgu, 2, wgu, bgu, xin, ygu, n, fuse ? &fn : NULL, err));
+    if (!fuse) TRY(lil_op_swiglu(ctx, seq, a->gb, a->ub, a->gb, n, c->n_ff, err));
+    TRY(linear_fused(ctx, seq, a, L->down, a->gb, whole(a->x), n, 1, 0, fuse ? &fg : NULL, err));
   }
   /* logits = Wout (rmsnorm(x) * output_norm), for every token or only the last */
   if (n == 1) {
     lil_matvec_config fn = {.fuse = LIL_MATVEC_FUSE_RMSNORM, .aux = whole(m->out_norm), .eps = c->rms_eps};
     if (!fuse) TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(m->out_norm), whole(a->xb), 1, E, E, E, c->rms_eps, err));
-    TRY(linear_fused(ctx, seq, a, m->output, fuse ? a->x : a->xb, a->logits, 1, 0, 0, fuse ? &fn : NULL, err));
+    TRY(linear_fused(ctx, seq, a, m->output, whole(fuse ? a->x : a->xb), whole(a->logits), 1, 0, 0, fuse ? &fn : NULL,
+                     err));
     return record_select(s, seq, whole(a->logits), err);
   }
   if (all_logits) {
     TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(m->out_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
-    TRY(linear(ctx, seq, a, m->output, a->xb, a->logits, n, 0, 0, err));
+    TRY(linear(ctx, seq, a, m->output, whole(a->xb), whole(a->logits), n, 0, 0, err));
     lil_copy2d cp = {.rows = 1, .cols = c->n_vocab, .src_offset = (n - 1) * c->n_vocab};
     TRY(lil_op_copy_rows(ctx, seq, whole(a->logits), whole(a->last), NULL, &cp, err));
     return record_select(s, seq, whole(a->last), err);
@@ -152,6 +176,6 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
   lil_copy2d cp = {.rows = 1, .cols = E, .src_offset = (n - 1) * E};
   TRY(lil_op_copy_rows(ctx, seq, whole(a->x), whole(a->last), NULL, &cp, err));
   TRY(lil_op_rmsnorm(ctx, seq, whole(a->last), whole(m->out_norm), whole(a->xb), 1, E, E, E, c->rms_eps, err));
-  TRY(linear(ctx, seq, a, m->output, a->xb, a->logits, 1, 0, 0, err));
+  TRY(linear(ctx, seq, a, m->output, whole(a->xb), whole(a->logits), 1, 0, 0, err));
   return record_select(s, seq, whole(a->logits), err);
 }

@@ -11,7 +11,18 @@ typedef struct model_layer {
   lil_buffer *attn_norm, *ffn_norm, *q_norm, *k_norm; /* F32; q/k norms NULL when absent */
   lil_buffer *bq, *bk, *bv;                           /* F32; NULL when absent */
   lil_weight *wq, *wk, *wv, *wo, *gate, *up, *down;
+  /* decode: Q/K/V and gate/up as one weight each (rows concatenated, each tensor from a multiple of
+   * LIL_CONCAT_ROWS rows; wq..wv and gate/up are then views of them), or NULL (different types or
+   * widths, too large for one part, $LIL_MATVEC_CONCAT=0) */
+  lil_weight *wqkv, *wgu;
 } model_layer;
+
+/* Row alignment of the tensors in a concatenated weight: 256 rows = 1 KiB of F32 output, and
+ * 256 * row_bytes is a multiple of 256 bytes for any row size. */
+#define LIL_CONCAT_ROWS 256u
+static inline uint64_t lil_concat_align(uint64_t rows) {
+  return (rows + LIL_CONCAT_ROWS - 1) / LIL_CONCAT_ROWS * LIL_CONCAT_ROWS;
+}
 
 struct lil_model {
   lil_ctx *ctx;
@@ -28,11 +39,19 @@ struct lil_model {
 typedef struct model_acts {
   uint32_t n_tokens, logit_rows;
   lil_buffer *x, *xb, *q, *k, *v, *att, *g, *u, *logits;
+  /* q, k, v and gate, up as the forward pass binds them: whole buffers (prefill), or (decode)
+   * ranges of one buffer each (qkv, gu: q at 0, k and v from multiples of LIL_CONCAT_ROWS floats,
+   * up from n_ff rounded up likewise: the output layout of the concatenated weights) */
+  lil_buffer *qkv, *gu;
+  lil_binding qb, kb, vb, gb, ub;
   lil_buffer *last; /* prefill: the last token's row (x, then logits) */
   /* decode with plan.use_matvec_x8: x quantized to 8 bits for the integer-dot matvec (one
    * quantization shared by Q/K/V and by gate/up); xq_of: the activation it holds while recording */
   lil_buffer *xq;
   const lil_buffer *xq_of;
+  /* decode with plan.use_matvec_x8 and matvec_x8_inline: the matvecs quantize x themselves
+   * (lil_matvec_config.x8_inline; no xq scratch, the fused RMSNorm / SwiGLU kept) */
+  int x8_inline;
   /* prefill on tensor cores: the matmul input converted to f16 once (one conversion shared by
    * Q/K/V and by gate/up); x16_of: the activation it holds while recording. NULL: f32 X read by
    * the matmul ($LIL_MATMUL_X16=0, or no cooperative matrices) */

@@ -61,6 +61,63 @@ static lil_status upload(lil_model *m, const lil_gguf_tensor *t, progress *p, li
   return st;
 }
 
+/* Weights that read the same input (Q/K/V, gate/up) as one weight for the decode matvec: the n
+ * tensors' rows concatenated, each starting at a multiple of LIL_CONCAT_ROWS rows (zero rows in
+ * between), so that its rows start 256-byte aligned in the weight and its outputs at a multiple of
+ * 1 KiB in y (model_acts' decode layout); *out[i] views of each tensor's rows (the prefill's
+ * matmuls). All of the same type and width, the whole in one part, else *cat stays NULL and the
+ * tensors are uploaded on their own. */
+static lil_status upload_concat(lil_model *m, const lil_gguf_tensor *const *t, int n, progress *p, lil_weight **cat,
+                                lil_weight **out[], lil_error *err) {
+  *cat = NULL;
+  int ok = 1;
+  uint32_t start[3], total = 0;
+  for (int i = 0; i < n && ok; i++) {
+    ok = t[i]->type == t[0]->type && t[i]->ne[0] == t[0]->ne[0] && t[i]->ne[2] == 1 && t[i]->ne[3] == 1 &&
+         t[i]->ne[1] < (1u << 28) && lil_quant_supported(t[i]->type);
+    start[i] = total;
+    if (ok) total += (uint32_t)(i + 1 < n ? (t[i]->ne[1] + LIL_CONCAT_ROWS - 1) / LIL_CONCAT_ROWS * LIL_CONCAT_ROWS
+                                          : t[i]->ne[1]);
+  }
+  lil_status st = ok ? lil_gguf_check_unchanged(m->gguf, err) : LIL_OK;
+  if (st) return st;
+  lil_weight *w = NULL;
+  if (ok) {
+    lil_weight_options wo = {.name = t[0]->name};
+    if ((st = lil_weight_create(m->ctx, t[0]->type, total, (uint32_t)t[0]->ne[0], NULL, &wo, &w, err))) return st;
+    ok = w->n_parts == 1;
+  }
+  if (!ok) {
+    lil_weight_free(w);
+    for (int i = 0; i < n; i++)
+      if ((st = upload(m, t[i], p, out[i], err))) return st;
+    return LIL_OK;
+  }
+  uint8_t *zero = NULL;
+  for (int i = 0; i < n && !st; i++) {
+    uint32_t rows = (uint32_t)t[i]->ne[1], pad = (i + 1 < n ? start[i + 1] : total) - start[i] - rows;
+    st = lil_weight_upload_rows(w, start[i], rows, t[i]->data, err);
+    if (!st && pad) {
+      if (!zero && !(zero = calloc(LIL_CONCAT_ROWS, w->row_bytes)))
+        st = lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "out of host memory for '%s'", t[i]->name);
+      if (!st) st = lil_weight_upload_rows(w, start[i] + rows, pad, zero, err);
+    }
+    if (!st) st = lil_weight_view(w, start[i], rows, out[i], err);
+    if (!st) {
+      p->base += t[i]->size;
+      on_part(p, 0);
+    }
+  }
+  free(zero);
+  if (st) {
+    for (int i = 0; i < n; i++) lil_weight_free(*out[i]), *out[i] = NULL;
+    lil_weight_free(w);
+    return st;
+  }
+  *cat = w;
+  return LIL_OK;
+}
+
 /* A 1-D tensor (norm weight, bias, rope factors) as an F32 buffer. NULL tensor -> NULL buffer. */
 static lil_status upload_vec(lil_model *m, const lil_gguf_tensor *t, progress *p, lil_buffer **out, lil_error *err) {
   *out = NULL;
@@ -97,7 +154,8 @@ void lil_model_free(lil_model *m) {
     model_layer *L = &m->layers[l];
     lil_buffer *bufs[] = {L->attn_norm, L->ffn_norm, L->q_norm, L->k_norm, L->bq, L->bk, L->bv};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) lil_buffer_free(bufs[i]);
-    lil_weight *ws[] = {L->wq, L->wk, L->wv, L->wo, L->gate, L->up, L->down};
+    /* the views before the concatenated weights they read */
+    lil_weight *ws[] = {L->wq, L->wk, L->wv, L->wo, L->gate, L->up, L->down, L->wqkv, L->wgu};
     for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) lil_weight_free(ws[i]);
   }
   free(m->layers);
@@ -113,6 +171,9 @@ void lil_model_free(lil_model *m) {
 static lil_status upload_all(lil_model *m, progress *p, lil_error *err) {
   const lil_model_config *c = m->cfg;
   lil_status st;
+  /* $LIL_MATVEC_CONCAT=0: Q/K/V and gate/up as separate weights (three and two decode matvecs) */
+  const char *ce = getenv("LIL_MATVEC_CONCAT");
+  int concat = !(ce && !strcmp(ce, "0"));
   if ((st = upload(m, c->token_embd, p, &m->embd, err)) || (st = upload_vec(m, c->output_norm, p, &m->out_norm, err)) ||
       (st = upload_vec(m, c->rope_freqs, p, &m->rope_freqs, err)))
     return st;
@@ -122,14 +183,20 @@ static lil_status upload_all(lil_model *m, progress *p, lil_error *err) {
   for (uint32_t l = 0; l < c->n_layer; l++) {
     const lil_layer_tensors *t = &c->layers[l];
     model_layer *L = &m->layers[l];
-    if ((st = upload_vec(m, t->attn_norm, p, &L->attn_norm, err)) || (st = upload(m, t->attn_q, p, &L->wq, err)) ||
-        (st = upload(m, t->attn_k, p, &L->wk, err)) || (st = upload(m, t->attn_v, p, &L->wv, err)) ||
+    const lil_gguf_tensor *qkv[] = {t->attn_q, t->attn_k, t->attn_v}, *gu[] = {t->ffn_gate, t->ffn_up};
+    lil_weight **qkv_out[] = {&L->wq, &L->wk, &L->wv}, **gu_out[] = {&L->gate, &L->up};
+    if ((st = upload_vec(m, t->attn_norm, p, &L->attn_norm, err)) ||
+        (concat && (st = upload_concat(m, qkv, 3, p, &L->wqkv, qkv_out, err))) ||
+        (!concat && ((st = upload(m, t->attn_q, p, &L->wq, err)) || (st = upload(m, t->attn_k, p, &L->wk, err)) ||
+                     (st = upload(m, t->attn_v, p, &L->wv, err)))) ||
         (st = upload_vec(m, t->attn_q_bias, p, &L->bq, err)) || (st = upload_vec(m, t->attn_k_bias, p, &L->bk, err)) ||
         (st = upload_vec(m, t->attn_v_bias, p, &L->bv, err)) ||
         (st = upload_vec(m, t->attn_q_norm, p, &L->q_norm, err)) ||
         (st = upload_vec(m, t->attn_k_norm, p, &L->k_norm, err)) || (st = upload(m, t->attn_output, p, &L->wo, err)) ||
-        (st = upload_vec(m, t->ffn_norm, p, &L->ffn_norm, err)) || (st = upload(m, t->ffn_gate, p, &L->gate, err)) ||
-        (st = upload(m, t->ffn_up, p, &L->up, err)) || (st = upload(m, t->ffn_down, p, &L->down, err)))
+        (st = upload_vec(m, t->ffn_norm, p, &L->ffn_norm, err)) ||
+        (concat && (st = upload_concat(m, gu, 2, p, &L->wgu, gu_out, err))) ||
+        (!concat && ((st = upload(m, t->ffn_gate, p, &L->gate, err)) || (st = upload(m, t->ffn_up, p, &L->up, err)))) ||
+        (st = upload(m, t->ffn_down, p, &L->down, err)))
       return st;
   }
   return LIL_OK;

@@ -20,7 +20,8 @@ void lil_session_options_default(lil_session_options *o) {
 }
 
 static void acts_free(model_acts *a) {
-  lil_buffer *bufs[] = {a->x, a->xb, a->q, a->k, a->v, a->att, a->g, a->u, a->logits, a->last, a->xq, a->x16};
+  lil_buffer *bufs[] = {a->x, a->xb, a->q,    a->k,    a->v,  a->att, a->g,
+                        a->u, a->gu, a->qkv, a->logits, a->last, a->xq, a->x16};
   for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) lil_buffer_free(bufs[i]);
   memset(a, 0, sizeof(*a));
 }
@@ -33,29 +34,54 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   /* the widest matvec input of a decode step (n_embd, q dim, n_ff), rounded up to blocks of 32 */
   uint64_t xw = c->n_embd > qd ? c->n_embd : qd;
   xw = (xw > c->n_ff ? xw : c->n_ff) + 31;
-  int x8 = n == 1 && lil_ctx_plan(ctx)->use_matvec_x8;
+  /* x8 with the quantization inside the matvec: no scratch (the types without it take the F32
+   * kernels) */
+  int x8i = n == 1 && lil_ctx_plan(ctx)->use_matvec_x8 && lil_ctx_plan(ctx)->matvec_x8_inline;
+  int x8 = n == 1 && lil_ctx_plan(ctx)->use_matvec_x8 && !x8i;
   /* f16 X for the tensor-core matmul: the widest input (n_embd, q dim, n_ff) of every token */
   const char *x16_env = getenv("LIL_MATMUL_X16");
   int x16 = n > 1 && lil_ctx_plan(ctx)->use_coopmat_nv && !(x16_env && !strcmp(x16_env, "0"));
   uint64_t x16w = ((xw - 31) + 7) / 8 * 8;
   a->n_tokens = n;
   a->logit_rows = logit_rows;
+  a->x8_inline = x8i;
   lil_status st;
+  /* decode: q | k | v and gate | up in one buffer each, as the concatenated weights write them */
+  uint64_t ko = lil_concat_align(qd) * 4, vo = ko + lil_concat_align(kvd) * 4;
+  uint64_t uo = lil_concat_align(c->n_ff) * 4;
+  int one = n == 1;
   if ((st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_embd * 4ull, "x", &a->x, err)) ||
       (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_embd * 4ull, "xb", &a->xb, err)) ||
-      (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * qd * 4, "q", &a->q, err)) ||
-      (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * kvd * 4, "k", &a->k, err)) ||
-      (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * kvd * 4, "v", &a->v, err)) ||
+      (one && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, vo + kvd * 4, "qkv", &a->qkv, err))) ||
+      (!one && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * qd * 4, "q", &a->q, err))) ||
+      (!one && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * kvd * 4, "k", &a->k, err))) ||
+      (!one && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * kvd * 4, "v", &a->v, err))) ||
       (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * qd * 4, "att", &a->att, err)) ||
-      (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_ff * 4ull, "ffn_gate", &a->g, err)) ||
-      (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_ff * 4ull, "ffn_up", &a->u, err)) ||
+      (one && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, uo + c->n_ff * 4ull, "ffn_gate_up", &a->gu, err))) ||
+      (!one && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_ff * 4ull, "ffn_gate", &a->g, err))) ||
+      (!one && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * c->n_ff * 4ull, "ffn_up", &a->u, err))) ||
       (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, logit_rows * c->n_vocab * 4ull, "logits", &a->logits, err)) ||
       (n > 1 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, last * 4, "last_row", &a->last, err))) ||
       (x8 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, lil_matvec_x8_bytes(1, (uint32_t)(xw / 32 * 32)), "xq",
                                      &a->xq, err))) ||
-      (x16 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * x16w * 2, "x16", &a->x16, err))))
+      (x16 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * x16w * 2, "x16", &a->x16, err)))) {
     acts_free(a);
-  return st;
+    return st;
+  }
+  if (one) {
+    a->qb = (lil_binding){a->qkv, 0, qd * 4};
+    a->kb = (lil_binding){a->qkv, ko, kvd * 4};
+    a->vb = (lil_binding){a->qkv, vo, kvd * 4};
+    a->gb = (lil_binding){a->gu, 0, c->n_ff * 4ull};
+    a->ub = (lil_binding){a->gu, uo, c->n_ff * 4ull};
+  } else {
+    a->qb = (lil_binding){a->q, 0, n * qd * 4};
+    a->kb = (lil_binding){a->k, 0, n * kvd * 4};
+    a->vb = (lil_binding){a->v, 0, n * kvd * 4};
+    a->gb = (lil_binding){a->g, 0, n * c->n_ff * 4ull};
+    a->ub = (lil_binding){a->u, 0, n * c->n_ff * 4ull};
+  }
+  return LIL_OK;
 }
 
 void lil_session_free(lil_session *s) {

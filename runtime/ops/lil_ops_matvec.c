@@ -80,6 +80,12 @@ int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W) {
   return LIL_GLSLC_HAS_SPIRV_INTRINSICS && p->use_matvec_x8 && p->use_int_dot && use_q16(p, W->type);
 }
 
+int lil_matvec_x8_inline_applies(const lil_ctx *ctx, const lil_weight *W) {
+  uint32_t inl = lil_ctx_plan(ctx)->matvec_x8_inline;
+  return lil_matvec_x8_applies(ctx, W) && inl &&
+         (W->type == LIL_TYPE_Q8_0 || W->type == LIL_TYPE_Q4_0 || inl == 2);
+}
+
 /* Launch shape of the q16 kernels without overrides: 4 rows per workgroup (x reused 4 times), and
  * as many subgroups per workgroup (1..4, splitting the row) as it takes to have about 8192
  * subgroups in the dispatch (enough loads in flight on a large GPU: 151936 rows -> 1 subgroup,
@@ -99,8 +105,9 @@ static uint32_t q16_default_rows(const lil_weight *W, int x8) {
   return !x8 && W->type == LIL_TYPE_Q6_K && W->rows <= 16384 ? 2 : Q16_ROWS; /* x8 measured with 4 */
 }
 
-/* x8: the integer-dot kernels (matvec_x8.comp) reading cfg->xq, quantized from x first unless
- * cfg->xq_ready; same launch shapes. */
+/* x8 1: the integer-dot kernels (matvec_x8.comp) reading cfg->xq, quantized from x first unless
+ * cfg->xq_ready; 2: the integer-dot kernels quantizing F32 x themselves (matvecx8i_*, the bindings
+ * and push constants of the F32-activation ones); same launch shapes. */
 static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
                              uint32_t ncols, int accumulate, const lil_matvec_config *cfg, int x8, lil_error *err) {
   const lil_device_plan *p = lil_ctx_plan(ctx);
@@ -125,13 +132,13 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   wg = wg < q ? q : wg / q * q;
   while (wg > q && (uint64_t)(wg / 4) * (nr * nc + 1) * 4 > p->shared_memory / 2) wg -= q;
   char shader[40];
-  snprintf(shader, sizeof(shader), "%s_%s_r%u_c%u", x8 ? "matvecx8" : "matvec16", lil_ops_type_suffix(W->type), nr,
-           nc);
+  snprintf(shader, sizeof(shader), "%s_%s_r%u_c%u", x8 == 2 ? "matvecx8i" : x8 ? "matvecx8" : "matvec16",
+           lil_ops_type_suffix(W->type), nr, nc);
   if (x.offset % 16)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: x binding offset %llu not 16-aligned", shader,
                          (unsigned long long)x.offset);
   lil_status st;
-  if (x8) {
+  if (x8 == 1) {
     lil_binding xq = cfg->xq;
     uint64_t need = lil_matvec_x8_bytes(ncols, W->cols);
     if (xq.offset % 16 || xq.offset > lil_buffer_size(xq.buf) ||
@@ -141,8 +148,9 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
     if (!cfg->xq_ready && (st = lil_op_quantize_x8(ctx, seq, x, ncols, W->cols, xq, err))) return st;
     x = (lil_binding){xq.buf, xq.offset, need};
   }
-  lil_kernel_desc kd = {.shader = shader, .n_bindings = x8 ? 3 : 4,
-                        .push_size = x8 ? sizeof(matvecx8_push) : sizeof(matvec16_push), .n_spec = x8 ? 1 : 2,
+  int sep = x8 == 1; /* reads the xq scratch */
+  lil_kernel_desc kd = {.shader = shader, .n_bindings = sep ? 3 : 4,
+                        .push_size = sep ? sizeof(matvecx8_push) : sizeof(matvec16_push), .n_spec = sep ? 1 : 2,
                         .spec = {wg, fuse_of(cfg)}};
   lil_kernel *k = NULL;
   st = lil_kernel_get(ctx, &kd, &k, err);
@@ -158,7 +166,7 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
     uint32_t groups = (pt->n_rows + nr - 1) / nr;
     uint32_t gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
     lil_binding b[4] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y, aux_binding(cfg, x)};
-    if (x8)
+    if (sep)
       st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &px, sizeof(px), gx, gy, 1, shader, err);
     else
       st = lil_seq_dispatch(seq, k, b, 4, 1u << 2, &pc, sizeof(pc), gx, gy, 1, shader, err);
@@ -191,6 +199,8 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
     if (cfg->fuse == LIL_MATVEC_FUSE_RMSNORM && !(cfg->eps >= 0.0f))
       return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: RMSNorm eps %g", shader, (double)cfg->eps);
   }
+  if (cfg && cfg->x8_inline && lil_matvec_x8_inline_applies(ctx, W))
+    return matvec_q16(ctx, seq, W, x, y, ncols, accumulate, cfg, 2, err);
   if (cfg && cfg->xq.buf && !cfg->fuse && lil_matvec_x8_applies(ctx, W))
     return matvec_q16(ctx, seq, W, x, y, ncols, accumulate, cfg, 1, err);
   if (use_q16(p, W->type)) return matvec_q16(ctx, seq, W, x, y, ncols, accumulate, cfg, 0, err);

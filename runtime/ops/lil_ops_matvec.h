@@ -43,12 +43,21 @@ typedef struct lil_matvec_config {
    * xq, or on other types, the F32-activation kernels run (and xq is not written). */
   lil_binding xq;
   int xq_ready;
+  /* The caller accepts the integer-dot path with x quantized inside the matvec (matvecx8i_*,
+   * shaders/matvec_q16.comp -DX8_INLINE: 8-bit x with a scale per 8 elements, no scratch, no
+   * extra dispatch, fused transforms kept): taken where lil_matvec_x8_inline_applies, before the
+   * xq path. */
+  int x8_inline;
 } lil_matvec_config;
 lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
                              uint32_t ncols, int accumulate, const lil_matvec_config *cfg, lil_error *err);
 
 /* 1 when lil_op_matvec_cfg takes the integer-dot path for W on ctx (given an xq scratch). */
 int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W);
+/* 1 when it takes the inline-quantization integer-dot path for W (given cfg.x8_inline): the plan's
+ * use_matvec_x8 and matvec_x8_inline, a Q8_0 / Q4_0 weight (Q4_K / Q6_K too with
+ * matvec_x8_inline = 2), the 16-bit-storage kernels. */
+int lil_matvec_x8_inline_applies(const lil_ctx *ctx, const lil_weight *W);
 
 /* Bytes of x quantized to 8 bits for ncols columns of cols (a multiple of 32) elements: qs, int8
  * [ncols][cols] (32 per block, in order), then from byte lil_matvec_x8_ds_offset (16-aligned) a

@@ -8,8 +8,38 @@ uint64_t lil_weight_bytes(const lil_weight *w) { return (uint64_t)w->rows * w->r
 
 void lil_weight_free(lil_weight *w) {
   if (!w) return;
-  for (uint32_t i = 0; i < w->n_parts; i++) lil_buffer_free(w->parts[i].buf);
+  for (uint32_t i = 0; i < w->n_parts && !w->view; i++) lil_buffer_free(w->parts[i].buf);
   free(w);
+}
+
+lil_status lil_weight_view(const lil_weight *w, uint32_t first_row, uint32_t n_rows, lil_weight **out,
+                           lil_error *err) {
+  *out = NULL;
+  if (!n_rows || (uint64_t)first_row + n_rows > w->rows)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "weight view: rows %u+%u of %u", first_row, n_rows, w->rows);
+  for (uint32_t i = 0; i < w->n_parts; i++) {
+    const lil_weight_part *pt = &w->parts[i];
+    if (first_row < pt->first_row || first_row >= pt->first_row + pt->n_rows) continue;
+    if (first_row + n_rows > pt->first_row + pt->n_rows)
+      return lil_error_set(err, LIL_ERR_INVALID_ARG, "weight view: rows %u+%u cross a part boundary", first_row,
+                           n_rows);
+    uint64_t off = pt->offset + (uint64_t)(first_row - pt->first_row) * w->row_bytes;
+    if (off % 256)
+      return lil_error_set(err, LIL_ERR_INVALID_ARG, "weight view: rows from %u start at byte %llu, not 256-aligned",
+                           first_row, (unsigned long long)off);
+    lil_weight *v = calloc(1, sizeof(*v));
+    if (!v) return lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "weight view");
+    v->type = w->type;
+    v->rows = n_rows;
+    v->cols = w->cols;
+    v->row_bytes = w->row_bytes;
+    v->n_parts = 1;
+    v->view = 1;
+    v->parts[0] = (lil_weight_part){pt->buf, off, (uint64_t)n_rows * w->row_bytes, 0, n_rows};
+    *out = v;
+    return LIL_OK;
+  }
+  return lil_error_set(err, LIL_ERR_INVALID_ARG, "weight view: row %u in no part", first_row);
 }
 
 lil_status lil_weight_create(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_t cols, const void *host,

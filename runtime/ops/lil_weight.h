@@ -27,6 +27,7 @@ typedef struct lil_weight {
   uint64_t row_bytes;
   uint32_t n_parts;
   lil_weight_part parts[LIL_WEIGHT_MAX_PARTS];
+  int view; /* 1: made by lil_weight_view; its buffers belong to another weight */
 } lil_weight;
 
 typedef struct lil_weight_options {
@@ -42,6 +43,13 @@ lil_status lil_weight_create(lil_ctx *ctx, uint32_t type, uint32_t rows, uint32_
 lil_status lil_weight_upload_rows(lil_weight *w, uint32_t first_row, uint32_t n_rows, const void *host,
                                   lil_error *err);
 void lil_weight_free(lil_weight *w);
+/* Rows [first_row, first_row + n_rows) of w as a weight of their own, sharing w's memory (one part
+ * at a non-zero offset; w must outlive it; lil_weight_free frees only the view). The rows must lie
+ * in one part of w and start at a byte offset that is a multiple of 256 (any device's storage
+ * buffer offset alignment): else LIL_ERR_INVALID_ARG. Decode concatenates weights that read the
+ * same input (Q/K/V, gate/up) into one matvec; the prefill reads them through views. */
+lil_status lil_weight_view(const lil_weight *w, uint32_t first_row, uint32_t n_rows, lil_weight **out,
+                           lil_error *err);
 /* Bytes of the tensor's data (rows * row_bytes). */
 uint64_t lil_weight_bytes(const lil_weight *w);
 

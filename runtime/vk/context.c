@@ -41,12 +41,24 @@ void lil_ctx_options_default(lil_ctx_options *o) {
   o->pipeline_cache = 1;
   o->pipeline_stats = -1;
   o->matvec_x8 = -1;
+  o->matvec_x8_inline = -1;
 }
 
 int lil_matvec_x8_wanted(const lil_ctx_options *o) {
   if (o && o->matvec_x8 >= 0) return o->matvec_x8 > 0;
   const char *v = getenv("LIL_MATVEC_X8");
-  return v && !strcmp(v, "1");
+  return v && !strcmp(v, "1") ? 1 : v && !strcmp(v, "0") ? 0 : -1;
+}
+
+void lil_plan_matvec_x8(lil_device_plan *p, const lil_device_snapshot *s, const lil_ctx_options *o) {
+  int want = lil_matvec_x8_wanted(o), inl = o && o->matvec_x8_inline >= 0 ? o->matvec_x8_inline : -1;
+  if (inl < 0) {
+    const char *v = getenv("LIL_X8_INLINE");
+    inl = v && !strcmp(v, "0") ? 0 : v && !strcmp(v, "all") ? 2 : 1;
+  }
+  if (inl > 2) inl = 2;
+  p->matvec_x8_inline = (uint32_t)inl;
+  p->use_matvec_x8 = p->use_int_dot && (want > 0 || (want < 0 && inl && (s->integer_dot_accel & 1u)));
 }
 
 /* Whether the physical device offers a device extension. */
@@ -165,7 +177,7 @@ static lil_status create_instance(lil_ctx *ctx, const lil_ctx_options *o, lil_er
 }
 
 /* Snapshots and plans of every physical device of ctx->instance. */
-static lil_status snapshot_all(lil_ctx *ctx, const char *disable_list, int matvec_x8, VkPhysicalDevice **pds,
+static lil_status snapshot_all(lil_ctx *ctx, const char *disable_list, const lil_ctx_options *o, VkPhysicalDevice **pds,
                                lil_device_snapshot **snaps, lil_device_plan **plans, uint32_t *n, lil_error *err) {
   lil_disable dis;
   lil_status st = lil_disable_parse(disable_list, &dis, err);
@@ -181,7 +193,7 @@ static lil_status snapshot_all(lil_ctx *ctx, const char *disable_list, int matve
   for (uint32_t i = 0; i < count; i++) {
     lil_vk_snapshot((*pds)[i], &(*snaps)[i]);
     lil_plan_device(&(*snaps)[i], &dis, &(*plans)[i]);
-    (*plans)[i].use_matvec_x8 = matvec_x8 && (*plans)[i].use_int_dot;
+    lil_plan_matvec_x8(&(*plans)[i], &(*snaps)[i], o);
   }
   *n = count;
   return LIL_OK;
@@ -336,7 +348,7 @@ lil_status lil_ctx_create(const lil_ctx_options *opts, lil_ctx **out, lil_error 
   lil_status st = lil_vk_faults_from_env(ctx, err);
   if (!st) st = create_instance(ctx, o, err);
   const char *disable = o->disable ? o->disable : getenv("LIL_DISABLE");
-  if (!st) st = snapshot_all(ctx, disable, lil_matvec_x8_wanted(o), &pds, &snaps, &plans, &n, err);
+  if (!st) st = snapshot_all(ctx, disable, o, &pds, &snaps, &plans, &n, err);
   if (!st) st = lil_plan_select(snaps, plans, n, o->device ? o->device : getenv("LIL_DEVICE"), &idx, err);
   if (!st) {
     ctx->phys = pds[idx];
@@ -405,7 +417,7 @@ lil_status lil_enumerate_devices(const lil_ctx_options *opts, lil_device_snapsho
   *count = 0;
   lil_status st = create_instance(&tmp, o, err);
   const char *disable = o->disable ? o->disable : getenv("LIL_DISABLE");
-  if (!st) st = snapshot_all(&tmp, disable, lil_matvec_x8_wanted(o), &pds, out, &plans, count, err);
+  if (!st) st = snapshot_all(&tmp, disable, o, &pds, out, &plans, count, err);
   if (!st) {
     uint32_t idx = 0;
     lil_error e2;

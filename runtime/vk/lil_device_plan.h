@@ -73,9 +73,12 @@ typedef struct lil_device_plan {
   uint32_t use_coopmat_nv, use_coopmat_khr, use_int_dot, use_timestamps, use_memory_budget;
   uint32_t use_subgroup_size_control;
   uint32_t use_vulkan_memory_model;
-  /* decode matvec with 8-bit activations and integer dot products (opt-in: $LIL_MATVEC_X8=1 or
-   * lil_ctx_options.matvec_x8; set after planning, only where use_int_dot) */
-  uint32_t use_matvec_x8;
+  /* decode matvec with 8-bit activations and integer dot products ($LIL_MATVEC_X8 /
+   * lil_ctx_options.matvec_x8: on, off, or automatic where the integer dot product is accelerated;
+   * set after planning by lil_plan_matvec_x8, only where use_int_dot); matvec_x8_inline: the
+   * matvec quantizes x itself (1: Q8_0 / Q4_0, 2: Q4_K / Q6_K too ($LIL_X8_INLINE=all); 0
+   * ($LIL_X8_INLINE=0): the separate quantize_x8 dispatch) */
+  uint32_t use_matvec_x8, matvec_x8_inline;
   /* sizes chosen */
   uint32_t subgroup_size;
   uint32_t workgroup_size;          /* default 1-D workgroup for elementwise kernels */

@@ -39,14 +39,25 @@ typedef struct lil_ctx_options {
                           * count, spills, ... via VK_KHR_pipeline_executable_properties) to stderr;
                           * -1: when $LIL_PIPELINE_STATS=1 */
   int matvec_x8;         /* decode matvec with 8-bit activations / integer dot products where the
-                          * plan has use_int_dot (plan.use_matvec_x8): 1 on, 0 off, -1: on when
-                          * $LIL_MATVEC_X8=1 */
+                          * plan has use_int_dot (plan.use_matvec_x8): 1 on, 0 off, -1: from
+                          * $LIL_MATVEC_X8 (1 on, 0 off, unset or "auto": auto, see
+                          * lil_plan_matvec_x8) */
+  int matvec_x8_inline;  /* the x8 matvec quantizes x itself (no quantize_x8 dispatch;
+                          * plan.matvec_x8_inline): 1 on for Q8_0 / Q4_0, 2 also Q4_K / Q6_K (not
+                          * measured yet), 0 off (a separate quantization, as before), -1: from
+                          * $LIL_X8_INLINE (0 off, "all" 2, else 1) */
 } lil_ctx_options;
 
 void lil_ctx_options_default(lil_ctx_options *o);
-/* Whether o (NULL: defaults) asks for the integer-dot matvec (o->matvec_x8, or $LIL_MATVEC_X8=1);
- * plans get use_matvec_x8 = this && use_int_dot. */
+/* Whether o (NULL: defaults) asks for the integer-dot matvec: 1 (o->matvec_x8 = 1 or
+ * $LIL_MATVEC_X8=1), 0 (= 0, or "0"), -1 automatic (-1 and $LIL_MATVEC_X8 unset or "auto"). */
 int lil_matvec_x8_wanted(const lil_ctx_options *o);
+/* Sets p->use_matvec_x8 and p->matvec_x8_inline after planning (s: the device's snapshot) from o
+ * (NULL: defaults): asked for (1) where p->use_int_dot; automatic (-1) where p->use_int_dot, the
+ * 4x8-bit signed dot product is accelerated (s->integer_dot_accel bit 0) and the quantization is
+ * inline (a separate quantize dispatch per matvec input made the x8 path slower end to end on
+ * small models). */
+void lil_plan_matvec_x8(lil_device_plan *p, const lil_device_snapshot *s, const lil_ctx_options *o);
 lil_status lil_ctx_create(const lil_ctx_options *o, lil_ctx **out, lil_error *err);
 void lil_ctx_free(lil_ctx *ctx);
 const lil_device_plan *lil_ctx_plan(const lil_ctx *ctx);
