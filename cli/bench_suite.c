@@ -36,8 +36,10 @@ typedef struct suite_model {
   int written;
 } suite_model;
 
+enum { G_MATVEC = 1, G_ATTENTION = 2, G_MODELS = 4, G_ALL = 7 };
+
 typedef struct suite_run {
-  int quick;
+  int quick, groups;
   uint64_t cpu_max_mib;
   char dir[PATH_MAX];
   suite_model models[4];
@@ -60,6 +62,8 @@ static void usage(FILE *f) {
              "  --quick           tiny shapes (seconds on lavapipe; results are not comparable to full)\n"
              "  --cpu-max-mib N   on CPU devices (lavapipe), skip models over N MiB of weights (default 16:\n"
              "                    only the tiny shape; the real ones would take minutes there)\n"
+             "  --only LIST       only these groups: matvec, attention, models (the copy bandwidth, the\n"
+             "                    reference of the ratios, always runs; default all)\n"
              "Models, matvec shapes or contexts that do not fit a device are skipped with a note.\n"
              "Temporary models go to $TMPDIR (default /tmp).\n",
           LIL_SUITE_VERSION);
@@ -175,10 +179,10 @@ static void suite_device(suite_run *r, uint32_t index, const lil_device_snapshot
     json_decref(copy);
   }
   /* matvec per type: the largest shape (bandwidth bound) of lil bench kernels */
-  progress(r, s->name, small ? "matvec per type (small shapes)" : "matvec per type");
+  if (r->groups & G_MATVEC) progress(r, s->name, small ? "matvec per type (small shapes)" : "matvec per type");
   const char *mv_q[] = {"bench", "kernels", "--json", "--device", sel, "--filter", "matvec", "--quick", NULL};
   const char *mv_f[] = {"bench", "kernels", "--json", "--device", sel, "--filter", "matvec", NULL};
-  json_t *mv = run_bench(r, small ? mv_q : mv_f, 1, "matvec", skipped);
+  json_t *mv = r->groups & G_MATVEC ? run_bench(r, small ? mv_q : mv_f, 1, "matvec", skipped) : NULL;
   if (mv) {
     json_object_set(raw, "kernels", mv);
     const char *types[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"};
@@ -202,12 +206,12 @@ static void suite_device(suite_run *r, uint32_t index, const lil_device_snapshot
     json_decref(mv);
   }
   /* decode attention of one layer (Qwen3-0.6B heads), dense and quest */
-  progress(r, s->name, "attention 4k / 32k, dense and quest");
+  if (r->groups & G_ATTENTION) progress(r, s->name, "attention 4k / 32k, dense and quest");
   const char *at_q[] = {"bench", "attention", "--json", "--device", sel, "--quick", "--contexts", "4096,32768",
                         "--policies", "dense,quest", NULL};
   const char *at_f[] = {"bench", "attention", "--json", "--device", sel, "--contexts", "4096,32768",
                         "--policies", "dense,quest", NULL};
-  json_t *at = run_bench(r, small ? at_q : at_f, 0, "attention", skipped);
+  json_t *at = r->groups & G_ATTENTION ? run_bench(r, small ? at_q : at_f, 0, "attention", skipped) : NULL;
   if (at) {
     json_object_set(raw, "attention", at);
     size_t i;
@@ -224,7 +228,7 @@ static void suite_device(suite_run *r, uint32_t index, const lil_device_snapshot
   json_t *rdec = json_array(), *rpre = json_array();
   json_object_set_new(raw, "decode", rdec);
   json_object_set_new(raw, "prefill", rpre);
-  for (uint32_t mi = 0; mi < r->n_models; mi++) {
+  for (uint32_t mi = 0; (r->groups & G_MODELS) && mi < r->n_models; mi++) {
     suite_model *m = &r->models[mi];
     char name[96];
     snprintf(name, sizeof(name), "%s %s", m->shape, m->type);
@@ -232,7 +236,7 @@ static void suite_device(suite_run *r, uint32_t index, const lil_device_snapshot
     snprintf(idbuf, sizeof(idbuf), "decode %s", name);
     uint64_t need = m->weight_bytes + m->kv_bytes + (m->weight_bytes >> 3);
     if (cpu && m->weight_bytes > (r->cpu_max_mib << 20)) {
-      snprintf(note, sizeof(note), "%.0f MiB of weights on a CPU device (over --cpu-max-mib %llu)",
+      snprintf(note, sizeof(note), "%.1f MiB of weights on a CPU device (over --cpu-max-mib %llu)",
                m->weight_bytes / 1048576.0, (unsigned long long)r->cpu_max_mib);
       add_skip(skipped, idbuf, note);
       snprintf(idbuf, sizeof(idbuf), "prefill %s", name);
@@ -257,7 +261,7 @@ static void suite_device(suite_run *r, uint32_t index, const lil_device_snapshot
       double t0 = now_s();
       if (so.shape && so.vocab_path && !lil_synth_parse_type(m->type, &so.type, &err) && !lil_synth_write(&so, &err)) {
         m->written = 1;
-        fprintf(stderr, "lil bench suite:   wrote %s (%.0f MiB) in %.1f s\n", name, m->weight_bytes / 1048576.0,
+        fprintf(stderr, "lil bench suite:   wrote %s (%.1f MiB) in %.1f s\n", name, m->weight_bytes / 1048576.0,
                 now_s() - t0);
       } else {
         snprintf(note, sizeof(note), "lil synth failed: %s", err.msg);
@@ -299,6 +303,27 @@ static void suite_device(suite_run *r, uint32_t index, const lil_device_snapshot
   }
 }
 
+/* --only matvec,attention,models */
+static int parse_groups(const char *s, int *groups) {
+  static const char *const names[] = {"matvec", "attention", "models"};
+  char *dup = strdup(s), *save = NULL;
+  *groups = 0;
+  int ok = dup != NULL;
+  for (char *t = ok ? strtok_r(dup, ",", &save) : NULL; t && ok; t = strtok_r(NULL, ",", &save)) {
+    int k = 0;
+    while (k < 3 && strcmp(t, names[k])) k++;
+    if (k == 3) {
+      fprintf(stderr, "lil bench suite: --only: unknown group '%s' (matvec, attention, models)\n", t);
+      ok = 0;
+    } else {
+      *groups |= 1 << k;
+    }
+  }
+  free(dup);
+  if (ok && !*groups) fprintf(stderr, "lil bench suite: --only: no group given\n");
+  return ok && *groups;
+}
+
 static void print_table(json_t *root) {
   size_t di;
   json_t *dev;
@@ -316,9 +341,10 @@ static void print_table(json_t *root) {
 int bench_suite(int argc, char **argv) {
   static const struct option opts[] = {{"json", required_argument, 0, 'j'},   {"device", required_argument, 0, 'd'},
                                        {"all-devices", no_argument, 0, 'a'},  {"quick", no_argument, 0, 'q'},
-                                       {"cpu-max-mib", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'},
+                                       {"cpu-max-mib", required_argument, 0, 'c'}, {"only", required_argument, 0, 'o'},
+                                       {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
-  suite_run r = {.cpu_max_mib = 16};
+  suite_run r = {.cpu_max_mib = 16, .groups = G_ALL};
   const char *out = NULL, *device = NULL;
   int all = 0, c;
   optind = 1;
@@ -330,6 +356,9 @@ int bench_suite(int argc, char **argv) {
     case 'a': all = 1; break;
     case 'q': r.quick = 1; break;
     case 'c': if (!cli_parse_u64("bench suite", "--cpu-max-mib", optarg, 0, 1u << 24, &r.cpu_max_mib)) return 2; break;
+    case 'o':
+      if (!parse_groups(optarg, &r.groups)) return 2;
+      break;
     case 'h': usage(stdout); return 0;
     default: fprintf(stderr, "lil bench suite: unknown or incomplete option '%s'\n", argv[optind - 1]); return 2;
     }
@@ -344,6 +373,7 @@ int bench_suite(int argc, char **argv) {
   }
   /* the output must be writable before minutes of benchmarks */
   FILE *of = out ? fopen(out, "w") : NULL;
+  if (of) fclose(of);
   if (out && !of) {
     fprintf(stderr, "lil bench suite: %s: cannot write: %s\n", out, strerror(errno));
     return 1;
@@ -362,7 +392,7 @@ int bench_suite(int argc, char **argv) {
   if (!st && !all && def == UINT32_MAX)
     st = lil_error_set(&err, LIL_ERR_INVALID_ARG, "no device matches '%s'", device ? device : "");
   if (st) {
-    if (of) fclose(of), remove(out);
+    if (of) remove(out);
     free(snaps);
     return cli_fail("bench suite", &err);
   }
@@ -370,7 +400,7 @@ int bench_suite(int argc, char **argv) {
   snprintf(r.dir, sizeof(r.dir), "%s/lil-suite-XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (!mkdtemp(r.dir)) {
     fprintf(stderr, "lil bench suite: cannot create a temporary folder %s: %s\n", r.dir, strerror(errno));
-    if (of) fclose(of), remove(out);
+    if (of) remove(out);
     free(snaps);
     return 1;
   }
@@ -391,11 +421,17 @@ int bench_suite(int argc, char **argv) {
     snprintf(m->path, sizeof(m->path), "%s/%s-%s.gguf", r.dir, m->shape, m->type);
   }
   uint32_t first = all ? 0 : def, last = all ? n : def + 1;
-  r.n_steps = (last - first) * (3 + r.n_models);
+  r.n_steps = (last - first) * (1 + !!(r.groups & G_MATVEC) + !!(r.groups & G_ATTENTION) +
+                                 ((r.groups & G_MODELS) ? r.n_models : 0));
   json_t *root = json_object(), *devs = json_array();
   json_object_set_new(root, "suite", json_string("lil bench suite"));
   json_object_set_new(root, "suite_version", json_integer(LIL_SUITE_VERSION));
   json_object_set_new(root, "size", json_string(r.quick ? "quick" : "full"));
+  json_t *gr = json_array();
+  static const char *const gnames[] = {"matvec", "attention", "models"};
+  for (int k = 0; k < 3; k++)
+    if (r.groups & (1 << k)) json_array_append_new(gr, json_string(gnames[k]));
+  json_object_set_new(root, "groups", gr);
   json_object_set_new(root, "lil_version", json_string(LIL_VERSION));
   json_object_set_new(root, "devices", devs);
   for (uint32_t i = first; i < last; i++) {
@@ -417,21 +453,19 @@ int bench_suite(int argc, char **argv) {
     json_object_set_new(dev, "device_local_mib", json_integer((json_int_t)(p.device_local_bytes >> 20)));
     json_array_append_new(devs, dev);
     suite_device(&r, i, &snaps[i], &p, dev);
+    /* written after every device: a run cut short keeps the devices it finished */
+    json_object_set_new(root, "complete", json_boolean(i + 1 == last));
+    if (out && json_dump_file(root, out, JSON_INDENT(1))) {
+      fprintf(stderr, "lil bench suite: %s: write failed\n", out);
+      r.failures++;
+    }
   }
   for (uint32_t i = 0; i < r.n_models; i++)
     if (r.models[i].written) remove(r.models[i].path);
   rmdir(r.dir);
   fprintf(stderr, "lil bench suite: [####################] done, %d failure%s\n", r.failures, r.failures == 1 ? "" : "s");
   int rc = r.failures ? 1 : 0;
-  if (of) {
-    char *txt = json_dumps(root, JSON_INDENT(1));
-    if (!txt || fputs(txt, of) < 0 || fputc('\n', of) < 0) rc = 1;
-    free(txt);
-    if (fclose(of)) rc = 1;
-    if (rc && r.failures == 0) fprintf(stderr, "lil bench suite: %s: write failed\n", out);
-  } else {
-    print_table(root);
-  }
+  if (!out) print_table(root);
   json_decref(root);
   free(snaps);
   return rc;

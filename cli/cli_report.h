@@ -10,6 +10,7 @@
 typedef struct report_device {
   json_t *json; /* the device's object in its file (borrowed) */
   const char *file, *size, *lil_version;
+  int incomplete; /* the file's "complete" is false: the suite was cut short */
   char label[160]; /* the device name, "#2" ... when names repeat */
 } report_device;
 
@@ -33,6 +34,8 @@ typedef struct report {
 
 /* Index of the row with this id, added when new; -1 when the table is full. */
 int report_row(report *rp, const char *id, const char *unit, const char *vs_unit);
+/* v with 4 significant digits, without exponents for the magnitudes a suite produces; returns b. */
+const char *report_fmt(char *b, size_t n, double v);
 /* Bar chart of each row's ratios to copy bandwidth, one bar per device; 1 with a message on failure. */
 int report_write_svg(const report *rp, const char *path);
 

@@ -46,6 +46,7 @@ lil_status cli_run_self(const char *const *args, const char *err_path, cli_child
     if (efd < 0 || dup2(pfd[1], 1) < 0 || dup2(efd, 2) < 0) _exit(127);
     close(pfd[0]), close(pfd[1]), close(efd);
     execv(exe, (char *const *)argv);
+    fprintf(stderr, "cannot run %s: %s\n", exe, strerror(errno));
     _exit(127);
   }
   free(argv);

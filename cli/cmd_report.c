@@ -78,6 +78,7 @@ static int load(report *rp, const char *path, json_t **keep) {
     d->file = path;
     d->size = str(root, "size");
     d->lil_version = str(root, "lil_version");
+    d->incomplete = json_is_false(json_object_get(root, "complete"));
     snprintf(d->label, sizeof(d->label), "%s", str(dev, "device"));
     for (int k = 0, dup = 1; k < rp->n_dev - 1; k++)
       if (!strcmp(rp->dev[k].label, str(dev, "device")))
@@ -121,8 +122,7 @@ int report_row(report *rp, const char *id, const char *unit, const char *vs_unit
   return rp->n_rows++;
 }
 
-/* 4 significant digits, without exponents for the magnitudes a suite produces */
-static const char *fmt(char *b, size_t n, double v) {
+const char *report_fmt(char *b, size_t n, double v) {
   double a = v < 0 ? -v : v;
   if (a >= 1000 && a < 1e12) snprintf(b, n, "%.0f", v);
   else if (a >= 0.001 || a == 0) snprintf(b, n, "%.4g", v);
@@ -145,6 +145,9 @@ static void write_md(const report *rp, FILE *f) {
               rp->dev[d].size);
       break;
     }
+  for (int d = 0; d < rp->n_dev; d++)
+    if (rp->dev[d].incomplete && (d == 0 || strcmp(rp->dev[d].file, rp->dev[d - 1].file)))
+      fprintf(f, "\nNote: %s is incomplete (the suite was cut short after its last device here).\n", rp->dev[d].file);
   fprintf(f, "\nEach cell: the value and, in parentheses, its ratio to the device's own copy bandwidth.\n\n");
   fprintf(f, "| result | unit | ratio |");
   for (int d = 0; d < rp->n_dev; d++) fprintf(f, " %s |", rp->dev[d].label);
@@ -156,7 +159,7 @@ static void write_md(const report *rp, FILE *f) {
     for (int d = 0; d < rp->n_dev; d++) {
       const report_cell *c = &rp->cell[r][d];
       char b1[32], b2[32];
-      if (c->present) fprintf(f, " %s (%s) |", fmt(b1, sizeof(b1), c->value), fmt(b2, sizeof(b2), c->vs_copy));
+      if (c->present) fprintf(f, " %s (%s) |", report_fmt(b1, sizeof(b1), c->value), report_fmt(b2, sizeof(b2), c->vs_copy));
       else fprintf(f, " %s |", c->skipped ? "skipped" : "-");
     }
     fprintf(f, "\n");

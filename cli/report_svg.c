@@ -57,9 +57,10 @@ int report_write_svg(const report *rp, const char *path) {
       double w = max > 0 && c->vs_copy > 0 ? bar_w * c->vs_copy / max : 0;
       fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>", label_w, by, w, bar_h,
               colours[d % 10]);
-      fprintf(f, "<text x=\"%.1f\" y=\"%d\">%.4g ", label_w + w + 4, by + bar_h - 2, c->value);
+      char b1[32], b2[32];
+      fprintf(f, "<text x=\"%.1f\" y=\"%d\">%s ", label_w + w + 4, by + bar_h - 2, report_fmt(b1, sizeof(b1), c->value));
       esc(f, rp->rows[r].unit);
-      fprintf(f, " (%.3g)</text>\n", c->vs_copy);
+      fprintf(f, " (%s)</text>\n", report_fmt(b2, sizeof(b2), c->vs_copy));
     }
   }
   fprintf(f, "</svg>\n");
