@@ -188,6 +188,7 @@ static lil_status run_one(lil_model *m, const lil_tokenizer *tok, const int32_t 
   }
   lil_generate_params gp = {.max_tokens = max_new, .on_text = on_text, .on_token = on_token, .user = r, .monitor = mon};
   if (!st) st = lil_generate(r->sess, tok, ids, n_ids, &gp, &g, err);
+  if (!st && mon) st = lil_guardian_monitor_finish(mon, NULL, err); /* the guardian thread's errors */
   if (!st) {
     r->tokens = g.n_ids, r->steps = g.n_steps, r->decode_s = g.decode_s;
     r->finished = g.stop == LIL_STOP_EOG;

@@ -55,7 +55,9 @@ check synth-bad-vocab 1 "$LIL" synth tiny q8_0 -o "$T/x.gguf" --vocab "$T/nothin
 [ ! -e "$T/x.gguf" ] || { echo "FAIL synth: a failed write left $T/x.gguf"; fails=$((fails + 1)); }
 
 # ---- lil bench suite --quick: every group on lavapipe, then the skip notes
-check suite 0 "$LIL" bench suite --quick --json "$T/a.json"; expect suite "done, 0 failures"
+mkdir "$T/tmp"
+check suite 0 env TMPDIR="$T/tmp" "$LIL" bench suite --quick --json "$T/a.json"; expect suite "done, 0 failures"
+[ -z "$(ls -A "$T/tmp")" ] || { echo "FAIL suite: temporary files left: $(ls -A "$T/tmp")"; fails=$((fails + 1)); }
 py suite-json '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -81,7 +83,6 @@ for m in ("tiny q8_0", "tiny-qwen3 q4_0"):
 assert dev["skipped"] == [], dev["skipped"]
 assert dev["raw"]["decode"][0]["model"] == "tiny q8_0"  # not the temporary path
 ' "$T/a.json"
-ls /tmp/lil-suite-* >/dev/null 2>&1 && [ -z "${TMPDIR:-}" ] && { echo "FAIL suite: a temporary folder was left: $(ls -d /tmp/lil-suite-*)"; fails=$((fails + 1)); }
 check suite-skip 0 "$LIL" bench suite --quick --only models --cpu-max-mib 0 --json "$T/skip.json"
 py suite-skip-json '
 import json, sys
