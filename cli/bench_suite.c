@@ -49,7 +49,8 @@ typedef struct suite_run {
 } suite_run;
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: lil bench suite [--json OUT] [--device SEL | --all-devices] [--quick] [--cpu-max-mib N]\n"
+  fprintf(f, "usage: lil bench suite [--json OUT] [--device SEL | --all-devices] [--quick] [--only LIST]\n"
+             "                       [--cpu-max-mib N]\n"
              "The comparison suite (version %d) on one device or every device: copy bandwidth, matvec per\n"
              "weight type (fraction of copy), decode and prefill tok/s of random-weight models of real\n"
              "shapes (qwen3-0.6b q8_0, llama-1b q4_0, llama-8b q4_0, and the tiny test shape for per-token\n"
@@ -64,7 +65,8 @@ static void usage(FILE *f) {
              "                    only the tiny shape; the real ones would take minutes there)\n"
              "  --only LIST       only these groups: matvec, attention, models (the copy bandwidth, the\n"
              "                    reference of the ratios, always runs; default all)\n"
-             "Models, matvec shapes or contexts that do not fit a device are skipped with a note.\n"
+             "Models that do not fit a device are skipped with a note in the JSON, as is a benchmark that\n"
+             "fails (with its error; the suite goes on and exits 1 at the end).\n"
              "Temporary models go to $TMPDIR (default /tmp).\n",
           LIL_SUITE_VERSION);
 }
