@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "lil_ggml_types.h"
 #include "lil_gguf.h"
@@ -328,7 +329,8 @@ lil_status lil_synth_write(const lil_synth_options *o, lil_error *err) {
   }
   if (f && fclose(f) && !st) bad = 1;
   if (!st && bad) st = lil_error_set(err, LIL_ERR_IO, "%s: write failed: %s", o->out_path, strerror(errno));
-  if (st && f) remove(o->out_path);
+  struct stat sb; /* a partial file goes; a device or pipe given as the output (/dev/stdout) stays */
+  if (st && f && !stat(o->out_path, &sb) && S_ISREG(sb.st_mode)) remove(o->out_path);
   free(buf);
   free(head);
   lil_gguf_writer_free(w);
