@@ -13,5 +13,6 @@ int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, co
 int bench_attention(int argc, char **argv);
 int bench_prefill(int argc, char **argv);
 int bench_decode(int argc, char **argv);
+int bench_suite(int argc, char **argv);
 
 #endif

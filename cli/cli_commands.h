@@ -12,5 +12,8 @@ typedef struct lil_cli_command {
 int cmd_devices(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct {
     {"attention", "decode attention per layer over context lengths, dense and sparse policies", bench_attention},
     {"decode", "batch-1 decode of a model: tok/s against the weight-bytes / copy-bandwidth floor", bench_decode},
     {"prefill", "prompt pass of a model per prompt length: tok/s, attention vs matmul share", bench_prefill},
+    {"suite", "the comparison suite of one or every device, for `lil report` (JSON)", bench_suite},
 };
 #define N_BENCHES (sizeof(benches) / sizeof(benches[0]))
 

@@ -11,7 +11,10 @@ static const lil_cli_command commands[] = {
     {"devices", "list Vulkan devices and the plan lil makes for each", cmd_devices},
     {"tokenize", "tokenize text with a model's tokenizer (ids or id:piece pairs)", cmd_tokenize},
     {"guardian", "where the Guardian would stop on existing outputs (text or JSON Lines)", cmd_guardian},
-    {"bench", "benchmarks: copy bandwidth, kernels, attention, guardian", cmd_bench},
+    {"bench", "benchmarks: copy bandwidth, kernels, attention, decode, prefill, the suite", cmd_bench},
+    {"synth", "write a random-weight GGUF in the shape of a real model (for benchmarks)", cmd_synth},
+    {"report", "side-by-side table and chart of `lil bench suite` results of several devices", cmd_report},
+    {"eval", "sparse policies with and without the Guardian: tokens, time, KV memory, accuracy", cmd_eval},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
