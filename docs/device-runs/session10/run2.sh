@@ -3,10 +3,10 @@
 # build-gpu and carried as .carry/b.tar.xz; lavapipe as .carry/lvp.tar.xz, tools/lavapipe-carry.sh):
 #  1. tests with validation: test_attention (every prefill shape, incl. the prefetch (p) and
 #     softmax-in-registers (r) variants, against the CPU reference), test_model, test_ops_matvec_x8i
-#  2. bench prefill qwen3-0.6b Q8_0 per attention variant (512 / 4096), pipeline statistics
-#  3. bench decode qwen3-0.6b Q8_0: default (automatic x8 inline + concatenated QKV / gate-up),
+#  2. lil bench suite --all-devices (H100 + lavapipe) and lil report (issue 17)
+#  3. bench prefill qwen3-0.6b Q8_0 per attention variant (512 / 4096), pipeline statistics
+#  4. bench decode qwen3-0.6b Q8_0: default (automatic x8 inline + concatenated QKV / gate-up),
 #     LIL_MATVEC_X8=0, the old default (LIL_MATVEC_X8=0 LIL_MATVEC_CONCAT=0)
-#  4. lil bench suite --all-devices (H100 + lavapipe) and lil report (issue 17)
 #  5. versus.sh llama-8b Q4_0 (lil with the fastest prefill variant of step 2 vs llama.cpp)
 #  6. if time is left: bench decode llama-8b Q4_0 old default; versus qwen3-0.6b Q8_0
 # Outputs are written as they come (a cut call keeps what finished).
@@ -24,6 +24,18 @@ t() { local lim=$1; shift; for x in "$@"; do s=$SECONDS; echo "== $x"
   echo "rc=${PIPESTATUS[0]} seconds=$((SECONDS - s))"; done; }
 t 120 test_attention >"$OUT/tests.txt" 2>&1
 t 60 test_model test_ops_matvec_x8i >>"$OUT/tests.txt" 2>&1
+echo "before suite $SECONDS" >>"$OUT/timing.txt"
+# 2. the suite on the GPU and lavapipe (lavapipe unpacked beside the system; the loader lists both)
+mkdir -p /tmp/lvp && tar -C /tmp/lvp -xJf .carry/lvp.tar.xz
+LVLIB=/tmp/lvp/usr/lib/x86_64-linux-gnu
+[ -e /usr/lib/x86_64-linux-gnu/libxml2.so.2 ] || [ -e /lib/x86_64-linux-gnu/libxml2.so.2 ] || LVLIB=$LVLIB:/tmp/lvp/stub
+( export LD_LIBRARY_PATH=$LD_LIBRARY_PATH:$LVLIB VK_DRIVER_FILES=${VK_DRIVER_FILES:+$VK_DRIVER_FILES:}/tmp/lvp/lvp_icd.json
+  "$L" devices --json >"$OUT/devices-all.json" 2>&1
+  TMPDIR=/tmp timeout 230 "$L" bench suite --all-devices --json "$OUT/suite.json" 2>"$OUT/suite.stderr"
+  echo "suite rc=$? after $SECONDS s" >>"$OUT/suite.stderr"
+  "$L" report "$OUT/suite.json" --md "$OUT/report.md" --svg "$OUT/report.svg" 2>>"$OUT/suite.stderr"
+  echo "report rc=$? total $SECONDS s" >>"$OUT/suite.stderr" )
+echo "after suite $SECONDS" >>"$OUT/timing.txt"
 "$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>"$OUT/synth.txt"
 for v in w4k32 w4k32c w4k32p w4k32cp w4k32r w4k32rp w4k32crp w8k32crp w4k64crp w8k32r; do
   echo "== qwen3-0.6b q8_0 LIL_ATTN_PREFILL=$v"
@@ -42,25 +54,13 @@ for blk in open(sys.argv[1]).read().split("== ")[1:]:
     t = [r["tok_per_s"] for r in rows if r["tokens"] == 4096]
     if t and t[0] > best[1]: best = (name, t[0])
 print(best[0])' "$OUT/bench-prefill-q06.txt" 2>/dev/null || echo w4k32)
-echo "fastest prefill variant: $PF (after $SECONDS s)" >"$OUT/timing.txt"
+echo "fastest prefill variant: $PF (after $SECONDS s)" >>"$OUT/timing.txt"
 for v in default "LIL_MATVEC_X8=0" "LIL_MATVEC_X8=0 LIL_MATVEC_CONCAT=0" default; do
   echo "== qwen3-0.6b q8_0 $v"
   if [ $v = default ]; then timeout 40 "$L" bench decode -m /tmp/q06.gguf --json
   else env $v timeout 40 "$L" bench decode -m /tmp/q06.gguf --json; fi
 done >"$OUT/bench-decode-q06.txt" 2>&1
 rm -f /tmp/q06.gguf
-echo "before suite $SECONDS" >>"$OUT/timing.txt"
-# 4. the suite on the GPU and lavapipe (lavapipe unpacked beside the system; the loader lists both)
-mkdir -p /tmp/lvp && tar -C /tmp/lvp -xJf .carry/lvp.tar.xz
-LVLIB=/tmp/lvp/usr/lib/x86_64-linux-gnu
-[ -e /usr/lib/x86_64-linux-gnu/libxml2.so.2 ] || [ -e /lib/x86_64-linux-gnu/libxml2.so.2 ] || LVLIB=$LVLIB:/tmp/lvp/stub
-( export LD_LIBRARY_PATH=$LD_LIBRARY_PATH:$LVLIB VK_DRIVER_FILES=${VK_DRIVER_FILES:+$VK_DRIVER_FILES:}/tmp/lvp/lvp_icd.json
-  "$L" devices --json >"$OUT/devices-all.json" 2>&1
-  TMPDIR=/tmp timeout 230 "$L" bench suite --all-devices --json "$OUT/suite.json" 2>"$OUT/suite.stderr"
-  echo "suite rc=$? after $SECONDS s" >>"$OUT/suite.stderr"
-  "$L" report "$OUT/suite.json" --md "$OUT/report.md" --svg "$OUT/report.svg" 2>>"$OUT/suite.stderr"
-  echo "report rc=$? total $SECONDS s" >>"$OUT/suite.stderr" )
-echo "after suite $SECONDS" >>"$OUT/timing.txt"
 # 5. lil (fastest prefill variant) against llama.cpp
 left=$((585 - SECONDS))
 [ $left -gt 60 ] && LIL_ATTN_PREFILL=$PF VS_MODELS="llama-8b:q4_0" timeout $left bash $SH/peer/versus.sh "$L" .peer >"$OUT/versus-8b-q4_0.txt" 2>&1
