@@ -37,6 +37,11 @@ LVLIB=/tmp/lvp/usr/lib/x86_64-linux-gnu
   echo "report rc=$? total $SECONDS s" >>"$OUT/suite.stderr" )
 echo "after suite $SECONDS" >>"$OUT/timing.txt"
 "$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>"$OUT/synth.txt"
+for v in default "LIL_MATVEC_X8=0 LIL_MATVEC_CONCAT=0" "LIL_MATVEC_X8=0"; do
+  echo "== qwen3-0.6b q8_0 $v"
+  if [ $v = default ]; then timeout 40 "$L" bench decode -m /tmp/q06.gguf --json
+  else env $v timeout 40 "$L" bench decode -m /tmp/q06.gguf --json; fi
+done >"$OUT/bench-decode-q06.txt" 2>&1
 for v in w4k32 w4k32c w4k32p w4k32cp w4k32r w4k32rp w4k32crp w8k32crp w4k64crp w8k32r; do
   echo "== qwen3-0.6b q8_0 LIL_ATTN_PREFILL=$v"
   LIL_ATTN_PREFILL=$v timeout 30 "$L" bench prefill -m /tmp/q06.gguf --lengths 512,4096 --iters 3 --json
@@ -55,11 +60,6 @@ for blk in open(sys.argv[1]).read().split("== ")[1:]:
     if t and t[0] > best[1]: best = (name, t[0])
 print(best[0])' "$OUT/bench-prefill-q06.txt" 2>/dev/null || echo w4k32)
 echo "fastest prefill variant: $PF (after $SECONDS s)" >>"$OUT/timing.txt"
-for v in default "LIL_MATVEC_X8=0" "LIL_MATVEC_X8=0 LIL_MATVEC_CONCAT=0" default; do
-  echo "== qwen3-0.6b q8_0 $v"
-  if [ $v = default ]; then timeout 40 "$L" bench decode -m /tmp/q06.gguf --json
-  else env $v timeout 40 "$L" bench decode -m /tmp/q06.gguf --json; fi
-done >"$OUT/bench-decode-q06.txt" 2>&1
 rm -f /tmp/q06.gguf
 # 5. lil (fastest prefill variant) against llama.cpp
 left=$((585 - SECONDS))
