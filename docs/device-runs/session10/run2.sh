@@ -42,7 +42,7 @@ for v in default "LIL_MATVEC_X8=0 LIL_MATVEC_CONCAT=0" "LIL_MATVEC_X8=0"; do
   if [ $v = default ]; then timeout 40 "$L" bench decode -m /tmp/q06.gguf --json
   else env $v timeout 40 "$L" bench decode -m /tmp/q06.gguf --json; fi
 done >"$OUT/bench-decode-q06.txt" 2>&1
-for v in w4k32 w4k32c w4k32p w4k32cp w4k32r w4k32rp w4k32crp w8k32crp w4k64crp w8k32r; do
+for v in w4k32 w4k32r w4k32crp w4k32rp w4k32cp w8k32crp w4k64crp; do
   echo "== qwen3-0.6b q8_0 LIL_ATTN_PREFILL=$v"
   LIL_ATTN_PREFILL=$v timeout 30 "$L" bench prefill -m /tmp/q06.gguf --lengths 512,4096 --iters 3 --json
 done >"$OUT/bench-prefill-q06.txt" 2>&1
