@@ -290,8 +290,9 @@ START_TEST(test_x8i_selection) {
 }
 END_TEST
 
-/* lil_plan_matvec_x8 on plans and snapshots made up here: automatic = integer dot products
- * accelerated and the quantization inline; 1 wherever use_int_dot; 0 never. */
+/* lil_plan_matvec_x8 on plans and snapshots made up here: automatic (2 / "auto") = integer dot
+ * products accelerated and the quantization inline; 1 wherever use_int_dot; 0 and the default
+ * (unset) never. */
 START_TEST(test_x8i_auto) {
   lil_device_plan p;
   lil_device_snapshot s;
@@ -303,8 +304,9 @@ START_TEST(test_x8i_auto) {
     int want, inl;
     uint32_t int_dot, accel, use, inline_out;
   } cases[] = {
-      {-1, -1, 1, 1, 1, 1}, {-1, -1, 1, 0, 0, 1}, {-1, 0, 1, 1, 0, 0}, {-1, 1, 0, 1, 0, 1}, {-1, 1, 1, 6, 0, 1},
-      {1, 0, 1, 0, 1, 0},   {1, -1, 0, 1, 0, 1},  {0, 1, 1, 1, 0, 1},  {0, -1, 1, 1, 0, 1},  {-1, 2, 1, 1, 1, 2},
+      {2, -1, 1, 1, 1, 1}, {2, -1, 1, 0, 0, 1}, {2, 0, 1, 1, 0, 0},  {2, 1, 0, 1, 0, 1},  {2, 1, 1, 6, 0, 1},
+      {1, 0, 1, 0, 1, 0},  {1, -1, 0, 1, 0, 1}, {0, 1, 1, 1, 0, 1},  {0, -1, 1, 1, 0, 1}, {2, 2, 1, 1, 1, 2},
+      {-1, -1, 1, 1, 0, 1}, /* the default (environment unset): off until measured on a GPU */
   };
   unsetenv("LIL_MATVEC_X8");
   unsetenv("LIL_X8_INLINE");

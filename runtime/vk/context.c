@@ -45,9 +45,10 @@ void lil_ctx_options_default(lil_ctx_options *o) {
 }
 
 int lil_matvec_x8_wanted(const lil_ctx_options *o) {
-  if (o && o->matvec_x8 >= 0) return o->matvec_x8 > 0;
+  if (o && o->matvec_x8 >= 0) return o->matvec_x8 == 2 ? -1 : o->matvec_x8 > 0;
   const char *v = getenv("LIL_MATVEC_X8");
-  return v && !strcmp(v, "1") ? 1 : v && !strcmp(v, "0") ? 0 : -1;
+  /* off unless asked: the automatic choice is not measured on a GPU yet (docs/kernels-perf.md) */
+  return v && !strcmp(v, "1") ? 1 : v && !strcmp(v, "auto") ? -1 : 0;
 }
 
 void lil_plan_matvec_x8(lil_device_plan *p, const lil_device_snapshot *s, const lil_ctx_options *o) {

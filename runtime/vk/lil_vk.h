@@ -39,9 +39,10 @@ typedef struct lil_ctx_options {
                           * count, spills, ... via VK_KHR_pipeline_executable_properties) to stderr;
                           * -1: when $LIL_PIPELINE_STATS=1 */
   int matvec_x8;         /* decode matvec with 8-bit activations / integer dot products where the
-                          * plan has use_int_dot (plan.use_matvec_x8): 1 on, 0 off, -1: from
-                          * $LIL_MATVEC_X8 (1 on, 0 off, unset or "auto": auto, see
-                          * lil_plan_matvec_x8) */
+                          * plan has use_int_dot (plan.use_matvec_x8): 1 on, 0 off, 2 automatic
+                          * (see lil_plan_matvec_x8), -1: from $LIL_MATVEC_X8 (1 on, "auto"
+                          * automatic, unset or 0 off: the automatic choice is not yet measured on
+                          * a GPU, so it is not the default) */
   int matvec_x8_inline;  /* the x8 matvec quantizes x itself (no quantize_x8 dispatch;
                           * plan.matvec_x8_inline): 1 on for Q8_0 / Q4_0, 2 also Q4_K / Q6_K (not
                           * measured yet), 0 off (a separate quantization, as before), -1: from
@@ -50,7 +51,7 @@ typedef struct lil_ctx_options {
 
 void lil_ctx_options_default(lil_ctx_options *o);
 /* Whether o (NULL: defaults) asks for the integer-dot matvec: 1 (o->matvec_x8 = 1 or
- * $LIL_MATVEC_X8=1), 0 (= 0, or "0"), -1 automatic (-1 and $LIL_MATVEC_X8 unset or "auto"). */
+ * $LIL_MATVEC_X8=1), -1 automatic (o->matvec_x8 = 2, or -1 and $LIL_MATVEC_X8=auto), else 0. */
 int lil_matvec_x8_wanted(const lil_ctx_options *o);
 /* Sets p->use_matvec_x8 and p->matvec_x8_inline after planning (s: the device's snapshot) from o
  * (NULL: defaults): asked for (1) where p->use_int_dot; automatic (-1) where p->use_int_dot, the
