@@ -4,11 +4,12 @@
 #  1. tests with validation: test_attention (every prefill shape, incl. the prefetch (p) and
 #     softmax-in-registers (r) variants, against the CPU reference), test_model, test_ops_matvec_x8i
 #  2. lil bench suite --all-devices (H100 + lavapipe) and lil report (issue 17)
-#  3. bench prefill qwen3-0.6b Q8_0 per attention variant (512 / 4096), pipeline statistics
-#  4. bench decode qwen3-0.6b Q8_0: default (automatic x8 inline + concatenated QKV / gate-up),
-#     LIL_MATVEC_X8=0, the old default (LIL_MATVEC_X8=0 LIL_MATVEC_CONCAT=0)
-#  5. versus.sh llama-8b Q4_0 (lil with the fastest prefill variant of step 2 vs llama.cpp)
-#  6. if time is left: bench decode llama-8b Q4_0 old default; versus qwen3-0.6b Q8_0
+#  3. bench decode (item 4), then bench prefill qwen3-0.6b Q8_0 per attention variant (512 / 4096)
+#     and pipeline statistics
+#  4. bench decode qwen3-0.6b Q8_0: default (concatenated QKV / gate-up), LIL_MATVEC_CONCAT=0,
+#     LIL_MATVEC_X8=auto / 1 (the inline-quantized integer-dot matvec)
+#  5. versus.sh llama-8b Q4_0 (lil with the fastest prefill variant of step 3 vs llama.cpp)
+#  6. if time is left: versus qwen3-0.6b Q8_0
 # Outputs are written as they come (a cut call keeps what finished).
 set -u
 source tools/gpu-env.sh
@@ -37,7 +38,7 @@ LVLIB=/tmp/lvp/usr/lib/x86_64-linux-gnu
   echo "report rc=$? total $SECONDS s" >>"$OUT/suite.stderr" )
 echo "after suite $SECONDS" >>"$OUT/timing.txt"
 "$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>"$OUT/synth.txt"
-for v in default "LIL_MATVEC_X8=0 LIL_MATVEC_CONCAT=0" "LIL_MATVEC_X8=0"; do
+for v in default "LIL_MATVEC_CONCAT=0" "LIL_MATVEC_X8=auto" "LIL_MATVEC_X8=1"; do
   echo "== qwen3-0.6b q8_0 $v"
   if [ $v = default ]; then timeout 40 "$L" bench decode -m /tmp/q06.gguf --json
   else env $v timeout 40 "$L" bench decode -m /tmp/q06.gguf --json; fi
