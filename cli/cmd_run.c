@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_guardian_spec.h"
 #include "cli_commands.h"
 #include "cli_util.h"
 #include "lil_chat.h"
@@ -124,36 +125,6 @@ static char *read_file(const char *path, size_t *len, lil_error *err) {
   if (!b) lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "out of memory reading '%s'", path);
   else b[n] = 0, *len = n;
   return b;
-}
-
-static lil_status guardian_detok(void *user, const int32_t *ids, size_t n, lil_guardian_text *out, lil_error *err) {
-  const lil_tokenizer *tok = user;
-  for (size_t i = 0; i < n; i++) {
-    const char *p;
-    size_t len;
-    lil_status st = lil_token_piece(tok, ids[i], &p, &len, err);
-    if (!st) st = lil_guardian_text_append(out, p, len, err);
-    if (st) return st;
-  }
-  return LIL_OK;
-}
-
-/* "f=250,t=20,action=answer" -> options (f = every, t = threshold). */
-static lil_status guardian_parse(char *s, lil_guardian_opts *o, lil_error *err) {
-  lil_guardian_opts_default(o);
-  lil_status st = LIL_OK;
-  char *save = NULL;
-  for (char *kv = strtok_r(s, ",", &save); kv && !st; kv = strtok_r(NULL, ",", &save)) {
-    char *eq = strchr(kv, '=');
-    if (!eq) {
-      st = lil_error_set(err, LIL_ERR_INVALID_ARG, "--guardian: expected KEY=VALUE, got '%s'", kv);
-      break;
-    }
-    *eq = 0;
-    const char *key = !strcmp(kv, "f") ? "every" : !strcmp(kv, "t") ? "threshold" : kv;
-    st = lil_guardian_opts_set(o, key, eq + 1, err);
-  }
-  return st ? st : lil_guardian_opts_validate(o, err);
 }
 
 static int parse(int argc, char **argv, run_opts *o) {
@@ -348,8 +319,8 @@ static lil_status run(run_state *r, const run_opts *o, lil_error *err) {
     lil_guardian_monitor_config_default(&mc);
     if (!(r->guardian_spec = strdup(o->guardian ? o->guardian : "")))
       return lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "out of memory");
-    if ((st = guardian_parse(r->guardian_spec, &mc.opts, err))) return st;
-    mc.detokenize = guardian_detok;
+    if ((st = cli_guardian_spec_parse(r->guardian_spec, &mc.opts, err))) return st;
+    mc.detokenize = cli_guardian_detok;
     mc.user = r->tok;
     if ((st = lil_guardian_monitor_create(&mc, &r->mon, err))) return st;
   }

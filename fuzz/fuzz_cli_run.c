@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       char *spec = strdup(o.guardian ? o.guardian : "");
       lil_guardian_opts go;
       lil_error e = {0};
-      if (spec && guardian_parse(spec, &go, &e)) FUZZ_CHECK(e.msg[0], "guardian spec error without a message");
+      if (spec && cli_guardian_spec_parse(spec, &go, &e)) FUZZ_CHECK(e.msg[0], "guardian spec error without a message");
       free(spec);
     }
   }
