@@ -15,6 +15,7 @@
 #include "cli_commands.h"
 #include "cli_guardian_spec.h"
 #include "cli_util.h"
+#include "cli_text.h"
 #include "eval_prompts.h"
 #include "lil_attention.h"
 #include "lil_chat.h"
@@ -147,21 +148,6 @@ static int on_token(void *user, int32_t id) {
   uint64_t kv = lil_session_kv_bytes(r->sess);
   if (kv > r->kv_peak) r->kv_peak = kv;
   return 0;
-}
-
-/* JSON strings must be valid UTF-8: invalid bytes become U+FFFD. */
-static json_t *text_json(const char *s, size_t len) {
-  char *buf = malloc(len * 3 + 1);
-  if (!buf) return json_string("");
-  size_t o = 0;
-  for (size_t i = 0; i < len;) {
-    uint32_t cp;
-    i += lil_utf8_decode(s + i, len - i, &cp);
-    o += lil_utf8_encode(cp, buf + o);
-  }
-  json_t *j = json_stringn(buf, o);
-  free(buf);
-  return j ? j : json_string("");
 }
 
 /* One generation of prompt ids under the policy, with or without the Guardian. */
@@ -337,9 +323,9 @@ int cmd_eval(int argc, char **argv) {
         json_object_set_new(j, "guardian_stop", r.fired ? json_integer((json_int_t)r.guardian_pos) : json_null());
         json_object_set_new(j, "tokens_saved", gi ? json_integer((json_int_t)saved) : json_null());
         json_object_set_new(j, "answer", ps[i].answer ? json_string(ps[i].answer) : json_null());
-        json_object_set_new(j, "output_answer", got ? text_json(got, strlen(got)) : json_null());
+        json_object_set_new(j, "output_answer", got ? cli_json_text(got, strlen(got)) : json_null());
         json_object_set_new(j, "correct", ps[i].answer ? json_boolean(correct) : json_null());
-        json_object_set_new(j, "text", text_json(r.text ? r.text : "", r.text_len));
+        json_object_set_new(j, "text", cli_json_text(r.text ? r.text : "", r.text_len));
         emit(jf, j);
         free(got);
         free(r.text);

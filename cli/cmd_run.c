@@ -11,6 +11,7 @@
 #include "cli_guardian_spec.h"
 #include "cli_commands.h"
 #include "cli_util.h"
+#include "cli_text.h"
 #include "lil_chat.h"
 #include "lil_generate.h"
 #include "lil_guardian_monitor.h"
@@ -373,21 +374,6 @@ static void profile_table(const run_state *r) {
   free(a);
 }
 
-/* JSON strings must be valid UTF-8: invalid bytes (a model can emit any byte) become U+FFFD. */
-static json_t *text_json(const char *s, size_t len) {
-  char *buf = malloc(len * 3 + 1);
-  if (!buf) return json_string("");
-  size_t o = 0;
-  for (size_t i = 0; i < len;) {
-    uint32_t cp;
-    i += lil_utf8_decode(s + i, len - i, &cp);
-    o += lil_utf8_encode(cp, buf + o);
-  }
-  json_t *j = json_stringn(buf, o);
-  free(buf);
-  return j ? j : json_string("");
-}
-
 static void report(run_state *r, const run_opts *o) {
   lil_generate_result *g = &r->res;
   double pre_tps = g->prefill_s > 0 ? g->n_prompt / g->prefill_s : 0;
@@ -401,7 +387,7 @@ static void report(run_state *r, const run_opts *o) {
     json_t *j = json_object();
     json_object_set_new(j, "prompt_ids", ids_json(r->ids, r->n_ids));
     json_object_set_new(j, "ids", ids_json(g->ids, g->n_ids));
-    json_object_set_new(j, "text", text_json(r->out.text ? r->out.text : "", r->out.len));
+    json_object_set_new(j, "text", cli_json_text(r->out.text ? r->out.text : "", r->out.len));
     json_object_set_new(j, "stop", json_string(stop));
     json_t *s = json_object();
     json_object_set_new(s, "prompt_tokens", json_integer(g->n_prompt));

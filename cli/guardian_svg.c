@@ -1,5 +1,6 @@
 /* SVG plot of a Guardian run (no library: a few polylines and labels). */
 #include "guardian_svg.h"
+#include "cli_text.h"
 
 #define W 900.0
 #define H 420.0
@@ -7,16 +8,6 @@
 #define R 70.0  /* right margin */
 #define T 40.0  /* top margin */
 #define B 50.0  /* bottom margin */
-
-static void escape(FILE *f, const char *s) {
-  for (; *s; s++) {
-    if (*s == '<') fputs("&lt;", f);
-    else if (*s == '>') fputs("&gt;", f);
-    else if (*s == '&') fputs("&amp;", f);
-    else if (*s == '"') fputs("&quot;", f);
-    else fputc(*s, f);
-  }
-}
 
 void guardian_svg_write(FILE *f, const char *title, const lil_guardian_stats *s, unsigned long long tokens) {
   double xmax = tokens ? (double)tokens : 1.0, smax = 1.0, gmax = 1.0;
@@ -31,7 +22,7 @@ void guardian_svg_write(FILE *f, const char *title, const lil_guardian_stats *s,
 #define YG(v) (T + ph * (1.0 - ((double)(v) < 0 ? 0.0 : (double)(v)) / gmax))
   fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"12\">\n", W, H);
   fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n<text x=\"%.0f\" y=\"20\" font-size=\"14\">", L);
-  escape(f, title);
+  cli_xml_escape(f, title);
   fprintf(f, "</text>\n<g stroke=\"black\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", L, T + ph, L + pw, T + ph);
   fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", L, T, L, T + ph);
   fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/></g>\n", L + pw, T, L + pw, T + ph);

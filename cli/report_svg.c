@@ -6,16 +6,7 @@
 #include <string.h>
 
 #include "cli_report.h"
-
-static void esc(FILE *f, const char *s) {
-  for (; *s; s++) {
-    if (*s == '<') fputs("&lt;", f);
-    else if (*s == '>') fputs("&gt;", f);
-    else if (*s == '&') fputs("&amp;", f);
-    else if (*s == '"') fputs("&quot;", f);
-    else fputc(*s, f);
-  }
-}
+#include "cli_text.h"
 
 int report_write_svg(const report *rp, const char *path) {
   static const char *const colours[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948",
@@ -35,7 +26,7 @@ int report_write_svg(const report *rp, const char *path) {
   for (int d = 0; d < rp->n_dev; d++) {
     fprintf(f, "<rect x=\"10\" y=\"%d\" width=\"12\" height=\"10\" fill=\"%s\"/><text x=\"28\" y=\"%d\">", 28 + 16 * d,
             colours[d % 10], 37 + 16 * d);
-    esc(f, rp->dev[d].label);
+    cli_xml_escape(f, rp->dev[d].label);
     fprintf(f, "</text>\n");
   }
   for (int r = 0; r < rp->n_rows; r++) {
@@ -44,7 +35,7 @@ int report_write_svg(const report *rp, const char *path) {
     for (int d = 0; d < rp->n_dev; d++)
       if (rp->cell[r][d].present && rp->cell[r][d].vs_copy > max) max = rp->cell[r][d].vs_copy;
     fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", label_w - 8, y + bar_h);
-    esc(f, rp->rows[r].id);
+    cli_xml_escape(f, rp->rows[r].id);
     fprintf(f, "</text>\n");
     for (int d = 0; d < rp->n_dev; d++) {
       const report_cell *c = &rp->cell[r][d];
@@ -59,7 +50,7 @@ int report_write_svg(const report *rp, const char *path) {
               colours[d % 10]);
       char b1[32], b2[32];
       fprintf(f, "<text x=\"%.1f\" y=\"%d\">%s ", label_w + w + 4, by + bar_h - 2, report_fmt(b1, sizeof(b1), c->value));
-      esc(f, rp->rows[r].unit);
+      cli_xml_escape(f, rp->rows[r].unit);
       fprintf(f, " (%s)</text>\n", report_fmt(b2, sizeof(b2), c->vs_copy));
     }
   }
