@@ -109,7 +109,7 @@ assert g["tokens_saved"] == 2000 - n' || fail "guardian-stop: lag/positions: $ou
 fi
 # action=answer: the inject text's tokens follow the decision, then exactly M = 16 more tokens
 if run guardian-answer 0 --json -n 2000 --guardian "f=50,t=20,action=answer,inject=The end.,answer-tokens=16"; then
-  inj=$("$LIL" tokenize -m "$(dirname "$LIL")/../../assets/stories260K.gguf" --no-bos --special "The end.")
+  inj=$("$LIL" tokenize -m "$LIL_SOURCE_ROOT/assets/stories260K.gguf" --no-bos --special "The end.")
   json 'g = d["guardian"]; a = g["answer_at"]; inj = [int(x) for x in "'"$inj"'".split()]
 assert d["stop"] == "guardian" and g["action"] == "answer" and g["published_at"] <= a <= g["published_at"] + 1
 assert d["ids"][a:a + len(inj)] == inj and len(d["ids"]) == a + len(inj) + 16 and "The end." in d["text"]' ||
@@ -124,7 +124,7 @@ printf 'Once \xff upon' >"$tmp/bad.txt"
 run bad-utf8 2 -f "$tmp/bad.txt"; one_line_err bad-utf8 "not valid UTF-8"
 python3 -c 'print("Once upon a time " * 40)' >"$tmp/long.txt"
 run too-long 1 -f "$tmp/long.txt" -c 64; one_line_err too-long "prompt is [0-9]* tokens, context is 64"
-head -c 5000 "$(dirname "$LIL")/../../assets/stories260K.gguf" >"$tmp/trunc.gguf"
+head -c 5000 "$LIL_SOURCE_ROOT/assets/stories260K.gguf" >"$tmp/trunc.gguf"
 run corrupt 1 -m "$tmp/trunc.gguf"; one_line_err corrupt "trunc.gguf"
 run missing 1 -m "$tmp/nope.gguf"; one_line_err missing "nope.gguf"
 "$MKBAD" "$tmp/arch.gguf" || fail "could not write the unknown-arch GGUF"

@@ -19,7 +19,7 @@ struct lil_gguf_writer {
 };
 
 static void put(wbuf *b, const void *src, size_t n) {
-  if (b->failed) return;
+  if (b->failed || !n) return; /* n == 0: p may still be NULL (memcpy / memset need a pointer) */
   if (n > b->cap - b->n) {
     size_t cap = b->cap ? b->cap : 256;
     while (cap - b->n < n) {

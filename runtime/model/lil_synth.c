@@ -173,8 +173,8 @@ static lil_status copy_tokenizer(lil_gguf_writer *w, const lil_gguf *v, uint32_t
   float *scores = malloc((size_t)n_vocab * 4);
   int32_t *types = malloc((size_t)n_vocab * 4);
   if (!toks || !scores || !types) st = lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "synth: %u tokens", n_vocab);
-  const float *src_scores = NULL;
-  const int32_t *src_types = NULL;
+  /* the file's arrays may be unaligned: read element i from byte 4 * i */
+  const unsigned char *src_scores = NULL, *src_types = NULL;
   uint64_t n;
   if (!st && lil_gguf_find_key(v, "tokenizer.ggml.scores") >= 0 &&
       !(st = lil_gguf_get_array(v, "tokenizer.ggml.scores", &et, &n, &data, err)) && et == LIL_GGUF_FLOAT32 &&
@@ -195,9 +195,9 @@ static lil_status copy_tokenizer(lil_gguf_writer *w, const lil_gguf *v, uint32_t
     }
     memcpy(toks[i], s, len);
     toks[i][len] = 0;
-    if (src_scores) memcpy(&scores[i], &src_scores[i], 4);
+    if (src_scores) memcpy(&scores[i], src_scores + 4 * i, 4);
     else scores[i] = 0;
-    if (src_types) memcpy(&types[i], &src_types[i], 4);
+    if (src_types) memcpy(&types[i], src_types + 4 * i, 4);
     else types[i] = 1;
     if (scores[i] < lowest) lowest = scores[i];
   }
