@@ -327,18 +327,23 @@ void att_choose_variants(lil_attention *att) {
                     (snap->subgroup_ops & 0x10u /* SHUFFLE */) && (D == 64 || D == 128) &&
                     !(env && !strcmp(env, "scalar"));
   /* LIL_ATTN_PREFILL=w4k32 | w4k64 | w8k32 (the compiled shapes), then flags: c = K / V from the
-   * cache, r = the softmax in registers, p = the next K / V tile prefetched into registers */
+   * cache, r = the softmax in registers, p = the next K / V tile prefetched into registers.
+   * Default w8k32crp: fastest on the H100 (session 11, qwen3-0.6b Q8_0 at 4096: 55.2k tok/s against
+   * 32.9k for session 9's w4k32; docs/benchmarks.md) */
   unsigned nw = 0, kt = 0;
   char fl[4] = "";
-  att->prefill_nw = 4, att->prefill_kt = 32, att->prefill_cache = 0, att->prefill_pf = 0, att->prefill_reg = 0;
+  const char *flags = "crp";
+  att->prefill_nw = 8, att->prefill_kt = 32;
   int nf = env ? sscanf(env, "w%uk%u%3[crp]", &nw, &kt, fl) : 0;
   if (nf >= 2 && ((nw == 4 && (kt == 32 || kt == 64)) || (nw == 8 && kt == 32))) {
     att->prefill_nw = nw, att->prefill_kt = kt;
-    att->prefill_cache = nf == 3 && strchr(fl, 'c') && att->cfg.kv_type == LIL_KV_F16 &&
-                         (att->cfg.policy.kind == LIL_ATTN_DENSE || att->cfg.policy.kind == LIL_ATTN_QUEST);
-    att->prefill_pf = nf == 3 && strchr(fl, 'p');
-    att->prefill_reg = nf == 3 && strchr(fl, 'r');
+    flags = nf == 3 ? fl : "";
   }
+  /* K / V from the cache only for F16 caches of the policies that keep every token */
+  att->prefill_cache = strchr(flags, 'c') && att->cfg.kv_type == LIL_KV_F16 &&
+                       (att->cfg.policy.kind == LIL_ATTN_DENSE || att->cfg.policy.kind == LIL_ATTN_QUEST);
+  att->prefill_pf = strchr(flags, 'p') != NULL;
+  att->prefill_reg = strchr(flags, 'r') != NULL;
   env = getenv("LIL_ATTN_SEL_SPLITS");
   att->sel_splits_env = -1;
   if (env && sscanf(env, "%u", &mw) == 1) att->sel_splits_env = (int)(mw > 65536 ? 65536 : mw);
