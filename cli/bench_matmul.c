@@ -117,12 +117,40 @@ static int type_selected(uint32_t type) {
   return !env || !*env || list_has(env, lil_type_get(type)->name);
 }
 
+/* Shapes to time: $LIL_MATMUL_SHAPES = comma-separated TOKENSxROWSxCOLS (the model's own, e.g.
+ * 512x1024x3072 for a down projection), at most 16; unset: the two default shapes. Returns the
+ * count, 0 when the variable is malformed (reported on stderr). */
+#define MAX_SHAPES 16
+static uint32_t env_shapes(uint32_t out[MAX_SHAPES][3]) {
+  const char *p = getenv("LIL_MATMUL_SHAPES");
+  uint32_t n = 0;
+  while (p && *p) {
+    unsigned a, b, c;
+    int used = 0;
+    if (n == MAX_SHAPES || sscanf(p, "%ux%ux%u%n", &a, &b, &c, &used) != 3 || !a || !b || !c || a > (1u << 20) ||
+        b > (1u << 24) || c > (1u << 24) || (p[used] && p[used] != ',')) {
+      fprintf(stderr, "lil bench kernels: LIL_MATMUL_SHAPES: expected up to %d TOKENSxROWSxCOLS, comma-separated, at '%s'\n",
+              MAX_SHAPES, p);
+      return 0;
+    }
+    out[n][0] = a, out[n][1] = b, out[n][2] = c, n++;
+    p += used + (p[used] == ',');
+  }
+  return n;
+}
+
 int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, const char *filter, uint32_t iters,
                          const char *device_name) {
   static const uint32_t types[] = {LIL_TYPE_F16, LIL_TYPE_Q8_0, LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
   static const uint32_t full[][3] = {{512, 4096, 4096}, {4096, 4096, 4096}}; /* N x rows x cols */
   static const uint32_t small[][3] = {{64, 256, 256}, {130, 300, 512}};
+  uint32_t custom[MAX_SHAPES][3], n_shapes = 2;
   const uint32_t(*shapes)[3] = quick ? small : full;
+  const char *se = getenv("LIL_MATMUL_SHAPES");
+  if (se && *se) {
+    if (!(n_shapes = env_shapes(custom))) return 2;
+    shapes = (const uint32_t(*)[3])custom;
+  }
   if (iters == 0) iters = quick ? 2 : 10;
   lil_error err = {0};
   for (uint32_t v = 0; v <= lil_matmul_variant_count(); v++) { /* v == count: the plain kernel */
@@ -137,7 +165,7 @@ int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, co
         snprintf(kernel, sizeof(kernel), "%s", lil_matmul_shader(types[t], 0));
       }
       if (!cli_name_matches(filter, kernel)) continue;
-      for (uint32_t s = 0; s < 2; s++) {
+      for (uint32_t s = 0; s < n_shapes; s++) {
         uint32_t n = shapes[s][0], rows = shapes[s][1], cols = shapes[s][2];
         if (variant) {
           lil_weight probe = {.type = types[t], .rows = rows, .cols = cols};

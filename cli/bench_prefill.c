@@ -19,11 +19,20 @@
 #include "lil_vk.h"
 
 #define MAX_LENGTHS 16
+#define MAX_KERNELS 64 /* distinct labels listed by --profile (the rest summed into "(others)") */
+
+typedef struct kernel_time {
+  char label[96];
+  double ms;
+  uint32_t count;
+} kernel_time;
 
 typedef struct prefill_row {
   uint32_t tokens;
   double wall_ms, gpu_ms, attn_ms, matmul_ms, other_ms;
   uint32_t dispatches;
+  kernel_time kernels[MAX_KERNELS + 1]; /* --profile: GPU time per label, largest first */
+  uint32_t n_kernels;
 } prefill_row;
 
 static void usage(FILE *f) {
@@ -36,6 +45,8 @@ static void usage(FILE *f) {
              "                      context the model allows)\n"
              "  --iters N           timed passes per length (default 3)\n"
              "  --device SEL        Vulkan device (index or name substring)\n"
+             "  --profile           also the profiled pass's GPU time per kernel (label: shader, and\n"
+             "                      for matrix products the weight's rows x cols), largest first\n"
              "  --json              one JSON object on stdout\n");
 }
 
@@ -64,6 +75,29 @@ static int parse_lengths(const char *s, uint32_t *out, uint32_t *n) {
   return ok && *n > 0;
 }
 
+/* Adds ms to label's entry; past MAX_KERNELS labels, to one "(others)" entry. */
+static void add_kernel(prefill_row *r, const char *label, double ms) {
+  uint32_t i = 0;
+  while (i < r->n_kernels && strcmp(r->kernels[i].label, label)) i++;
+  if (i == r->n_kernels) {
+    if (i >= MAX_KERNELS) {
+      i = MAX_KERNELS;
+      label = "(others)";
+    }
+    if (i == r->n_kernels) {
+      r->n_kernels++;
+      snprintf(r->kernels[i].label, sizeof(r->kernels[i].label), "%s", label);
+    }
+  }
+  r->kernels[i].ms += ms;
+  r->kernels[i].count++;
+}
+
+static int by_ms_desc(const void *a, const void *b) {
+  double x = ((const kernel_time *)a)->ms, y = ((const kernel_time *)b)->ms;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
 /* Attention: the KV append and the prefill attention kernels; matrix products: every matmul. */
 static void split_timings(lil_session *s, prefill_row *r) {
   const lil_seq_timing *t;
@@ -75,7 +109,9 @@ static void split_timings(lil_session *s, prefill_row *r) {
     else if (!strncmp(l, "matmul", 6)) r->matmul_ms += t[i].ms;
     else r->other_ms += t[i].ms;
     r->gpu_ms += t[i].ms;
+    add_kernel(r, l, t[i].ms);
   }
+  qsort(r->kernels, r->n_kernels, sizeof(r->kernels[0]), by_ms_desc);
 }
 
 /* One prompt length: a warm-up pass, iters timed passes, one profiled pass. */
@@ -118,11 +154,11 @@ int bench_prefill(int argc, char **argv) {
   static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"lengths", required_argument, 0, 'l'},
                                        {"iters", required_argument, 0, 'i'}, {"device", required_argument, 0, 'd'},
                                        {"json", no_argument, 0, 'j'},        {"help", no_argument, 0, 'h'},
-                                       {0, 0, 0, 0}};
+                                       {"profile", no_argument, 0, 'p'},     {0, 0, 0, 0}};
   uint32_t lengths[MAX_LENGTHS] = {128, 512, 4096}, n_lengths = 3;
   uint64_t iters = 3;
   const char *model = NULL, *device = NULL;
-  int json = 0, set_lengths = 0, c;
+  int json = 0, set_lengths = 0, profile = 0, c;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
@@ -132,6 +168,7 @@ int bench_prefill(int argc, char **argv) {
     case 'i': if (!cli_parse_u64("bench prefill", "--iters", optarg, 1, 1000, &iters)) return 2; break;
     case 'd': device = optarg; break;
     case 'j': json = 1; break;
+    case 'p': profile = 1; break;
     case 'h': usage(stdout); return 0;
     default: fprintf(stderr, "lil bench prefill: unknown or incomplete option '%s'\n", argv[optind - 1]); return 2;
     }
@@ -189,10 +226,25 @@ int bench_prefill(int argc, char **argv) {
       json_object_set_new(o, "matmul_share", json_real(r.matmul_ms / g));
       json_object_set_new(o, "other_share", json_real(r.other_ms / g));
       json_object_set_new(o, "dispatches", json_integer(r.dispatches));
+      if (profile) {
+        json_t *ks = json_array();
+        for (uint32_t k = 0; k < r.n_kernels; k++) {
+          json_t *ko = json_object();
+          json_object_set_new(ko, "label", json_string(r.kernels[k].label));
+          json_object_set_new(ko, "ms", json_real(r.kernels[k].ms));
+          json_object_set_new(ko, "count", json_integer(r.kernels[k].count));
+          json_object_set_new(ko, "share", json_real(r.kernels[k].ms / g));
+          json_array_append_new(ks, ko);
+        }
+        json_object_set_new(o, "kernels", ks);
+      }
       json_array_append_new(rows, o);
     } else {
       printf("%8u %10.2f %10.1f %7.1f%% %7.1f%% %7.1f%% %10u\n", r.tokens, r.wall_ms, tps, 100 * r.attn_ms / g,
              100 * r.matmul_ms / g, 100 * r.other_ms / g, r.dispatches);
+      for (uint32_t k = 0; profile && k < r.n_kernels; k++)
+        printf("    %-52s %9.3f ms %5.1f%% x%u\n", r.kernels[k].label, r.kernels[k].ms, 100 * r.kernels[k].ms / g,
+               r.kernels[k].count);
       fflush(stdout);
     }
   }

@@ -25,7 +25,7 @@ static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const 
                                lil_error *err) {
   if (n > 1) {
     /* tensor cores read X as f16 from the scratch, converted by the first matmul of this X */
-    lil_matmul_cfg mc = {0};
+    lil_matmul_cfg mc = {.variant = a->mm_variant};
     if (a->x16 && lil_matmul_coopmat_ok(ctx, w, NULL, 0)) {
       mc.x16 = whole(a->x16);
       mc.x16_ready = reuse && a->x16_of == x.buf;

@@ -57,6 +57,9 @@ typedef struct model_acts {
    * the matmul ($LIL_MATMUL_X16=0, or no cooperative matrices) */
   lil_buffer *x16;
   const lil_buffer *x16_of;
+  /* $LIL_PREFILL_MATMUL: the tensor-core design of every prefill matmul (a name from
+   * lil_matmul_variant_name), NULL: lil_op_matmul_ex's choice */
+  const char *mm_variant;
 } model_acts;
 
 struct lil_session {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lil_model_internal.h"
+#include "lil_ops_matmul.h"
 #include "lil_ops_matvec.h"
 #include "lil_ops_token.h"
 
@@ -44,6 +45,10 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   uint64_t x16w = ((xw - 31) + 7) / 8 * 8;
   a->n_tokens = n;
   a->logit_rows = logit_rows;
+  const char *mv = getenv("LIL_PREFILL_MATMUL");
+  if (mv && *mv && lil_matmul_variant_x16(mv) < 0)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "LIL_PREFILL_MATMUL: no tensor-core matmul design '%s'", mv);
+  a->mm_variant = mv && *mv ? mv : NULL;
   a->x8_inline = x8i;
   lil_status st;
   /* decode: q | k | v and gate | up in one buffer each, as the concatenated weights write them */

@@ -37,6 +37,13 @@ static const coop_variant coop_variants[] = {
     {"128x128w8k16_p2", "matmul_cm_128x128w8k16_p2", 128, 128, 256, CM_SHARED(128, 128, 16), 1},
     {"128x128w16_p2", "matmul_cm_128x128w16_p2", 128, 128, 512, CM_SHARED(128, 128, 32), 1},
     {"128x128w8_p2_x32", "matmul_cm_128x128w8_p2_x32", 128, 128, 256, CM_SHARED(128, 128, 32), 0},
+    /* smaller tiles (more workgroups for projections under one wave), 64 x 64 / 64 x 32 subgroup tiles */
+    {"64x64w4_p2", "matmul_cm_64x64w4_p2", 64, 64, 128, CM_SHARED(64, 64, 32), 1},
+    {"64x64w4k64_p2", "matmul_cm_64x64w4k64_p2", 64, 64, 128, CM_SHARED(64, 64, 64), 1},
+    {"128x64w4_p2", "matmul_cm_128x64w4_p2", 128, 64, 128, CM_SHARED(128, 64, 32), 1},
+    {"64x128w4_p2", "matmul_cm_64x128w4_p2", 64, 128, 128, CM_SHARED(64, 128, 32), 1},
+    {"128x128w4_p2", "matmul_cm_128x128w4_p2", 128, 128, 128, CM_SHARED(128, 128, 32), 1},
+    {"128x128w8r_p2", "matmul_cm_128x128w8r_p2", 128, 128, 256, CM_SHARED(128, 128, 32), 1},
 };
 #define N_COOP_VARIANTS (sizeof(coop_variants) / sizeof(coop_variants[0]))
 /* Defaults: 128x128w8 measured faster than 128x128w4 on the H100 (121.6 vs 93.0 TFLOP/s at
@@ -194,6 +201,9 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
   lil_kernel *k = NULL;
   if ((st = lil_kernel_get(ctx, &d, &k, err))) return lil_error_prefix(err, "matmul");
   const int use_x16 = coop && v->x16;
+  /* dispatch label: the shader and the weight's shape (profiles tell the projections apart) */
+  char label[96];
+  snprintf(label, sizeof(label), "%s %ux%u", shader, W->rows, W->cols);
 
   /* Token chunks: X and Y bindings within max_binding, at most 65535 token tiles per dispatch;
    * chunks are multiples of the token tile so chunk offsets stay 16-byte aligned. */
@@ -234,7 +244,7 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
                       .y_col0 = pt->first_row,
                       .accumulate = accumulate ? 1u : 0u,
                       .direct = (W->rows % 4 == 0 && pt->first_row % 4 == 0) ? 1u : 0u};
-        if ((st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &pc, d.push_size, gx, (nt + bn - 1) / bn, 1, shader,
+        if ((st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &pc, d.push_size, gx, (nt + bn - 1) / bn, 1, label,
                                    err)))
           return lil_error_prefix(err, "matmul %ux%u %s, %u tokens", W->rows, W->cols, suffix, n_tokens);
       }
