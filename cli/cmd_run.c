@@ -54,11 +54,13 @@ static void usage(FILE *f) {
           "      --json           print one JSON object (ids, text, stats, stop reason) instead of text\n"
           "      --verbose        model and device details on stderr\n"
           "      --profile        GPU time per kernel of one decode step (table on stderr)\n"
+          "      --warmup         run the prompt pass once, unmeasured, before the measured run (pipelines\n"
+          "                       and buffers warm, the cache emptied again), as llama.cpp's harnesses do\n"
           "  -h, --help           this help\n");
 }
 
 enum { O_TEMP = 256, O_TOPK, O_TOPP, O_MINP, O_SEED, O_DEVICE, O_CHAT, O_SYSTEM, O_NOBOS, O_SPARSE, O_GUARD, O_JSON,
-       O_VERBOSE, O_PROFILE, O_BUDGET, O_PAGE, O_SINK, O_RECENT, O_DENSE_LAYERS, O_KV_TYPE, O_MATVEC_X8, O_NO_FUSE };
+       O_VERBOSE, O_PROFILE, O_BUDGET, O_PAGE, O_SINK, O_RECENT, O_DENSE_LAYERS, O_KV_TYPE, O_MATVEC_X8, O_NO_FUSE, O_WARMUP };
 
 typedef struct run_opts {
   const char *model, *prompt, *file, *device, *system, *guardian;
@@ -67,7 +69,7 @@ typedef struct run_opts {
   lil_attn_policy policy;
   uint32_t page_size;
   lil_kv_type kv_type;
-  int chat, no_bos, json, verbose, profile, use_guardian, matvec_x8, no_fuse;
+  int chat, no_bos, json, verbose, profile, use_guardian, matvec_x8, no_fuse, warmup;
   const volatile sig_atomic_t *cancel; /* set by the SIGINT handler cmd_run installs */
 } run_opts;
 
@@ -144,7 +146,7 @@ static int parse(int argc, char **argv, run_opts *o) {
       {"sink", required_argument, 0, O_SINK}, {"recent", required_argument, 0, O_RECENT},
       {"dense-layers", required_argument, 0, O_DENSE_LAYERS}, {"kv-type", required_argument, 0, O_KV_TYPE},
       {"matvec-x8", no_argument, 0, O_MATVEC_X8},
-      {"no-fuse", no_argument, 0, O_NO_FUSE},
+      {"no-fuse", no_argument, 0, O_NO_FUSE}, {"warmup", no_argument, 0, O_WARMUP},
       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int c;
   double d;
@@ -185,6 +187,7 @@ static int parse(int argc, char **argv, run_opts *o) {
       break;
     case O_MATVEC_X8: o->matvec_x8 = 1; break;
     case O_NO_FUSE: o->no_fuse = 1; break;
+    case O_WARMUP: o->warmup = 1; break;
     case O_KV_TYPE:
       if (strcmp(optarg, "f16") && strcmp(optarg, "f32")) {
         fprintf(stderr, "lil run: --kv-type '%s' is not one of f16, f32\n", optarg);
@@ -324,6 +327,12 @@ static lil_status run(run_state *r, const run_opts *o, lil_error *err) {
     mc.detokenize = cli_guardian_detok;
     mc.user = r->tok;
     if ((st = lil_guardian_monitor_create(&mc, &r->mon, err))) return st;
+  }
+  if (o->warmup) { /* one unmeasured prompt pass, then an empty cache again */
+    int32_t next;
+    if ((st = lil_session_prefill(r->sess, r->ids, (uint32_t)r->n_ids, &next, err)) ||
+        (st = lil_session_reset(r->sess, err)))
+      return lil_error_prefix(err, "--warmup");
   }
   lil_generate_params gp = {
       .max_tokens = (uint32_t)o->n_predict, .on_text = on_text, .user = &r->out, .monitor = r->mon, .cancel = o->cancel};

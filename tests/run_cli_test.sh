@@ -96,6 +96,12 @@ run no-fuse 0 --json -n 60 --no-fuse && { [ "$(json 'print(d["ids"])')" = "$fuse
 # stories260K has 5 layers: 2 RMSNorms, a SwiGLU and the q/k RoPE per layer plus the final norm are
 # not recorded
 json 'assert d["stats"]["step_dispatches"] == '"${fused_n:-0}"' + 4 * 5 + 1' || fail "no-fuse dispatches vs ${fused_n:-?}: $out"
+# --warmup: one unmeasured prompt pass first, then the same generation from an empty cache (a
+# cache not emptied would continue after the prompt's tokens and change the ids)
+run cold 0 --json -n 40 -p "Once upon a time" && cold=$(json 'print(d["ids"], d["stats"]["kv_bytes"])')
+run warmup 0 --json -n 40 -p "Once upon a time" --warmup &&
+  { json 'assert d["stats"]["prompt_tokens"] > 1' && [ "$(json 'print(d["ids"], d["stats"]["kv_bytes"])')" = "$cold" ] ||
+    fail "warmup ids or KV differ from a cold run ($cold): $out"; }
 # Guardian: stories260K loops ("Lily was sad and didn't know what to do"); checks every 50 tokens,
 # threshold 20 bytes: the run stops long before 2000 tokens, at most one token after the count
 # the monitor recorded when it raised the flag (docs/guardian.md, "Lag")
