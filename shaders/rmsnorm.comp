@@ -5,6 +5,8 @@
 // tokens, dim = n_embd; per-head norm (Qwen3 Q/K): rows = tokens * heads, dim = head_dim, stride =
 // head_dim, one shared [head_dim] weight. In place (x and y bound to the same range) is allowed:
 // every element is read before the reduction's barriers and written after them by the same invocation.
+// OUT_F16: y is f16 (pairs packed in uints, y_stride in halves; dim and y_stride even): the input of
+// a tensor-core matmul written directly, without an F32 copy and a conversion pass.
 #extension GL_GOOGLE_include_directive : require
 #ifdef USE_SUBGROUP
 #extension GL_KHR_shader_subgroup_arithmetic : require
@@ -12,7 +14,11 @@
 layout(local_size_x_id = 0) in;
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer W { float w[]; };
+#ifdef OUT_F16
+layout(std430, set = 0, binding = 2) writeonly buffer Y { uint y2[]; };
+#else
 layout(std430, set = 0, binding = 2) buffer Y { float y[]; };
+#endif
 layout(push_constant) uniform Push { uint n_rows; uint dim; uint x_stride; uint y_stride; float eps; } pc;
 
 #include "ops_reduce.glsl"
@@ -29,5 +35,10 @@ void main() {
   }
   float ss = wg_sum(acc);
   float inv = inversesqrt(ss / float(pc.dim) + pc.eps);
+#ifdef OUT_F16
+  for (uint i = lid; i < pc.dim / 2u; i += wsz)
+    y2[yb / 2u + i] = packHalf2x16(vec2(x[xb + 2u * i], x[xb + 2u * i + 1u]) * inv * vec2(w[2u * i], w[2u * i + 1u]));
+#else
   for (uint i = lid; i < pc.dim; i += wsz) y[yb + i] = x[xb + i] * inv * w[i];
+#endif
 }

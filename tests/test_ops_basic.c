@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lil_ops_basic.h"
+#include "lil_quant.h"
 #include "test_ops_util.h"
 #include "test_rope_ref.h"
 
@@ -270,6 +271,70 @@ START_TEST(test_swiglu) {
 }
 END_TEST
 
+/* ---- f16 outputs (the tensor-core matmul's X written by RMSNorm / SwiGLU) ---- */
+
+/* got: n rows of stride halves (the halves past dim must keep the poison); ref: [n][dim] F32. f16
+ * rounding: 2^-11 relative, plus the F32 kernel's own tolerance. */
+static void check_f16_rows(const uint16_t *got, const uint16_t *poison, const float *ref, uint32_t n, uint32_t dim,
+                           uint32_t stride, const char *what) {
+  for (uint32_t r = 0; r < n; r++)
+    for (uint32_t i = 0; i < stride; i++) {
+      uint16_t h = got[(size_t)r * stride + i];
+      if (i >= dim) {
+        ck_assert_msg(h == poison[(size_t)r * stride + i], "%s: row %u half %u past dim %u was written", what, r, i, dim);
+        continue;
+      }
+      double want = ref[(size_t)r * dim + i], v = lil_f16_to_f32(h), tol = 1e-6 + (1e-5 + 1.0 / 2048) * fabs(want);
+      ck_assert_msg(fabs(v - want) <= tol, "%s[%u][%u]: got %.9g want %.9g", what, r, i, v, want);
+    }
+}
+
+static void run_f16_outputs(int no_subgroup) {
+  static const uint32_t dims[] = {2, 34, 256, 4098};
+  static const uint32_t ns[] = {1, 3, 7};
+  uint64_t rng = test_seed();
+  lil_ctx *ctx = ctx_variant(no_subgroup);
+  lil_error err = {0};
+  for (int di = 0; di < 4; di++)
+    for (int ni = 0; ni < 3; ni++) {
+      uint32_t dim = dims[di], n = ns[ni], stride = dim + 6; /* halves per output row: a gap after each */
+      size_t cnt = (size_t)n * dim, hcnt = (size_t)n * stride;
+      float *x = test_rand_floats(&rng, cnt, -2.0f, 2.0f), *w = test_rand_floats(&rng, dim, -1.5f, 1.5f);
+      float *u = test_rand_floats(&rng, cnt, -4.0f, 4.0f), *ref = malloc(cnt * 4);
+      uint16_t *got = malloc(hcnt * 2), *poison = malloc(hcnt * 2);
+      lil_buffer *bx = test_floats_buffer(ctx, x, cnt), *bw = test_floats_buffer(ctx, w, dim);
+      lil_buffer *bu = test_floats_buffer(ctx, u, cnt);
+      lil_buffer *bn = test_floats_buffer(ctx, NULL, (hcnt + 1) / 2), *bs = test_floats_buffer(ctx, NULL, (cnt + 1) / 2);
+      test_download(bn, poison, hcnt * 2);
+      lil_seq *s = test_seq(ctx);
+      TEST_OK(lil_op_rmsnorm_f16(ctx, s, tb(bx), tb(bw), tb(bn), n, dim, dim, stride, 1e-6f, &err));
+      TEST_OK(lil_op_swiglu_f16(ctx, s, tb(bx), tb(bu), tb(bs), n, dim, &err));
+      test_run_free(s);
+      rmsnorm_ref(x, w, ref, n, dim, 1e-6);
+      test_download(bn, got, hcnt * 2);
+      check_f16_rows(got, poison, ref, n, dim, stride, "rmsnorm_f16");
+      for (size_t i = 0; i < cnt; i++) ref[i] = (float)(x[i] / (1.0 + exp(-(double)x[i])) * u[i]);
+      test_download(bs, got, cnt * 2);
+      check_f16_rows(got, poison, ref, n, dim, dim, "swiglu_f16");
+      lil_buffer_free(bx), lil_buffer_free(bw), lil_buffer_free(bu), lil_buffer_free(bn), lil_buffer_free(bs);
+      free(x), free(w), free(u), free(ref), free(got), free(poison);
+    }
+  /* odd sizes cannot be packed in pairs: refused */
+  lil_buffer *b = test_floats_buffer(ctx, NULL, 64);
+  lil_seq *s = test_seq(ctx);
+  ck_assert_int_eq(lil_op_rmsnorm_f16(ctx, s, tb(b), tb(b), tb(b), 1, 7, 7, 8, 1e-6f, &err), LIL_ERR_INVALID_ARG);
+  ck_assert_int_eq(lil_op_rmsnorm_f16(ctx, s, tb(b), tb(b), tb(b), 1, 8, 8, 9, 1e-6f, &err), LIL_ERR_INVALID_ARG);
+  ck_assert_int_eq(lil_op_swiglu_f16(ctx, s, tb(b), tb(b), tb(b), 1, 7, &err), LIL_ERR_INVALID_ARG);
+  test_run_free(s);
+  lil_buffer_free(b);
+  test_ctx_free(ctx);
+}
+
+START_TEST(test_f16_outputs) { run_f16_outputs(0); }
+END_TEST
+START_TEST(test_f16_outputs_shared) { run_f16_outputs(1); }
+END_TEST
+
 /* ---- add, scale ---- */
 
 START_TEST(test_add_scale) {
@@ -523,6 +588,8 @@ int main(void) {
   tcase_add_test(tc, test_rope);
   tcase_add_loop_test(tc, test_qk_norm_rope, 0, 2);
   tcase_add_test(tc, test_swiglu);
+  tcase_add_test(tc, test_f16_outputs);
+  tcase_add_test(tc, test_f16_outputs_shared);
   tcase_add_test(tc, test_add_scale);
   tcase_add_test(tc, test_add_bias);
   tcase_add_test(tc, test_copy_rows);

@@ -28,10 +28,13 @@ static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const 
     lil_matmul_cfg mc = {.variant = a->mm_variant};
     if (a->x16 && lil_matmul_coopmat_ok(ctx, w, NULL, 0)) {
       mc.x16 = whole(a->x16);
+      mc.x16_only = a->x16_only && a->x16_of == x.buf;
       mc.x16_ready = reuse && a->x16_of == x.buf;
+      if (!mc.x16_only) a->x16_only = 0;
       a->x16_of = x.buf;
     } else {
       a->x16_of = NULL;
+      a->x16_only = 0;
     }
     return lil_op_matmul_ex(ctx, seq, w, x, y, n, accumulate, &mc, err);
   }
@@ -53,6 +56,23 @@ static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const 
 static lil_status linear(lil_ctx *ctx, lil_seq *seq, model_acts *a, const lil_weight *w, lil_binding x, lil_binding y,
                          uint32_t n, int accumulate, int reuse, lil_error *err) {
   return linear_fused(ctx, seq, a, w, x, y, n, accumulate, reuse, NULL, err);
+}
+
+/* Prefill on tensor cores: 1 when every weight of ws will read its X as f16 from the x16 scratch,
+ * so X's producer (RMSNorm, SwiGLU) may write f16 there directly, skipping the F32 copy and the
+ * conversion pass ($LIL_X16_DIRECT=0: the F32 copy and the conversion, as before). */
+static int x16_direct(lil_ctx *ctx, const model_acts *a, const lil_weight *const *ws, int k, uint32_t n) {
+  if (n < 2 || !a->x16 || !a->x16_direct) return 0;
+  for (int i = 0; i < k; i++)
+    if (!lil_matmul_reads_x16(ctx, ws[i], a->mm_variant)) return 0;
+  return 1;
+}
+
+/* After a producer wrote X = buf in f16 only (x16_direct): the linears reading buf take the scratch;
+ * buf NULL: a producer wrote F32 (the scratch holds nothing current). */
+static void x16_written(model_acts *a, const lil_buffer *buf) {
+  a->x16_of = buf;
+  a->x16_only = buf != NULL;
 }
 
 /* y = W x (+ bias on every token). */
@@ -109,6 +129,7 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
   lil_binding ids = prefill ? whole(s->pf_ids) : (lil_binding){s->step_ids, 0, 4};
   a->xq_of = NULL; /* nothing quantized yet in this recording */
   a->x16_of = NULL;
+  a->x16_only = 0;
   /* decode: RMSNorm fused into the matvecs that read its output, SwiGLU into the down projection
    * (the F32-activation kernels and the inline-x8 ones; not with the integer-dot scratch, which
    * reads x quantized) */
@@ -123,9 +144,15 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
     /* attention block: xb = rmsnorm(x) * attn_norm (decode: fused into the three matvecs) */
     lil_matvec_config fn = {.fuse = LIL_MATVEC_FUSE_RMSNORM, .aux = whole(L->attn_norm), .eps = c->rms_eps};
     lil_binding xin = whole(fuse ? a->x : a->xb);
-    if (!fuse) TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->attn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
-    /* q, k, v = Wq xb + bq, Wk xb + bk, Wv xb + bv (decode: one matvec over the three) */
     const lil_weight *wqkv[] = {L->wq, L->wk, L->wv};
+    if (x16_direct(ctx, a, wqkv, 3, n)) { /* prefill: xb only as f16, for the tensor-core matmuls */
+      TRY(lil_op_rmsnorm_f16(ctx, seq, whole(a->x), whole(L->attn_norm), whole(a->x16), n, E, E, E, c->rms_eps, err));
+      x16_written(a, a->xb);
+    } else if (!fuse) {
+      TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->attn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
+      x16_written(a, NULL);
+    }
+    /* q, k, v = Wq xb + bq, Wk xb + bk, Wv xb + bv (decode: one matvec over the three) */
     lil_buffer *const bqkv[] = {L->bq, L->bk, L->bv};
     const lil_binding yqkv[] = {a->qb, a->kb, a->vb};
     TRY(linear_group(ctx, seq, a, L->wqkv, 3, wqkv, bqkv, xin, yqkv, n, fuse ? &fn : NULL, err));
@@ -149,12 +176,25 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
      * (decode: the norm fused into gate and up, SwiGLU into down) */
     fn.aux = whole(L->ffn_norm);
     lil_matvec_config fg = {.fuse = LIL_MATVEC_FUSE_SWIGLU, .aux = a->ub};
-    if (!fuse) TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->ffn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
     const lil_weight *wgu[] = {L->gate, L->up};
+    if (x16_direct(ctx, a, wgu, 2, n)) {
+      TRY(lil_op_rmsnorm_f16(ctx, seq, whole(a->x), whole(L->ffn_norm), whole(a->x16), n, E, E, E, c->rms_eps, err));
+      x16_written(a, a->xb);
+    } else if (!fuse) {
+      TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->ffn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
+      x16_written(a, NULL);
+    }
     lil_buffer *const bgu[] = {NULL, NULL};
     const lil_binding ygu[] = {a->gb, a->ub};
     TRY(linear_group(ctx, seq, a, L->wgu, 2, wgu, bgu, xin, ygu, n, fuse ? &fn : NULL, err));
-    if (!fuse) TRY(lil_op_swiglu(ctx, seq, a->gb, a->ub, a->gb, n, c->n_ff, err));
+    const lil_weight *wd[] = {L->down};
+    if (x16_direct(ctx, a, wd, 1, n)) {
+      TRY(lil_op_swiglu_f16(ctx, seq, a->gb, a->ub, whole(a->x16), n, c->n_ff, err));
+      x16_written(a, a->gb.buf);
+    } else if (!fuse) {
+      TRY(lil_op_swiglu(ctx, seq, a->gb, a->ub, a->gb, n, c->n_ff, err));
+      x16_written(a, NULL);
+    }
     TRY(linear_fused(ctx, seq, a, L->down, a->gb, whole(a->x), n, 1, 0, fuse ? &fg : NULL, err));
   }
   /* logits = Wout (rmsnorm(x) * output_norm), for every token or only the last */
@@ -167,6 +207,7 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
   }
   if (all_logits) {
     TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(m->out_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
+    x16_written(a, NULL);
     TRY(linear(ctx, seq, a, m->output, whole(a->xb), whole(a->logits), n, 0, 0, err));
     lil_copy2d cp = {.rows = 1, .cols = c->n_vocab, .src_offset = (n - 1) * c->n_vocab};
     TRY(lil_op_copy_rows(ctx, seq, whole(a->logits), whole(a->last), NULL, &cp, err));

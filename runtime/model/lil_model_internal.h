@@ -57,9 +57,15 @@ typedef struct model_acts {
    * the matmul ($LIL_MATMUL_X16=0, or no cooperative matrices) */
   lil_buffer *x16;
   const lil_buffer *x16_of;
+  /* x16_of's F32 contents were never written: its producer (RMSNorm, SwiGLU) wrote f16 straight
+   * into x16 (lil_matmul_cfg.x16_only) */
+  int x16_only;
   /* $LIL_PREFILL_MATMUL: the tensor-core design of every prefill matmul (a name from
    * lil_matmul_variant_name), NULL: lil_op_matmul_ex's choice */
   const char *mm_variant;
+  /* prefill: RMSNorm and SwiGLU write the tensor-core matmuls' f16 X directly (default; 0 with
+   * $LIL_X16_DIRECT=0) */
+  int x16_direct;
 } model_acts;
 
 struct lil_session {

@@ -49,6 +49,8 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   if (mv && *mv && lil_matmul_variant_x16(mv) < 0)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "LIL_PREFILL_MATMUL: no tensor-core matmul design '%s'", mv);
   a->mm_variant = mv && *mv ? mv : NULL;
+  const char *xd = getenv("LIL_X16_DIRECT");
+  a->x16_direct = !(xd && !strcmp(xd, "0"));
   a->x8_inline = x8i;
   lil_status st;
   /* decode: q | k | v and gate | up in one buffer each, as the concatenated weights write them */

@@ -7,13 +7,15 @@
 
 static uint32_t ceil_div(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
-lil_status lil_op_rmsnorm(lil_ctx *ctx, lil_seq *s, lil_binding x, lil_binding w, lil_binding y, uint32_t n_rows,
-                          uint32_t dim, uint32_t x_stride, uint32_t y_stride, float eps, lil_error *err) {
-  if (dim == 0 || x_stride < dim || y_stride < dim)
-    return lil_error_set(err, LIL_ERR_INVALID_ARG, "rmsnorm: dim %u with strides %u/%u", dim, x_stride, y_stride);
+static lil_status rmsnorm(lil_ctx *ctx, lil_seq *s, lil_binding x, lil_binding w, lil_binding y, uint32_t n_rows,
+                          uint32_t dim, uint32_t x_stride, uint32_t y_stride, float eps, int f16, lil_error *err) {
+  if (dim == 0 || x_stride < dim || y_stride < dim || (f16 && (dim % 2 || y_stride % 2)))
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "rmsnorm%s: dim %u with strides %u/%u", f16 ? " (f16 out)" : "",
+                         dim, x_stride, y_stride);
   if (n_rows == 0) return LIL_OK;
   uint32_t wg = lil_ops_wg(ctx);
-  const char *name = lil_ctx_plan(ctx)->use_subgroup_arith ? "rmsnorm_subgroup" : "rmsnorm";
+  int sg = lil_ctx_plan(ctx)->use_subgroup_arith;
+  const char *name = f16 ? (sg ? "rmsnorm_subgroup_f16" : "rmsnorm_f16") : (sg ? "rmsnorm_subgroup" : "rmsnorm");
   lil_kernel *k;
   struct {
     uint32_t n_rows, dim, x_stride, y_stride;
@@ -24,7 +26,17 @@ lil_status lil_op_rmsnorm(lil_ctx *ctx, lil_seq *s, lil_binding x, lil_binding w
   lil_binding b[3] = {x, w, y};
   uint32_t gx, gy;
   lil_ops_split(n_rows, &gx, &gy);
-  return lil_seq_dispatch(s, k, b, 3, 1u << 2, &pc, sizeof(pc), gx, gy, 1, "rmsnorm", err);
+  return lil_seq_dispatch(s, k, b, 3, 1u << 2, &pc, sizeof(pc), gx, gy, 1, f16 ? "rmsnorm_f16" : "rmsnorm", err);
+}
+
+lil_status lil_op_rmsnorm(lil_ctx *ctx, lil_seq *s, lil_binding x, lil_binding w, lil_binding y, uint32_t n_rows,
+                          uint32_t dim, uint32_t x_stride, uint32_t y_stride, float eps, lil_error *err) {
+  return rmsnorm(ctx, s, x, w, y, n_rows, dim, x_stride, y_stride, eps, 0, err);
+}
+
+lil_status lil_op_rmsnorm_f16(lil_ctx *ctx, lil_seq *s, lil_binding x, lil_binding w, lil_binding y16, uint32_t n_rows,
+                              uint32_t dim, uint32_t x_stride, uint32_t y_stride, float eps, lil_error *err) {
+  return rmsnorm(ctx, s, x, w, y16, n_rows, dim, x_stride, y_stride, eps, 1, err);
 }
 
 lil_status lil_op_rmsnorm_heads(lil_ctx *ctx, lil_seq *s, lil_binding x, lil_binding w, lil_binding y,
@@ -68,30 +80,36 @@ lil_status lil_op_rope(lil_ctx *ctx, lil_seq *s, lil_binding data, lil_binding p
 }
 
 static lil_status swiglu(lil_ctx *ctx, lil_seq *s, lil_binding gate, lil_binding up, lil_binding out,
-                         uint32_t n_tokens, uint32_t ff, uint32_t u_off, uint32_t in_stride, lil_error *err) {
-  if (ff == 0) return lil_error_set(err, LIL_ERR_INVALID_ARG, "swiglu: ff = 0");
+                         uint32_t n_tokens, uint32_t ff, uint32_t u_off, uint32_t in_stride, int f16, lil_error *err) {
+  if (ff == 0 || (f16 && ff % 2)) return lil_error_set(err, LIL_ERR_INVALID_ARG, "swiglu: ff = %u%s", ff, f16 ? " (f16 out: even)" : "");
   if (n_tokens == 0) return LIL_OK;
   struct {
     uint32_t n_tokens, ff, g_off, g_stride, u_off, u_stride, o_stride;
   } pc = {n_tokens, ff, 0, in_stride, u_off, in_stride, ff};
   uint32_t wg = lil_ops_wg(ctx);
   lil_kernel *k;
-  lil_status st = lil_ops_kernel(ctx, "swiglu", 3, sizeof(pc), wg, &k, err);
+  const char *name = f16 ? "swiglu_f16" : "swiglu";
+  lil_status st = lil_ops_kernel(ctx, name, 3, sizeof(pc), wg, &k, err);
   if (st) return st;
   lil_binding b[3] = {gate, up, out};
   uint32_t gy, gz;
   lil_ops_split(n_tokens, &gy, &gz);
-  return lil_seq_dispatch(s, k, b, 3, 1u << 2, &pc, sizeof(pc), ceil_div(ff, wg), gy, gz, "swiglu", err);
+  return lil_seq_dispatch(s, k, b, 3, 1u << 2, &pc, sizeof(pc), ceil_div(f16 ? ff / 2 : ff, wg), gy, gz, name, err);
 }
 
 lil_status lil_op_swiglu(lil_ctx *ctx, lil_seq *s, lil_binding gate, lil_binding up, lil_binding out,
                          uint32_t n_tokens, uint32_t ff, lil_error *err) {
-  return swiglu(ctx, s, gate, up, out, n_tokens, ff, 0, ff, err);
+  return swiglu(ctx, s, gate, up, out, n_tokens, ff, 0, ff, 0, err);
+}
+
+lil_status lil_op_swiglu_f16(lil_ctx *ctx, lil_seq *s, lil_binding gate, lil_binding up, lil_binding out16,
+                             uint32_t n_tokens, uint32_t ff, lil_error *err) {
+  return swiglu(ctx, s, gate, up, out16, n_tokens, ff, 0, ff, 1, err);
 }
 
 lil_status lil_op_swiglu_fused(lil_ctx *ctx, lil_seq *s, lil_binding gate_up, lil_binding out, uint32_t n_tokens,
                                uint32_t ff, lil_error *err) {
-  return swiglu(ctx, s, gate_up, gate_up, out, n_tokens, ff, ff, 2 * ff, err);
+  return swiglu(ctx, s, gate_up, gate_up, out, n_tokens, ff, ff, 2 * ff, 0, err);
 }
 
 static lil_status eltwise(lil_ctx *ctx, lil_seq *s, const char *name, lil_binding *b, uint32_t nb, uint32_t n,

@@ -23,6 +23,10 @@
  * x and y may be the same range (in place). Per token: n_rows = n_tokens, dim = strides = n_embd. */
 lil_status lil_op_rmsnorm(lil_ctx *ctx, lil_seq *s, lil_binding x, lil_binding w, lil_binding y, uint32_t n_rows,
                           uint32_t dim, uint32_t x_stride, uint32_t y_stride, float eps, lil_error *err);
+/* The same with y in f16 ([n_rows][y_stride] halves; dim and y_stride even): the input of a
+ * tensor-core matmul (lil_matmul_cfg.x16, x16_ready) without an F32 copy and a conversion pass. */
+lil_status lil_op_rmsnorm_f16(lil_ctx *ctx, lil_seq *s, lil_binding x, lil_binding w, lil_binding y16, uint32_t n_rows,
+                              uint32_t dim, uint32_t x_stride, uint32_t y_stride, float eps, lil_error *err);
 /* Per-head RMSNorm (Qwen3's Q/K norm): x, y are [n_tokens][n_heads*head_dim] (contiguous), every
  * head_dim slice normalized with the shared weight w [head_dim]. In place allowed. */
 lil_status lil_op_rmsnorm_heads(lil_ctx *ctx, lil_seq *s, lil_binding x, lil_binding w, lil_binding y,
@@ -71,6 +75,9 @@ lil_status lil_op_qk_norm_rope(lil_ctx *ctx, lil_seq *s, lil_binding q, lil_bind
 /* SwiGLU: out[t][i] = silu(gate[t][i]) * up[t][i], gate/up/out contiguous [n_tokens][ff]. */
 lil_status lil_op_swiglu(lil_ctx *ctx, lil_seq *s, lil_binding gate, lil_binding up, lil_binding out,
                          uint32_t n_tokens, uint32_t ff, lil_error *err);
+/* The same with out in f16 ([n_tokens][ff] halves, ff even): the down projection's tensor-core input. */
+lil_status lil_op_swiglu_f16(lil_ctx *ctx, lil_seq *s, lil_binding gate, lil_binding up, lil_binding out16,
+                             uint32_t n_tokens, uint32_t ff, lil_error *err);
 /* Fused form: gate_up is [n_tokens][2*ff] (gate in columns 0..ff-1, up in ff..2ff-1); out [n][ff]. */
 lil_status lil_op_swiglu_fused(lil_ctx *ctx, lil_seq *s, lil_binding gate_up, lil_binding out, uint32_t n_tokens,
                                uint32_t ff, lil_error *err);

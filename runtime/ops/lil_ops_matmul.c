@@ -110,6 +110,11 @@ int lil_matmul_coopmat_ok(const lil_ctx *ctx, const lil_weight *W, char *why, ui
   return 1;
 }
 
+int lil_matmul_reads_x16(const lil_ctx *ctx, const lil_weight *W, const char *variant) {
+  const coop_variant *v = find_variant(variant && variant[0] ? variant : DEFAULT_X16);
+  return v && v->x16 && lil_matmul_coopmat_ok(ctx, W, NULL, 0) && lil_ctx_plan(ctx)->shared_memory >= v->shared;
+}
+
 static lil_status check_weight(const lil_ctx *ctx, const lil_weight *W, uint64_t row_bytes, lil_error *err) {
   const lil_device_plan *p = lil_ctx_plan(ctx);
   if (W->n_parts == 0 || W->n_parts > LIL_WEIGHT_MAX_PARTS)
@@ -201,6 +206,9 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
   lil_kernel *k = NULL;
   if ((st = lil_kernel_get(ctx, &d, &k, err))) return lil_error_prefix(err, "matmul");
   const int use_x16 = coop && v->x16;
+  if (cfg->x16_only && !use_x16)
+    return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matmul %ux%u %s: X is only in f16, but %s", W->rows, W->cols, suffix,
+                         coop ? "the design reads f32 X" : why[0] ? why : "the plain kernel reads f32 X");
   /* dispatch label: the shader and the weight's shape (profiles tell the projections apart) */
   char label[96];
   snprintf(label, sizeof(label), "%s %ux%u", shader, W->rows, W->cols);
@@ -222,7 +230,7 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
     lil_binding yb = {Y.buf, Y.offset + n0 * y_row, nt * y_row};
     if (use_x16) {
       lil_binding x16b = {cfg->x16.buf, cfg->x16.offset + n0 * x16_row, nt * x16_row};
-      if (!cfg->x16_ready && (st = convert_x16(ctx, seq, xb, x16b, (uint64_t)nt * W->cols, err)))
+      if (!cfg->x16_ready && !cfg->x16_only && (st = convert_x16(ctx, seq, xb, x16b, (uint64_t)nt * W->cols, err)))
         return lil_error_prefix(err, "matmul %ux%u %s: f16 X", W->rows, W->cols, suffix);
       xb = x16b;
     }

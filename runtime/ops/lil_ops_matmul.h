@@ -39,6 +39,10 @@ typedef struct lil_matmul_cfg {
    * by an earlier matmul of the same X with the same scratch). Unused by the plain kernel. */
   lil_binding x16;
   int x16_ready;
+  /* X's F32 buffer was never written: x16 holds the only copy (written by its producer, e.g.
+   * lil_op_rmsnorm_f16). Implies x16_ready; the op fails instead of reading X in F32 when the design
+   * it would run does not read f16 X (lil_matmul_reads_x16 says beforehand). */
+  int x16_only;
 } lil_matmul_cfg;
 
 /* lil_op_matmul with options (cfg NULL = defaults). */
@@ -53,6 +57,10 @@ const char *lil_matmul_variant_name(uint32_t i);
 int lil_matmul_variant_x16(const char *variant);
 const char *lil_matmul_variant_default(int have_x16);
 int lil_matmul_variant_shader(uint32_t type, const char *variant, char *out, uint32_t out_size);
+
+/* 1 when lil_op_matmul_ex with an x16 scratch and this variant (NULL: the default) reads X as f16
+ * for W on this context (tensor cores usable for W, the design reads f16 X and fits). */
+int lil_matmul_reads_x16(const lil_ctx *ctx, const lil_weight *W, const char *variant);
 
 /* 1 when the cooperative-matrix kernel can run W on this context (built with it, plan allows it,
  * type and shape fit); why (if not NULL) receives the reason when it cannot. */
