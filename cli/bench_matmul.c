@@ -46,6 +46,12 @@ static lil_status bench_one(lil_ctx *ctx, uint32_t type, const char *variant, ui
   if (!st) st = lil_seq_create(ctx, &seq, err);
   lil_matmul_cfg cfg = {.path = variant ? LIL_MATMUL_COOPMAT : LIL_MATMUL_PLAIN, .variant = variant};
   if (use_x16) cfg.x16 = (lil_binding){x16, 0, 0};
+  /* $LIL_MATMUL_W16=1: quantized weights decoded to f16 first (lil_matmul_cfg.w16; ms includes it) */
+  const char *we = getenv("LIL_MATMUL_W16");
+  const int w16 = variant && we && !strcmp(we, "1") && type != LIL_TYPE_F16;
+  lil_buffer *w16b = NULL;
+  if (!st && w16) st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, 2ull * rows * cols, "bench-w16", &w16b, err);
+  if (w16b) cfg.w16 = (lil_binding){w16b, 0, 0};
   for (uint32_t i = 0; i < iters && !st; i++)
     st = lil_op_matmul_ex(ctx, seq, w, (lil_binding){xb, 0, 0}, (lil_binding){yb, 0, 0}, n, 0, &cfg, err);
   double best = 0, best_cvt = 0;
@@ -73,19 +79,20 @@ static lil_status bench_one(lil_ctx *ctx, uint32_t type, const char *variant, ui
     if (json)
       printf("{\"bench\": \"kernels\", \"family\": \"matmul\", \"kernel\": \"%s\", \"variant\": \"%s\", "
              "\"type\": \"%s\", \"rows\": %u, \"cols\": %u, \"ncols\": %u, \"parts\": %u, \"copies\": 1, "
-             "\"iters\": %u, \"ms\": %.5f, \"cvt_ms\": %.5f, \"bytes\": %.0f, \"gbps\": %.2f, \"gflops\": %.2f, "
+             "\"w16\": %s, \"iters\": %u, \"ms\": %.5f, \"cvt_ms\": %.5f, \"bytes\": %.0f, \"gbps\": %.2f, \"gflops\": %.2f, "
              "\"copy_gbps\": %.2f, \"frac_copy\": %.4f, \"timer\": \"%s\", \"device\": \"%s\"}\n",
-             kernel, variant ? variant : "plain", lil_type_get(type)->name, rows, cols, n, w->n_parts, iters, ms,
+             kernel, variant ? variant : "plain", lil_type_get(type)->name, rows, cols, n, w->n_parts, w16 ? "true" : "false", iters, ms,
              cvt_ms, bytes, gbps, gflops, copy_gbps, frac, best > 0 ? "gpu" : "wall", device_name ? device_name : "");
     else
-      printf("%-28s %7u x %-6u %5u %10.4f %10.1f %10.1f %7.1f%%  cvt %.4f ms\n", kernel, rows, cols, n, ms, gbps,
-             gflops, 100 * frac, cvt_ms);
+      printf("%-28s %7u x %-6u %5u %10.4f %10.1f %10.1f %7.1f%%  cvt %.4f ms%s\n", kernel, rows, cols, n, ms, gbps,
+             gflops, 100 * frac, cvt_ms, w16 ? "  (W decoded to f16 first)" : "");
     fflush(stdout);
   }
   lil_seq_free(seq);
   lil_buffer_free(xb);
   lil_buffer_free(yb);
   lil_buffer_free(x16);
+  lil_buffer_free(w16b);
   lil_weight_free(w);
   return st;
 }

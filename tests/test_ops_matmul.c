@@ -102,6 +102,7 @@ typedef struct mm_case {
   uint32_t io_offset; /* bytes before X and Y in their buffers */
   lil_matmul_path path;
   const char *variant; /* tensor-core design (NULL = default); an f16 X scratch is passed when it reads one */
+  int w16;             /* a scratch for W decoded to f16 (lil_matmul_cfg.w16) */
 } mm_case;
 
 static void upload_at(lil_buffer *b, uint64_t off, const void *src, uint64_t n) {
@@ -152,6 +153,15 @@ static double run_case(lil_ctx *ctx, const mm_case *c, double rel) {
     x16b = test_buffer(ctx, LIL_MEM_ACTIVATIONS, c->io_offset + 2ull * c->n * c->cols);
     cfg.x16 = (lil_binding){x16b, c->io_offset, 2ull * c->n * c->cols};
   }
+  lil_buffer *w16b = NULL;
+  if (c->w16) { /* room for the largest part, at an offset */
+    uint64_t part = 0;
+    for (uint32_t i = 0; i < W->n_parts; i++)
+      if (W->parts[i].n_rows > part) part = W->parts[i].n_rows;
+    w16b = test_buffer(ctx, LIL_MEM_ACTIVATIONS, 256 + part * c->cols * 2);
+    test_poison(w16b);
+    cfg.w16 = (lil_binding){w16b, 256, 0};
+  }
   lil_status st = lil_op_matmul_ex(ctx, seq, W, X, Y, c->n, c->accumulate, &cfg, &err);
   ck_assert_msg(!st, "lil_op_matmul: %s", err.msg);
   ck_assert_msg(!lil_seq_run(seq, &err), "run: %s", err.msg);
@@ -178,6 +188,7 @@ static double run_case(lil_ctx *ctx, const mm_case *c, double rel) {
   }
   lil_weight_free(W);
   lil_buffer_free(x16b);
+  lil_buffer_free(w16b);
   lil_buffer_free(xb);
   lil_buffer_free(yb);
   free(wq), free(wf), free(x), free(y0), free(ref), free(asum), free(yout);
@@ -207,7 +218,7 @@ START_TEST(test_plain_all_types) {
   for (uint32_t a = 0; a < 3; a++)
     for (uint32_t b = 0; b < 3; b++)
       for (uint32_t k = 0; k < nc; k++) {
-        mm_case c = {type, ns[a], rows[b], cols[k], 0, 1, 0, LIL_MATMUL_PLAIN, NULL};
+        mm_case c = {type, ns[a], rows[b], cols[k], 0, 1, 0, LIL_MATMUL_PLAIN, NULL, 0};
         double w = run_case(ctx, &c, REL_PLAIN);
         if (w > worst) worst = w;
       }
@@ -222,7 +233,7 @@ START_TEST(test_parts_accumulate_offsets) {
   const uint32_t types[] = {LIL_TYPE_F16, LIL_TYPE_Q8_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
   for (uint32_t i = 0; i < 4; i++) {
     uint32_t cols = (types[i] == LIL_TYPE_Q4_K || types[i] == LIL_TYPE_Q6_K) ? 256 : 96;
-    mm_case c = {types[i], 33, 130, cols, 1, 3, 256, LIL_MATMUL_AUTO, NULL};
+    mm_case c = {types[i], 33, 130, cols, 1, 3, 256, LIL_MATMUL_AUTO, NULL, 0};
     int coop = lil_matmul_coopmat_ok(ctx, &(lil_weight){.type = types[i], .cols = cols}, NULL, 0);
     run_case(ctx, &c, coop ? (types[i] == LIL_TYPE_F16 ? REL_COOP_F16 : REL_COOP_QUANT) : REL_PLAIN);
     c.accumulate = 0;
@@ -278,7 +289,7 @@ START_TEST(test_coopmat_disabled) {
   char why[128];
   ck_assert(!lil_matmul_coopmat_ok(ctx, &W, why, sizeof(why)));
   ck_assert(!lil_ctx_plan(ctx)->use_coopmat_nv);
-  mm_case c = {LIL_TYPE_F16, 33, 65, 96, 0, 1, 0, LIL_MATMUL_AUTO, NULL};
+  mm_case c = {LIL_TYPE_F16, 33, 65, 96, 0, 1, 0, LIL_MATMUL_AUTO, NULL, 0};
   run_case(ctx, &c, REL_PLAIN);
   test_ctx_free(ctx);
 }
@@ -298,9 +309,9 @@ START_TEST(test_coopmat) {
   }
   const uint32_t types[] = {LIL_TYPE_F16, LIL_TYPE_Q8_0, LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
   const mm_case shapes[] = {
-      {0, 1, 7, 256, 0, 1, 0, LIL_MATMUL_COOPMAT, NULL},     {0, 33, 130, 256, 0, 1, 0, LIL_MATMUL_COOPMAT, NULL},
-      {0, 128, 256, 512, 1, 1, 0, LIL_MATMUL_COOPMAT, NULL}, {0, 256, 384, 256, 0, 2, 256, LIL_MATMUL_COOPMAT, NULL},
-      {0, 200, 300, 512, 1, 3, 0, LIL_MATMUL_COOPMAT, NULL}, {0, 300, 520, 256, 1, 1, 16, LIL_MATMUL_COOPMAT, NULL},
+      {0, 1, 7, 256, 0, 1, 0, LIL_MATMUL_COOPMAT, NULL, 0},     {0, 33, 130, 256, 0, 1, 0, LIL_MATMUL_COOPMAT, NULL, 0},
+      {0, 128, 256, 512, 1, 1, 0, LIL_MATMUL_COOPMAT, NULL, 0}, {0, 256, 384, 256, 0, 2, 256, LIL_MATMUL_COOPMAT, NULL, 0},
+      {0, 200, 300, 512, 1, 3, 0, LIL_MATMUL_COOPMAT, NULL, 0}, {0, 300, 520, 256, 1, 1, 16, LIL_MATMUL_COOPMAT, NULL, 0},
   };
   for (uint32_t v = 0; v < lil_matmul_variant_count(); v++) {
     const char *variant = lil_matmul_variant_name(v);
@@ -317,16 +328,45 @@ START_TEST(test_coopmat) {
               worst);
     }
     /* F16 with cols % 32 != 0 (ragged k tile) */
-    mm_case c = {LIL_TYPE_F16, 40, 100, 72, 0, 1, 0, LIL_MATMUL_COOPMAT, variant};
+    mm_case c = {LIL_TYPE_F16, 40, 100, 72, 0, 1, 0, LIL_MATMUL_COOPMAT, variant, 0};
     run_case(ctx, &c, REL_COOP_F16);
-    c = (mm_case){LIL_TYPE_F16, 270, 260, 88, 1, 1, 0, LIL_MATMUL_COOPMAT, variant};
+    c = (mm_case){LIL_TYPE_F16, 270, 260, 88, 1, 1, 0, LIL_MATMUL_COOPMAT, variant, 0};
     run_case(ctx, &c, REL_COOP_F16);
     /* one to three k tiles (the prologue / early exits of the PF 2 loop) */
     const uint32_t short_cols[] = {16, 40, 48};
     for (uint32_t k = 0; k < 3; k++) {
-      c = (mm_case){LIL_TYPE_F16, 70, 150, short_cols[k], k & 1, 1, 0, LIL_MATMUL_COOPMAT, variant};
+      c = (mm_case){LIL_TYPE_F16, 70, 150, short_cols[k], k & 1, 1, 0, LIL_MATMUL_COOPMAT, variant, 0};
       run_case(ctx, &c, REL_COOP_F16);
     }
+  }
+  /* quantized weights decoded to f16 first (lil_matmul_cfg.w16), then the F16 design: the default
+   * design and a small tile, one and several weight parts */
+  const char *w16_designs[] = {NULL, "64x64w4_p2"};
+  for (uint32_t v = 0; v < 2; v++)
+    for (uint32_t t = 1; t < 5; t++)
+      for (uint32_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+        mm_case c = shapes[s];
+        c.type = types[t];
+        c.variant = w16_designs[v] ? w16_designs[v] : lil_matmul_variant_default(1);
+        c.w16 = 1;
+        run_case(ctx, &c, REL_COOP_QUANT);
+      }
+  /* X only in f16 (x16_only) with a design that reads f32 X: refused, nothing read from X */
+  {
+    lil_weight *W = NULL;
+    lil_error err = {0};
+    ck_assert(!lil_weight_create(ctx, LIL_TYPE_F16, 16, 32, NULL, NULL, &W, &err));
+    lil_buffer *b = test_buffer(ctx, LIL_MEM_ACTIVATIONS, 4096);
+    lil_seq *seq = NULL;
+    ck_assert(!lil_seq_create(ctx, &seq, &err));
+    lil_matmul_cfg cfg = {.path = LIL_MATMUL_AUTO, .variant = "128x128w8_x32", .x16 = {b, 3072, 1024}, .x16_only = 1};
+    lil_binding X = {b, 0, 128}, Y = {b, 2048, 64};
+    ck_assert_int_eq(lil_op_matmul_ex(ctx, seq, W, X, Y, 1, 0, &cfg, &err), LIL_ERR_UNSUPPORTED);
+    ck_assert_int_eq(lil_matmul_reads_x16(ctx, W, "128x128w8_x32"), 0);
+    ck_assert_int_eq(lil_matmul_reads_x16(ctx, W, NULL), 1);
+    lil_seq_free(seq);
+    lil_buffer_free(b);
+    lil_weight_free(W);
   }
   /* an f16-X design without its scratch: refused on the tensor-core path, plain kernel on AUTO */
   for (uint32_t v = 0; v < lil_matmul_variant_count(); v++) {

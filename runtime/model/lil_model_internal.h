@@ -66,6 +66,9 @@ typedef struct model_acts {
   /* prefill: RMSNorm and SwiGLU write the tensor-core matmuls' f16 X directly (default; 0 with
    * $LIL_X16_DIRECT=0) */
   int x16_direct;
+  /* prefill of at least $LIL_PREFILL_W16 tokens on tensor cores: quantized weights decoded to f16
+   * into this scratch before each matmul (lil_matmul_cfg.w16); NULL: decoded inside the tiles */
+  lil_buffer *w16;
 } model_acts;
 
 struct lil_session {

@@ -22,9 +22,25 @@ void lil_session_options_default(lil_session_options *o) {
 
 static void acts_free(model_acts *a) {
   lil_buffer *bufs[] = {a->x, a->xb, a->q,    a->k,    a->v,  a->att, a->g,
-                        a->u, a->gu, a->qkv, a->logits, a->last, a->xq, a->x16};
+                        a->u, a->gu, a->qkv, a->logits, a->last, a->xq, a->x16, a->w16};
   for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) lil_buffer_free(bufs[i]);
   memset(a, 0, sizeof(*a));
+}
+
+/* Bytes of the largest quantized layer weight as f16 (0: none is quantized). */
+static uint64_t largest_quantized_f16(const lil_model *m) {
+  uint64_t best = 0;
+  for (uint32_t l = 0; l < m->cfg->n_layer; l++) {
+    const model_layer *L = &m->layers[l];
+    const lil_weight *ws[] = {L->wq, L->wk, L->wv, L->wo, L->gate, L->up, L->down};
+    for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
+      const lil_weight *w = ws[i];
+      if (!w || w->type == LIL_TYPE_F16 || w->type == LIL_TYPE_F32 || w->type == LIL_TYPE_BF16) continue;
+      uint64_t b = (uint64_t)w->rows * w->cols * 2;
+      if (b > best) best = b;
+    }
+  }
+  return best;
 }
 
 static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_t logit_rows, lil_error *err) {
@@ -49,6 +65,9 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   if (mv && *mv && lil_matmul_variant_x16(mv) < 0)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "LIL_PREFILL_MATMUL: no tensor-core matmul design '%s'", mv);
   a->mm_variant = mv && *mv ? mv : NULL;
+  const char *we = getenv("LIL_PREFILL_W16");
+  uint64_t w16_min = we && *we ? strtoull(we, NULL, 10) : 0;
+  uint64_t w16_bytes = x16 && w16_min && n >= w16_min ? largest_quantized_f16(s->m) : 0;
   const char *xd = getenv("LIL_X16_DIRECT");
   a->x16_direct = !(xd && !strcmp(xd, "0"));
   a->x8_inline = x8i;
@@ -71,7 +90,8 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
       (n > 1 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, last * 4, "last_row", &a->last, err))) ||
       (x8 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, lil_matvec_x8_bytes(1, (uint32_t)(xw / 32 * 32)), "xq",
                                      &a->xq, err))) ||
-      (x16 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * x16w * 2, "x16", &a->x16, err)))) {
+      (x16 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * x16w * 2, "x16", &a->x16, err))) ||
+      (w16_bytes && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, w16_bytes, "w16", &a->w16, err)))) {
     acts_free(a);
     return st;
   }

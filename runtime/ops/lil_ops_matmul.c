@@ -153,6 +153,32 @@ static lil_status convert_x16(lil_ctx *ctx, lil_seq *seq, lil_binding x, lil_bin
   return lil_seq_dispatch(seq, k, b, 2, 1u << 1, &n8, sizeof(n8), gx, gy, 1, "matmul_x16", err);
 }
 
+static const char *dequant_f16_shader(uint32_t type) {
+  switch (type) {
+  case LIL_TYPE_Q8_0: return "dequant_f16_q8_0";
+  case LIL_TYPE_Q4_0: return "dequant_f16_q4_0";
+  case LIL_TYPE_Q4_K: return "dequant_f16_q4_k";
+  case LIL_TYPE_Q6_K: return "dequant_f16_q6_k";
+  default: return NULL;
+  }
+}
+
+/* W part -> f16 [rows][cols] halves in w16 (cols % 8 == 0). */
+static lil_status dequant_f16(lil_ctx *ctx, lil_seq *seq, uint32_t type, lil_binding w, lil_binding w16, uint32_t rows,
+                              uint32_t cols, lil_error *err) {
+  uint32_t wg = lil_ops_wg(ctx);
+  lil_kernel *k = NULL;
+  lil_status st = lil_ops_kernel(ctx, dequant_f16_shader(type), 2, 2 * sizeof(uint32_t), wg, &k, err);
+  if (st) return st;
+  uint64_t n8 = (uint64_t)rows * cols / 8, groups = (n8 + wg - 1) / wg;
+  uint32_t gx = groups < 65535 ? (uint32_t)groups : 65535, gy = (uint32_t)((groups + gx - 1) / gx);
+  uint32_t pc[2] = {rows, cols};
+  char label[64];
+  snprintf(label, sizeof(label), "%s %ux%u", dequant_f16_shader(type), rows, cols);
+  lil_binding b[2] = {w, w16};
+  return lil_seq_dispatch(seq, k, b, 2, 1u << 1, pc, sizeof(pc), gx, gy, 1, label, err);
+}
+
 lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
                             uint32_t n_tokens, int accumulate, const lil_matmul_cfg *cfg, lil_error *err) {
   const lil_matmul_cfg defaults = {0};
@@ -206,6 +232,18 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
   lil_kernel *k = NULL;
   if ((st = lil_kernel_get(ctx, &d, &k, err))) return lil_error_prefix(err, "matmul");
   const int use_x16 = coop && v->x16;
+  /* quantized W decoded to f16 once per part (cfg->w16), then the F16 design */
+  const int use_w16 = coop && cfg->w16.buf && dequant_f16_shader(W->type) && cfg->w16.offset % 16 == 0 &&
+                      cfg->w16.offset <= lil_buffer_size(cfg->w16.buf);
+  lil_kernel *k16 = NULL;
+  char shader16[64], label16[112];
+  if (use_w16) {
+    snprintf(shader16, sizeof(shader16), "%s_f16", v->stem);
+    snprintf(label16, sizeof(label16), "%s %ux%u (%s as f16)", shader16, W->rows, W->cols, suffix);
+    lil_kernel_desc d16 = d;
+    d16.shader = shader16;
+    if ((st = lil_kernel_get(ctx, &d16, &k16, err))) return lil_error_prefix(err, "matmul (f16 weights)");
+  }
   if (cfg->x16_only && !use_x16)
     return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matmul %ux%u %s: X is only in f16, but %s", W->rows, W->cols, suffix,
                          coop ? "the design reads f32 X" : why[0] ? why : "the plain kernel reads f32 X");
@@ -240,6 +278,15 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
       uint64_t wrange = (wbytes + 15) & ~15ull; /* whole words for the uint view (parts are padded) */
       if (pt->offset + wrange > lil_buffer_size(pt->buf)) wrange = wbytes;
       lil_binding b[3] = {{pt->buf, pt->offset, wrange}, xb, yb};
+      lil_kernel *kp = k;
+      const char *lab = label;
+      uint64_t w16_bytes = (uint64_t)pt->n_rows * W->cols * 2;
+      if (use_w16 && w16_bytes <= binding_range(&cfg->w16) && w16_bytes <= p->max_binding) {
+        lil_binding w16 = {cfg->w16.buf, cfg->w16.offset, w16_bytes};
+        if ((st = dequant_f16(ctx, seq, W->type, b[0], w16, pt->n_rows, W->cols, err)))
+          return lil_error_prefix(err, "matmul %ux%u %s: f16 weights", W->rows, W->cols, suffix);
+        b[0] = w16, kp = k16, lab = label16;
+      }
       uint32_t groups = (pt->n_rows + bm - 1) / bm;
       for (uint32_t g0 = 0; g0 < groups; g0 += maxg) {
         uint32_t gx = groups - g0 < maxg ? groups - g0 : maxg;
@@ -252,7 +299,7 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
                       .y_col0 = pt->first_row,
                       .accumulate = accumulate ? 1u : 0u,
                       .direct = (W->rows % 4 == 0 && pt->first_row % 4 == 0) ? 1u : 0u};
-        if ((st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &pc, d.push_size, gx, (nt + bn - 1) / bn, 1, label,
+        if ((st = lil_seq_dispatch(seq, kp, b, 3, 1u << 2, &pc, d.push_size, gx, (nt + bn - 1) / bn, 1, lab,
                                    err)))
           return lil_error_prefix(err, "matmul %ux%u %s, %u tokens", W->rows, W->cols, suffix, n_tokens);
       }

@@ -43,6 +43,11 @@ typedef struct lil_matmul_cfg {
    * lil_op_rmsnorm_f16). Implies x16_ready; the op fails instead of reading X in F32 when the design
    * it would run does not read f16 X (lil_matmul_reads_x16 says beforehand). */
   int x16_only;
+  /* Optional scratch for a quantized W decoded to f16 ([part rows][cols] halves, offset a multiple
+   * of 16): on tensor cores, each part that fits is decoded into it once per dispatch group and the
+   * F16 design runs on it (faster products than decoding in the tiles, at the cost of one pass over
+   * the weights; pays at many tokens). Ignored for F16 W, the plain kernel, and parts too large. */
+  lil_binding w16;
 } lil_matmul_cfg;
 
 /* lil_op_matmul with options (cfg NULL = defaults). */

@@ -7,6 +7,9 @@
 #     test_model and test_ops_basic (RMSNorm / SwiGLU writing the matmul's f16 X directly)
 #  2. lil bench prefill --profile on llama-8b Q4_0 and qwen3-0.6b Q8_0 (512, 4096): GPU time per
 #     kernel and projection
+#     and the A/B of the session's two prefill changes: LIL_X16_DIRECT=0 (RMSNorm / SwiGLU then a
+#     conversion pass, as before), LIL_PREFILL_W16=1 (quantized weights decoded to f16 before each
+#     matmul, then the F16 design)
 #  3. the same per prefill matmul design (LIL_PREFILL_MATMUL), and w8k32crp attention
 #  4. lil bench kernels, matmul Q4_0 at the 8B projection shapes, selected designs
 #  5. lil bench decode llama-8b Q4_0 (default, LIL_MATVEC_X8=auto) and one profiled decode step
@@ -33,6 +36,8 @@ bp "l8 default" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 
 bp "q06 default" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,4096 --iters 3 --profile --json >$R/prefill-q06-profile.txt 2>&1
 LIL_X16_DIRECT=0 bp "l8 LIL_X16_DIRECT=0" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 --profile --json >>$R/prefill-l8-profile.txt 2>&1
 LIL_X16_DIRECT=0 bp "q06 LIL_X16_DIRECT=0" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,4096 --iters 3 --profile --json >>$R/prefill-q06-profile.txt 2>&1
+LIL_PREFILL_W16=1 bp "l8 LIL_PREFILL_W16=1" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 --profile --json >>$R/prefill-l8-profile.txt 2>&1
+LIL_PREFILL_W16=1 bp "q06 LIL_PREFILL_W16=1" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,4096 --iters 3 --profile --json >>$R/prefill-q06-profile.txt 2>&1
 pack profile
 for v in 64x128w4_p2 128x64w4_p2 128x128w4_p2 128x128w8r_p2 128x128w8_p2 64x64w4_p2 128x256w8_p2; do
   [ $(left) -gt 200 ] && LIL_PREFILL_MATMUL=$v bp "l8 $v" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 --json
@@ -42,9 +47,12 @@ for v in 64x64w4_p2 64x128w4_p2 128x64w4_p2 64x64w4k64_p2 128x128w4_p2; do
 done >$R/prefill-q06-designs.txt 2>&1
 [ $(left) -gt 160 ] && LIL_ATTN_PREFILL=w8k32crp bp "l8 w8k32crp" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 --json >>$R/prefill-l8-designs.txt 2>&1
 pack designs06
-[ $(left) -gt 120 ] && LIL_MATMUL_TYPES=q4_0 LIL_MATMUL_VARIANT=128x128w16_p2,128x128w8_p2,128x128w4_p2,128x128w8r_p2,64x128w4_p2,128x64w4_p2,64x64w4_p2,64x64w4k64_p2,128x256w8_p2 \
-  LIL_MATMUL_SHAPES=512x4096x4096,512x1024x4096,512x14336x4096,512x4096x14336,4096x4096x4096,4096x1024x4096,4096x14336x4096,4096x4096x14336 \
+[ $(left) -gt 120 ] && LIL_MATMUL_TYPES=q4_0,f16 LIL_MATMUL_VARIANT=128x128w16_p2,128x128w8_p2,128x128w4_p2,128x128w8r_p2,64x128w4_p2,128x64w4_p2,64x64w4_p2,64x64w4k64_p2,128x256w8_p2 \
+  LIL_MATMUL_SHAPES=512x4096x4096,512x1024x4096,512x14336x4096,512x4096x14336,4096x4096x4096,4096x14336x4096,4096x4096x14336 \
   timeout $(( $(left) - 60 )) "$L" bench kernels --filter matmul_cm --iters 5 --json >$R/matmul-q4_0.txt 2>&1; pack matmul
+[ $(left) -gt 80 ] && LIL_MATMUL_W16=1 LIL_MATMUL_TYPES=q4_0 LIL_MATMUL_VARIANT=128x128w16_p2,128x256w8_p2,64x128w4_p2 \
+  LIL_MATMUL_SHAPES=512x4096x4096,512x1024x4096,512x14336x4096,512x4096x14336,4096x4096x4096,4096x14336x4096,4096x4096x14336 \
+  timeout $(( $(left) - 50 )) "$L" bench kernels --filter matmul_cm --iters 5 --json >$R/matmul-q4_0-w16.txt 2>&1; pack matmulw16
 for v in default LIL_MATVEC_X8=auto; do
   [ $(left) -gt 25 ] && { echo "== l8 $v"; env $([ $v = default ] || echo $v) timeout 40 "$L" bench decode -m /tmp/l8.gguf --json; }
 done >$R/decode-l8.txt 2>&1; pack decode
