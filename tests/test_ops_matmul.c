@@ -110,6 +110,14 @@ static void upload_at(lil_buffer *b, uint64_t off, const void *src, uint64_t n) 
   if (lil_buffer_upload(b, off, src, n, &err)) ck_abort_msg("upload: %s", err.msg);
 }
 
+/* 1 when the comma-separated list has name. */
+static int name_in_list(const char *list, const char *name) {
+  size_t n = strlen(name);
+  for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+    if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\0')) return 1;
+  return 0;
+}
+
 /* Runs one case and returns the largest |err| / tolerance (must be <= 1). */
 static double run_case(lil_ctx *ctx, const mm_case *c, double rel) {
   uint64_t rb = lil_type_row_bytes(c->type, c->cols);
@@ -313,8 +321,11 @@ START_TEST(test_coopmat) {
       {0, 128, 256, 512, 1, 1, 0, LIL_MATMUL_COOPMAT, NULL, 0}, {0, 256, 384, 256, 0, 2, 256, LIL_MATMUL_COOPMAT, NULL, 0},
       {0, 200, 300, 512, 1, 3, 0, LIL_MATMUL_COOPMAT, NULL, 0}, {0, 300, 520, 256, 1, 1, 16, LIL_MATMUL_COOPMAT, NULL, 0},
   };
+  /* $LIL_TEST_MATMUL_VARIANTS=a,b: only those designs (a GPU call short of time); unset: every one */
+  const char *only = getenv("LIL_TEST_MATMUL_VARIANTS");
   for (uint32_t v = 0; v < lil_matmul_variant_count(); v++) {
     const char *variant = lil_matmul_variant_name(v);
+    if (only && *only && !name_in_list(only, variant)) continue;
     for (uint32_t t = 0; t < 5; t++) {
       double worst = 0;
       for (uint32_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
