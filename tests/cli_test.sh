@@ -73,8 +73,9 @@ for r in rows:
     assert r["attn_us"] > 0 and r["step_us_nots"] > 0 and r["book_us_nots"] > 0, r
     assert math.isfinite(r["attn_select_us_nots"]) and math.isfinite(r["fraction_of_copy_nots"]), r
 ' "$out" || { echo "FAIL bench-attention: $out"; fails=$((fails + 1)); }
-# bench prefill: each length timed, GPU time split into attention / matmul / other (shares sum to 1)
-check bench-prefill 0 "$LIL" bench prefill --lengths 40,130 --iters 1 --json
+# bench prefill: each length timed, GPU time split into attention / matmul / other (shares sum to 1);
+# --profile: the same time per kernel label (matmuls named with the weight's shape), largest first
+check bench-prefill 0 "$LIL" bench prefill --lengths 40,130 --iters 1 --json --profile
 python3 -c '
 import json, math, sys
 d = json.loads(sys.argv[1])
@@ -85,10 +86,26 @@ for r in rows:
     assert r["ms"] > 0 and r["tok_per_s"] > 0 and r["dispatches"] > 0, r
     s = r["attention_share"] + r["matmul_share"] + r["other_share"]
     assert abs(s - 1) < 1e-6 and r["attention_share"] > 0 and r["matmul_share"] > 0, r
+    k = r["kernels"]
+    assert sum(x["count"] for x in k) == r["dispatches"], r
+    assert abs(sum(x["ms"] for x in k) - r["profiled_gpu_ms"]) < 1e-6 * max(1, r["profiled_gpu_ms"]), r
+    assert all(k[i]["ms"] >= k[i + 1]["ms"] for i in range(len(k) - 1)), k
+    mm = [x for x in k if x["label"].startswith("matmul")]
+    assert mm and all(x["label"].split()[-1].count("x") == 1 for x in mm), mm
+    assert abs(sum(x["share"] for x in mm) - r["matmul_share"]) < 1e-6, r
 ' "$out" || { echo "FAIL bench-prefill: $out"; fails=$((fails + 1)); }
 check bench-prefill-long 2 "$LIL" bench prefill --lengths 100000; expect bench-prefill-long "do not fit the model"
 check bench-prefill-bad 2 "$LIL" bench prefill --lengths 12,x; expect bench-prefill-bad "--lengths expects an integer"
 check bench-prefill-model 1 "$LIL" bench prefill -m /nonexistent.gguf; expect bench-prefill-model "nonexistent.gguf"
+# the matmul bench at given shapes; a malformed list is refused
+LIL_MATMUL_SHAPES=3x40x64 check bench-matmul-shapes 0 "$LIL" bench kernels --filter matmul_f16 --iters 1 --quick --json
+python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{") and "matmul" in l]
+assert rows and all((r["ncols"], r["rows"], r["cols"]) == (3, 40, 64) for r in rows), rows
+' "$out" || { echo "FAIL bench-matmul-shapes: $out"; fails=$((fails + 1)); }
+LIL_MATMUL_SHAPES=3x40 check bench-matmul-shapes-bad 2 "$LIL" bench kernels --filter matmul_f16 --quick
+expect bench-matmul-shapes-bad "LIL_MATMUL_SHAPES: expected"
 # bench decode: tok/s against the weight-bytes / copy floor, dispatches and dependent steps per token
 check bench-decode 0 "$LIL" bench decode --prompt 20 --tokens 6 --iters 1 --json
 python3 -c '
