@@ -25,7 +25,7 @@ static const struct {
     {"storage16", offsetof(lil_disable, storage16)}, {"storage8", offsetof(lil_disable, storage8)},
     {"subgroup", offsetof(lil_disable, subgroup)}, {"coopmat", offsetof(lil_disable, coopmat)},
     {"intdot", offsetof(lil_disable, int_dot)},    {"timestamps", offsetof(lil_disable, timestamps)},
-    {"budget", offsetof(lil_disable, memory_budget)},
+    {"budget", offsetof(lil_disable, memory_budget)}, {"narrowbarrier", offsetof(lil_disable, narrow_barrier)},
 };
 
 lil_status lil_disable_parse(const char *list, lil_disable *d, lil_error *err) {
@@ -45,7 +45,7 @@ lil_status lil_disable_parse(const char *list, lil_disable *d, lil_error *err) {
     if (!found)
       return lil_error_set(err, LIL_ERR_INVALID_ARG,
                            "LIL_DISABLE: unknown switch '%.*s' (known: fp16,int8,storage16,storage8,"
-                           "subgroup,coopmat,intdot,timestamps,budget)",
+                           "subgroup,coopmat,intdot,timestamps,budget,narrowbarrier)",
                            (int)n, p);
     p += n;
     if (*p == ',') p++;
@@ -110,6 +110,7 @@ void lil_plan_device(const lil_device_snapshot *s, const lil_disable *dis, lil_d
   p->use_memory_budget = s->memory_budget_ext && !d->memory_budget;
   p->use_subgroup_size_control = s->subgroup_size_control;
   p->use_vulkan_memory_model = s->vulkan_memory_model;
+  p->use_narrow_barriers = !d->narrow_barrier;
   /* the NV cooperative-matrix kernels use the Vulkan memory model */
   if (!(s->vulkan_memory_model & 1)) p->use_coopmat_nv = p->use_coopmat_khr = 0;
 

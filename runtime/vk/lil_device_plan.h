@@ -57,7 +57,7 @@ typedef struct lil_device_snapshot {
 
 /* Kill-switches for optional paths ($LIL_DISABLE=fp16,coopmat,...). */
 typedef struct lil_disable {
-  uint32_t fp16, int8, storage16, storage8, subgroup, coopmat, int_dot, timestamps, memory_budget;
+  uint32_t fp16, int8, storage16, storage8, subgroup, coopmat, int_dot, timestamps, memory_budget, narrow_barrier;
 } lil_disable;
 
 /* Parses "fp16,coopmat" into d. Unknown names are an error naming the name. */
@@ -73,6 +73,9 @@ typedef struct lil_device_plan {
   uint32_t use_coopmat_nv, use_coopmat_khr, use_int_dot, use_timestamps, use_memory_budget;
   uint32_t use_subgroup_size_control;
   uint32_t use_vulkan_memory_model;
+  /* barriers between dependent dispatches wait for compute work only while the command buffer has
+   * recorded no transfer (else compute + transfer); LIL_DISABLE=narrowbarrier: always both */
+  uint32_t use_narrow_barriers;
   /* decode matvec with 8-bit activations and integer dot products ($LIL_MATVEC_X8 /
    * lil_ctx_options.matvec_x8: on, off, or automatic where the integer dot product is accelerated;
    * set after planning by lil_plan_matvec_x8, only where use_int_dot); matvec_x8_inline: the

@@ -18,6 +18,8 @@ typedef struct access {
   int write;
 } access;
 
+#define DEVICE_STAGES (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT)
+
 struct lil_seq {
   lil_ctx *ctx;
   VkCommandPool pool;
@@ -44,6 +46,7 @@ struct lil_seq {
   uint32_t n_timings;
   double gpu_ms;
   int total_only; /* timestamps only where the sequence's chunks begin and end */
+  int chunk_xfer; /* the open command buffer has recorded a transfer */
 };
 
 lil_status lil_seq_create(lil_ctx *ctx, lil_seq **out, lil_error *err) {
@@ -124,7 +127,6 @@ static void full_barrier(VkCommandBuffer cmd, VkPipelineStageFlags dst_stage, Vk
                        &mb, 0, NULL, 0, NULL);
 }
 
-#define DEVICE_STAGES (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT)
 #define DEVICE_ACCESS                                                                                              \
   (VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT)
 
@@ -171,11 +173,12 @@ static lil_status ensure_open(lil_seq *s, lil_error *err) {
   s->open = 1;
   s->in_chunk = 0;
   s->n_pending = 0;
+  s->chunk_xfer = 0;
   return LIL_OK;
 }
 
 /* Records a barrier if any of the new accesses conflicts with a pending one, then adds them. */
-static lil_status track(lil_seq *s, const access *acc, uint32_t n, lil_error *err) {
+static lil_status track(lil_seq *s, const access *acc, uint32_t n, int xfer, lil_error *err) {
   int conflict = 0;
   for (uint32_t i = 0; i < n && !conflict; i++)
     for (uint32_t j = 0; j < s->n_pending && !conflict; j++) {
@@ -184,7 +187,17 @@ static lil_status track(lil_seq *s, const access *acc, uint32_t n, lil_error *er
         conflict = 1;
     }
   if (conflict) {
-    full_barrier(s->cmds[s->n_cmds - 1], DEVICE_STAGES, DEVICE_ACCESS);
+    /* Between two dispatches of a command buffer that has recorded no transfer, only compute work
+     * is waited for (the second scope keeps transfers: a later copy may read what came before). */
+    VkCommandBuffer cmd = s->cmds[s->n_cmds - 1];
+    if (s->ctx->plan.use_narrow_barriers && !s->chunk_xfer && !xfer) {
+      VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                            .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT,
+                            .dstAccessMask = DEVICE_ACCESS};
+      vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, DEVICE_STAGES, 0, 1, &mb, 0, NULL, 0, NULL);
+    } else {
+      full_barrier(cmd, DEVICE_STAGES, DEVICE_ACCESS);
+    }
     s->n_pending = 0;
     s->n_barriers++;
   }
@@ -197,6 +210,7 @@ static lil_status track(lil_seq *s, const access *acc, uint32_t n, lil_error *er
   }
   memcpy(s->pending + s->n_pending, acc, n * sizeof(*acc));
   s->n_pending += n;
+  if (xfer) s->chunk_xfer = 1;
   return LIL_OK;
 }
 
@@ -300,7 +314,7 @@ lil_status lil_seq_dispatch(lil_seq *s, lil_kernel *k, const lil_binding *b, uin
   if (st) return lil_error_prefix(err, "recording '%s'", label ? label : k->name);
   for (uint32_t i = 0; i < nb; i++) w[i].dstSet = set;
   vkUpdateDescriptorSets(ctx->device, nb, w, 0, NULL);
-  if ((st = track(s, acc, nb, err))) return st;
+  if ((st = track(s, acc, nb, 0, err))) return st;
   VkCommandBuffer cmd = s->cmds[s->n_cmds - 1];
   vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, k->pipeline);
   vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, ctx->pipeline_layout, 0, 1, &set, 0, NULL);
@@ -318,7 +332,7 @@ lil_status lil_seq_copy(lil_seq *s, lil_buffer *src, uint64_t so, lil_buffer *ds
   lil_status st = ensure_open(s, err);
   if (st) return st;
   access acc[2] = {{src->buffer, so, so + n, 0}, {dst->buffer, dof, dof + n, 1}};
-  if ((st = track(s, acc, 2, err))) return st;
+  if ((st = track(s, acc, 2, 1, err))) return st;
   VkBufferCopy c = {.srcOffset = so, .dstOffset = dof, .size = n};
   vkCmdCopyBuffer(s->cmds[s->n_cmds - 1], src->buffer, dst->buffer, 1, &c);
   return note_command(s, "copy", err);

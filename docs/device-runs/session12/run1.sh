@@ -13,7 +13,8 @@
 #  3. versus.sh (lil run --warmup, as the peer's PEER_WARM) for both models
 #  4. lil bench kernels: Q4_0 / F16 matmul designs at the 8B projection shapes, and Q4_0 with w16
 #  5. prefill per matmul design (LIL_PREFILL_MATMUL) on llama-8b
-#  6. lil bench decode llama-8b Q4_0 (default, LIL_MATVEC_X8=auto) and one profiled decode step
+#  6. lil bench decode llama-8b Q4_0 and qwen3-0.6b Q8_0: default, LIL_DISABLE=narrowbarrier (the
+#     barriers before this session), LIL_MATVEC_X8=auto; one profiled 8B decode step
 set -u
 source tools/gpu-env.sh
 export LIL_SOURCE_ROOT=$PWD
@@ -55,11 +56,12 @@ done
 [ $(left) -gt 100 ] && LIL_MATMUL_W16=1 LIL_MATMUL_TYPES=q4_0 LIL_MATMUL_VARIANT=128x128w16_p2,128x256w8_p2 \
   LIL_MATMUL_SHAPES=512x4096x4096,512x14336x4096,4096x4096x4096,4096x14336x4096,4096x4096x14336 \
   timeout $(( $(left) - 80 )) "$L" bench kernels --filter matmul_cm --iters 5 --json >$R/matmul-w16.txt 2>&1; pack matmulw16
-for v in 64x128w4_p2 128x128w4_p2 128x256w8_p2; do
-  [ $(left) -gt 70 ] && LIL_PREFILL_MATMUL=$v bp "l8 $v" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 --json
+for v in 64x128w4_p2 128x256w8_p2; do
+  [ $(left) -gt 110 ] && LIL_PREFILL_MATMUL=$v bp "l8 $v" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 --json
 done >$R/prefill-l8-designs.txt 2>&1; pack designs
-for v in default LIL_MATVEC_X8=auto; do
-  [ $(left) -gt 25 ] && { echo "== l8 $v"; env $([ $v = default ] || echo $v) timeout 30 "$L" bench decode -m /tmp/l8.gguf --json; }
-done >$R/decode-l8.txt 2>&1; pack decode
+for v in default LIL_DISABLE=narrowbarrier LIL_MATVEC_X8=auto; do
+  [ $(left) -gt 40 ] && { echo "== q06 $v"; env $([ $v = default ] || echo $v) timeout 20 "$L" bench decode -m /tmp/q06.gguf --json; }
+  [ $(left) -gt 30 ] && { echo "== l8 $v"; env $([ $v = default ] || echo $v) timeout 30 "$L" bench decode -m /tmp/l8.gguf --json; }
+done >$R/decode.txt 2>&1; pack decode
 [ $(left) -gt 12 ] && timeout $(left) "$L" run -m /tmp/l8.gguf -p "hello world" -n 16 --profile >/dev/null 2>$R/decode-l8-profile.txt
 pack end
