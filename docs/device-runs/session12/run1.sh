@@ -33,35 +33,37 @@ t() { local lim=$1; shift; for x in "$@"; do s=$SECONDS; echo "== $x ${EXTRA:-}"
 t 150 test_attention >$R/tests.txt 2>&1; pack attn
 t 60 test_model test_ops_basic >>$R/tests.txt 2>&1
 LIL_PREFILL_W16=1 EXTRA=LIL_PREFILL_W16=1 t 60 test_model >>$R/tests.txt 2>&1; pack tests2
-LIL_TEST_MATMUL_VARIANTS=128x128w16_p2,64x64w4_p2,64x64w4k64_p2,128x64w4_p2,64x128w4_p2,128x128w4_p2,128x128w8r_p2 t 150 test_ops_matmul >>$R/tests.txt 2>&1; pack tests3
+LIL_TEST_MATMUL_VARIANTS=128x128w16_p2,64x128w4_p2,128x256w8_p2 t 90 test_ops_matmul >>$R/tests.txt 2>&1; pack tests3
 "$L" synth llama-8b q4_0 -o /tmp/l8.gguf >/dev/null 2>$R/synth.txt
 "$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>>$R/synth.txt
 bp() { local tag=$1; shift; echo "== $tag"; timeout $(( $(left) > 60 ? 60 : $(left) )) "$@"; echo "rc=$?"; }
 bp "l8 default" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 --profile --json >$R/prefill-l8.txt 2>&1
 bp "q06 default" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,4096 --iters 3 --profile --json >$R/prefill-q06.txt 2>&1
 pack profile
-for e in LIL_X16_DIRECT=0 LIL_PREFILL_W16=1; do
-  [ $(left) -gt 300 ] && ( export $e; bp "l8 $e" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 --profile --json ) >>$R/prefill-l8.txt 2>&1
-  [ $(left) -gt 290 ] && ( export $e; bp "q06 $e" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,4096 --iters 3 --profile --json ) >>$R/prefill-q06.txt 2>&1
-done; pack ab
+
 ATT=; grep -q "^100%" <(sed -n '/== test_attention/,/rc=/p' $R/tests.txt) && ATT=w8k32crp
 echo "versus with LIL_ATTN_PREFILL=${ATT:-default}" >$R/versus.txt
 for m in llama-8b:q4_0 qwen3-0.6b:q8_0; do
-  [ $(left) -gt 200 ] && LIL_ATTN_PREFILL=$ATT VS_LIL_ARGS=--warmup VS_MODELS=$m timeout 100 bash $SH/peer/versus.sh "$L" .peer >>$R/versus.txt 2>&1
+  [ $(left) -gt 60 ] && LIL_ATTN_PREFILL=$ATT VS_LIL_ARGS=--warmup VS_MODELS=$m timeout 100 bash $SH/peer/versus.sh "$L" .peer >>$R/versus.txt 2>&1
   pack versus-$m
 done
-[ $(left) -gt 150 ] && LIL_MATMUL_TYPES=q4_0,f16 LIL_MATMUL_VARIANT=128x128w16_p2,128x128w4_p2,128x128w8r_p2,64x128w4_p2,128x64w4_p2,64x64w4_p2,64x64w4k64_p2,128x256w8_p2 \
-  LIL_MATMUL_SHAPES=512x4096x4096,512x1024x4096,512x14336x4096,512x4096x14336,4096x4096x4096,4096x14336x4096,4096x4096x14336 \
-  timeout $(( $(left) - 110 )) "$L" bench kernels --filter matmul_cm --iters 5 --json >$R/matmul.txt 2>&1; pack matmul
-[ $(left) -gt 100 ] && LIL_MATMUL_W16=1 LIL_MATMUL_TYPES=q4_0 LIL_MATMUL_VARIANT=128x128w16_p2,128x256w8_p2 \
-  LIL_MATMUL_SHAPES=512x4096x4096,512x14336x4096,4096x4096x4096,4096x14336x4096,4096x4096x14336 \
-  timeout $(( $(left) - 80 )) "$L" bench kernels --filter matmul_cm --iters 5 --json >$R/matmul-w16.txt 2>&1; pack matmulw16
-for v in 64x128w4_p2 128x256w8_p2; do
-  [ $(left) -gt 110 ] && LIL_PREFILL_MATMUL=$v bp "l8 $v" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 --json
-done >$R/prefill-l8-designs.txt 2>&1; pack designs
+for e in LIL_X16_DIRECT=0 LIL_PREFILL_W16=1; do
+  [ $(left) -gt 150 ] && ( export $e; bp "l8 $e" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 --profile --json ) >>$R/prefill-l8.txt 2>&1
+  [ $(left) -gt 140 ] && ( export $e; bp "q06 $e" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,4096 --iters 3 --profile --json ) >>$R/prefill-q06.txt 2>&1
+done; pack ab
 for v in default LIL_DISABLE=narrowbarrier LIL_MATVEC_X8=auto; do
-  [ $(left) -gt 40 ] && { echo "== q06 $v"; env $([ $v = default ] || echo $v) timeout 20 "$L" bench decode -m /tmp/q06.gguf --json; }
-  [ $(left) -gt 30 ] && { echo "== l8 $v"; env $([ $v = default ] || echo $v) timeout 30 "$L" bench decode -m /tmp/l8.gguf --json; }
+  [ $(left) -gt 60 ] && { echo "== q06 $v"; env $([ $v = default ] || echo $v) timeout 20 "$L" bench decode -m /tmp/q06.gguf --json; }
+  [ $(left) -gt 50 ] && { echo "== l8 $v"; env $([ $v = default ] || echo $v) timeout 30 "$L" bench decode -m /tmp/l8.gguf --json; }
 done >$R/decode.txt 2>&1; pack decode
+[ $(left) -gt 100 ] && LIL_MATMUL_TYPES=q4_0,f16 LIL_MATMUL_VARIANT=128x128w16_p2,128x128w4_p2,64x128w4_p2,64x64w4_p2,128x256w8_p2 \
+  LIL_MATMUL_SHAPES=512x4096x4096,512x1024x4096,512x14336x4096,512x4096x14336,4096x4096x4096,4096x14336x4096,4096x4096x14336 \
+  timeout $(( $(left) - 70 )) "$L" bench kernels --filter matmul_cm --iters 5 --json >$R/matmul.txt 2>&1; pack matmul
+[ $(left) -gt 75 ] && LIL_MATMUL_W16=1 LIL_MATMUL_TYPES=q4_0 LIL_MATMUL_VARIANT=128x128w16_p2,128x256w8_p2 \
+  LIL_MATMUL_SHAPES=512x4096x4096,512x14336x4096,4096x4096x4096,4096x14336x4096,4096x4096x14336 \
+  timeout $(( $(left) - 55 )) "$L" bench kernels --filter matmul_cm --iters 5 --json >$R/matmul-w16.txt 2>&1; pack matmulw16
+for v in 64x128w4_p2 128x256w8_p2; do
+  [ $(left) -gt 90 ] && LIL_PREFILL_MATMUL=$v bp "l8 $v" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 --json
+done >$R/prefill-l8-designs.txt 2>&1; pack designs
+
 [ $(left) -gt 12 ] && timeout $(left) "$L" run -m /tmp/l8.gguf -p "hello world" -n 16 --profile >/dev/null 2>$R/decode-l8-profile.txt
 pack end
