@@ -111,10 +111,10 @@ static int list_has(const char *list, const char *name) {
 }
 
 /* Tensor-core designs to time: $LIL_MATMUL_VARIANT = a name, a comma-separated list, or "all";
- * unset or empty: the default design (the one lil_op_matmul_ex picks when given an x16 scratch). */
-static int variant_selected(const char *name) {
+ * unset or empty: per shape, the design lil_op_matmul_ex picks when given an x16 scratch. */
+static int variant_selected(const lil_ctx *ctx, const char *name, uint32_t rows, uint32_t n_tokens) {
   const char *env = getenv("LIL_MATMUL_VARIANT");
-  if (!env || !*env) return !strcmp(name, lil_matmul_variant_default(1));
+  if (!env || !*env) return !strcmp(name, lil_matmul_variant_for(ctx, 1, rows, n_tokens));
   return !strcmp(env, "all") || list_has(env, name);
 }
 
@@ -162,7 +162,6 @@ int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, co
   lil_error err = {0};
   for (uint32_t v = 0; v <= lil_matmul_variant_count(); v++) { /* v == count: the plain kernel */
     const char *variant = lil_matmul_variant_name(v);
-    if (variant && !variant_selected(variant)) continue;
     for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
       if (!type_selected(types[t])) continue;
       char kernel[64];
@@ -174,6 +173,7 @@ int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, co
       if (!cli_name_matches(filter, kernel)) continue;
       for (uint32_t s = 0; s < n_shapes; s++) {
         uint32_t n = shapes[s][0], rows = shapes[s][1], cols = shapes[s][2];
+        if (variant && !variant_selected(ctx, variant, rows, n)) continue;
         if (variant) {
           lil_weight probe = {.type = types[t], .rows = rows, .cols = cols};
           char why[128];

@@ -140,6 +140,8 @@ run bad-n 2 -n 0; one_line_err bad-n "\-n"
 run bad-sparse 2 --sparse lru; one_line_err bad-sparse "lru"
 run bad-kv 2 --kv-type q8; one_line_err bad-kv "q8"
 run bad-guardian 2 --guardian=frobs=1 -n 1; one_line_err bad-guardian "frobs"
+LIL_PREFILL_W16=many run bad-w16 2 -n 1; one_line_err bad-w16 "LIL_PREFILL_W16: expected a token count"
+LIL_PREFILL_MATMUL=9x9 run bad-design 2 -n 1; one_line_err bad-design "LIL_PREFILL_MATMUL: no tensor-core matmul design '9x9'"
 run help 0 --help; grep -q "usage: lil run" <<<"$out" || fail "help"
 [ $fails = 0 ] && echo "run_cli: all checks passed"
 exit $((fails > 0))

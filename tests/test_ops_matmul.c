@@ -303,6 +303,22 @@ START_TEST(test_coopmat_disabled) {
 }
 END_TEST
 
+/* The design chosen when none is named: 128x256w8_p2 from 200 tiles of 128 rows x 256 tokens, else
+ * 128x128w16_p2 (f16 X), the f32-X default without f16 X; every choice names a known design. */
+START_TEST(test_default_design) {
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 4096, 512), "128x128w16_p2");   /* 64 tiles */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 14336, 512), "128x256w8_p2");   /* 224 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 4096, 4096), "128x256w8_p2");   /* 512 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1024, 4096), "128x128w16_p2");  /* 128 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 12801, 513), "128x256w8_p2");   /* 101 x 3 = 303 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 12800, 256), "128x128w16_p2");  /* 100 x 1 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 0, 14336, 4096), lil_matmul_variant_default(0));
+  for (int x16 = 0; x16 < 2; x16++)
+    ck_assert_int_eq(lil_matmul_variant_x16(lil_matmul_variant_for(NULL, x16, 14336, 4096)), x16);
+  ck_assert_int_eq(lil_matmul_variant_x16(lil_matmul_variant_for(NULL, 1, 64, 64)), 1);
+}
+END_TEST
+
 /* The NV cooperative-matrix kernels, every design (runs on GPUs with VK_NV_cooperative_matrix, e.g.
  * the H100): ragged tiles everywhere, blocks stored directly with accumulate, several parts, X/Y at
  * an offset, ragged k tiles. */
@@ -409,6 +425,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_parts_accumulate_offsets);
   tcase_add_test(tc, test_errors);
   tcase_add_test(tc, test_coopmat_disabled);
+  tcase_add_test(tc, test_default_design);
   tcase_add_test(tc, test_coopmat);
   suite_add_tcase(s, tc);
   return s;

@@ -290,9 +290,9 @@ START_TEST(test_x8i_selection) {
 }
 END_TEST
 
-/* lil_plan_matvec_x8 on plans and snapshots made up here: automatic (2 / "auto") = integer dot
- * products accelerated and the quantization inline; 1 wherever use_int_dot; 0 and the default
- * (unset) never. */
+/* lil_plan_matvec_x8 on plans and snapshots made up here: automatic (2 / "auto" / the default,
+ * unset) = integer dot products accelerated and the quantization inline, then for Q4_0 weights
+ * only (matvec_x8_q4_0_only); 1 wherever use_int_dot, every type; 0 never. */
 START_TEST(test_x8i_auto) {
   lil_device_plan p;
   lil_device_snapshot s;
@@ -302,11 +302,13 @@ START_TEST(test_x8i_auto) {
   memset(&s, 0, sizeof(s));
   struct {
     int want, inl;
-    uint32_t int_dot, accel, use, inline_out;
+    uint32_t int_dot, accel, use, inline_out, q4_0_only;
   } cases[] = {
-      {2, -1, 1, 1, 1, 1}, {2, -1, 1, 0, 0, 1}, {2, 0, 1, 1, 0, 0},  {2, 1, 0, 1, 0, 1},  {2, 1, 1, 6, 0, 1},
-      {1, 0, 1, 0, 1, 0},  {1, -1, 0, 1, 0, 1}, {0, 1, 1, 1, 0, 1},  {0, -1, 1, 1, 0, 1}, {2, 2, 1, 1, 1, 2},
-      {-1, -1, 1, 1, 0, 1}, /* the default (environment unset): off until measured on a GPU */
+      {2, -1, 1, 1, 1, 1, 1}, {2, -1, 1, 0, 0, 1, 0}, {2, 0, 1, 1, 0, 0, 0}, {2, 1, 0, 1, 0, 1, 0},
+      {2, 1, 1, 6, 0, 1, 0},  {1, 0, 1, 0, 1, 0, 0},  {1, -1, 0, 1, 0, 1, 0}, {0, 1, 1, 1, 0, 1, 0},
+      {0, -1, 1, 1, 0, 1, 0}, {2, 2, 1, 1, 1, 2, 1},  {1, -1, 1, 1, 1, 1, 0},
+      {-1, -1, 1, 1, 1, 1, 1}, /* the default (environment unset): automatic, Q4_0 only */
+      {-1, -1, 1, 0, 0, 1, 0}, /* ... not where the dot product is not accelerated (lavapipe) */
   };
   unsetenv("LIL_MATVEC_X8");
   unsetenv("LIL_X8_INLINE");
@@ -316,8 +318,10 @@ START_TEST(test_x8i_auto) {
     p.use_int_dot = cases[i].int_dot;
     s.integer_dot_accel = cases[i].accel;
     lil_plan_matvec_x8(&p, &s, &o);
-    ck_assert_msg(p.use_matvec_x8 == cases[i].use && p.matvec_x8_inline == cases[i].inline_out,
-                  "case %zu: use %u inline %u", i, p.use_matvec_x8, p.matvec_x8_inline);
+    ck_assert_msg(p.use_matvec_x8 == cases[i].use && p.matvec_x8_inline == cases[i].inline_out &&
+                      p.matvec_x8_q4_0_only == cases[i].q4_0_only,
+                  "case %zu: use %u inline %u q4_0 only %u", i, p.use_matvec_x8, p.matvec_x8_inline,
+                  p.matvec_x8_q4_0_only);
   }
   /* the environment when the options leave it open */
   o.matvec_x8 = -1, o.matvec_x8_inline = -1;
@@ -336,6 +340,10 @@ START_TEST(test_x8i_auto) {
   lil_plan_matvec_x8(&p, &s, &o);
   ck_assert_uint_eq(p.use_matvec_x8, 1);
   ck_assert_uint_eq(p.matvec_x8_inline, 1);
+  ck_assert_uint_eq(p.matvec_x8_q4_0_only, 1);
+  setenv("LIL_MATVEC_X8", "1", 1);
+  lil_plan_matvec_x8(&p, &s, &o);
+  ck_assert_uint_eq(p.matvec_x8_q4_0_only, 0);
   setenv("LIL_X8_INLINE", "all", 1);
   lil_plan_matvec_x8(&p, &s, &o);
   ck_assert_uint_eq(p.matvec_x8_inline, 2);

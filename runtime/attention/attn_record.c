@@ -328,14 +328,13 @@ void att_choose_variants(lil_attention *att) {
                     !(env && !strcmp(env, "scalar"));
   /* LIL_ATTN_PREFILL=w4k32 | w4k64 | w8k32 (the compiled shapes), then flags: c = K / V from the
    * cache, r = the softmax in registers, p = the next K / V tile prefetched into registers.
-   * Default w4k64crp: on the H100 48.6k tok/s against 32.9k for session 9's w4k32 (qwen3-0.6b Q8_0
-   * at 4096, session 11, docs/benchmarks.md), and checked there against the CPU reference
-   * (test_prefill_tiles). w8k32crp measured faster (55.2k) but its shader has not yet been checked
-   * on a GPU: the default once it is. */
+   * Default w8k32crp: on the H100 55.2k tok/s against 48.6k for w4k64crp and 32.9k for session 9's
+   * w4k32 (qwen3-0.6b Q8_0 at 4096, session 11, docs/benchmarks.md), and checked there against the
+   * CPU reference (test_prefill_tiles, session 13). */
   unsigned nw = 0, kt = 0;
   char fl[4] = "";
   const char *flags = "crp";
-  att->prefill_nw = 4, att->prefill_kt = 64;
+  att->prefill_nw = 8, att->prefill_kt = 32;
   int nf = env ? sscanf(env, "w%uk%u%3[crp]", &nw, &kt, fl) : 0;
   if (nf >= 2 && ((nw == 4 && (kt == 32 || kt == 64)) || (nw == 8 && kt == 32))) {
     att->prefill_nw = nw, att->prefill_kt = kt;

@@ -26,7 +26,7 @@ static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const 
   if (n > 1) {
     /* tensor cores read X as f16 from the scratch, converted by the first matmul of this X */
     lil_matmul_cfg mc = {.variant = a->mm_variant};
-    if (a->w16) mc.w16 = whole(a->w16);
+    if (a->w16 && n >= model_w16_min_tokens(a->w16_env, w->type)) mc.w16 = whole(a->w16);
     if (a->x16 && lil_matmul_coopmat_ok(ctx, w, NULL, 0)) {
       mc.x16 = whole(a->x16);
       mc.x16_only = a->x16_only && a->x16_of == x.buf;

@@ -66,10 +66,16 @@ typedef struct model_acts {
   /* prefill: RMSNorm and SwiGLU write the tensor-core matmuls' f16 X directly (default; 0 with
    * $LIL_X16_DIRECT=0) */
   int x16_direct;
-  /* prefill of at least $LIL_PREFILL_W16 tokens on tensor cores: quantized weights decoded to f16
-   * into this scratch before each matmul (lil_matmul_cfg.w16); NULL: decoded inside the tiles */
+  /* prefill on tensor cores of at least model_w16_min_tokens tokens: quantized weights decoded to
+   * f16 into this scratch before each matmul (lil_matmul_cfg.w16); NULL: decoded inside the tiles.
+   * w16_env: $LIL_PREFILL_W16 (-1 unset: the per-type defaults, 0 off, N: N tokens for every type) */
   lil_buffer *w16;
+  int64_t w16_env;
 } model_acts;
+
+/* The fewest prompt tokens for which a weight of this type is decoded to f16 before its prefill
+ * matmul (w16_env as in model_acts; UINT32_MAX: never). */
+uint32_t model_w16_min_tokens(int64_t w16_env, uint32_t type);
 
 struct lil_session {
   lil_model *m;

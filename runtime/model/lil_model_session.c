@@ -28,14 +28,31 @@ static void acts_free(model_acts *a) {
 }
 
 /* Bytes of the largest quantized layer weight as f16 (0: none is quantized). */
-static uint64_t largest_quantized_f16(const lil_model *m) {
+/* Defaults from the H100 (session 13, docs/benchmarks.md; lil bench prefill, w16 against the tiles
+ * decoding the weights): llama-8b Q4_0 +9% at 512 tokens, +30% at 4096; qwen3-0.6b Q8_0 -4% at 512,
+ * +10% at 4096 (break-even near 800 tokens). Q4_K / Q6_K as Q4_0 (their in-tile decode is no
+ * cheaper; not measured end to end). */
+uint32_t model_w16_min_tokens(int64_t w16_env, uint32_t type) {
+  if (w16_env == 0) return UINT32_MAX;
+  if (w16_env > 0) return w16_env > UINT32_MAX ? UINT32_MAX : (uint32_t)w16_env;
+  switch (type) {
+  case LIL_TYPE_Q4_0:
+  case LIL_TYPE_Q4_K:
+  case LIL_TYPE_Q6_K: return 512;
+  case LIL_TYPE_Q8_0: return 1024;
+  default: return UINT32_MAX;
+  }
+}
+
+/* Bytes of the largest quantized projection that prefill of n tokens decodes to f16 (0: none). */
+static uint64_t largest_quantized_f16(const lil_model *m, int64_t w16_env, uint32_t n) {
   uint64_t best = 0;
   for (uint32_t l = 0; l < m->cfg->n_layer; l++) {
     const model_layer *L = &m->layers[l];
     const lil_weight *ws[] = {L->wq, L->wk, L->wv, L->wo, L->gate, L->up, L->down};
     for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
       const lil_weight *w = ws[i];
-      if (!w || w->type == LIL_TYPE_F16 || w->type == LIL_TYPE_F32 || w->type == LIL_TYPE_BF16) continue;
+      if (!w || n < model_w16_min_tokens(w16_env, w->type)) continue;
       uint64_t b = (uint64_t)w->rows * w->cols * 2;
       if (b > best) best = b;
     }
@@ -66,8 +83,11 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "LIL_PREFILL_MATMUL: no tensor-core matmul design '%s'", mv);
   a->mm_variant = mv && *mv ? mv : NULL;
   const char *we = getenv("LIL_PREFILL_W16");
-  uint64_t w16_min = we && *we ? strtoull(we, NULL, 10) : 0;
-  uint64_t w16_bytes = x16 && w16_min && n >= w16_min ? largest_quantized_f16(s->m) : 0;
+  char *wend = NULL;
+  a->w16_env = we && *we ? (int64_t)strtoll(we, &wend, 10) : -1;
+  if (we && *we && (*wend || a->w16_env < 0))
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "LIL_PREFILL_W16: expected a token count (0: off), got '%s'", we);
+  uint64_t w16_bytes = x16 ? largest_quantized_f16(s->m, a->w16_env, n) : 0;
   const char *xd = getenv("LIL_X16_DIRECT");
   a->x16_direct = !(xd && !strcmp(xd, "0"));
   a->x8_inline = x8i;

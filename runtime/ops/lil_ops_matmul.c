@@ -52,6 +52,12 @@ static const coop_variant coop_variants[] = {
  * 1-3% of 128x128w4). */
 #define DEFAULT_X16 "128x128w16_p2" /* H100: best F16 at 512 tokens, Q4_K at both sizes */
 #define DEFAULT_X32 "128x128w8_x32"
+/* Large products (at least LARGE_GROUPS workgroups of 128 rows x 256 tokens): 128x256w8_p2. H100,
+ * session 13 (docs/benchmarks.md), TFLOP/s 128x256w8_p2 vs 128x128w16_p2, F16 weights:
+ * 14336x4096 at 512 tokens (224 groups) 134.5 vs 122.0, 4096x4096 at 4096 (512) 148.2 vs 137.1,
+ * 14336x4096 at 4096 156.7 vs 140.6; below: 4096x4096 at 512 (64 groups) 73.4 vs 130.6. */
+#define DEFAULT_LARGE "128x256w8_p2"
+#define LARGE_GROUPS 200u
 
 static const coop_variant *find_variant(const char *name) {
   for (size_t i = 0; i < N_COOP_VARIANTS; i++)
@@ -62,6 +68,13 @@ static const coop_variant *find_variant(const char *name) {
 uint32_t lil_matmul_variant_count(void) { return (uint32_t)N_COOP_VARIANTS; }
 const char *lil_matmul_variant_name(uint32_t i) { return i < N_COOP_VARIANTS ? coop_variants[i].name : NULL; }
 const char *lil_matmul_variant_default(int have_x16) { return have_x16 ? DEFAULT_X16 : DEFAULT_X32; }
+const char *lil_matmul_variant_for(const lil_ctx *ctx, int have_x16, uint32_t rows, uint32_t n_tokens) {
+  if (!have_x16) return DEFAULT_X32;
+  const coop_variant *v = find_variant(DEFAULT_LARGE);
+  uint64_t groups = (uint64_t)((rows + v->bm - 1) / v->bm) * ((n_tokens + v->bn - 1) / v->bn);
+  if (groups >= LARGE_GROUPS && (!ctx || lil_ctx_plan(ctx)->shared_memory >= v->shared)) return DEFAULT_LARGE;
+  return DEFAULT_X16;
+}
 int lil_matmul_variant_x16(const char *variant) {
   const coop_variant *v = variant ? find_variant(variant) : NULL;
   return v ? (int)v->x16 : -1;
@@ -202,7 +215,8 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
                    binding_range(&cfg->x16) < n_tokens * x16_row))
     return lil_error_set(err, LIL_ERR_RANGE, "matmul: x16 scratch holds less than %u tokens of %u halves (or offset %% 16)",
                          n_tokens, W->cols);
-  const char *vname = cfg->variant && cfg->variant[0] ? cfg->variant : lil_matmul_variant_default(have_x16);
+  const char *vname =
+      cfg->variant && cfg->variant[0] ? cfg->variant : lil_matmul_variant_for(ctx, have_x16, W->rows, n_tokens);
   const coop_variant *v = find_variant(vname);
   if (!v) return lil_error_set(err, LIL_ERR_INVALID_ARG, "matmul: no tensor-core variant '%s'", vname);
 

@@ -31,7 +31,7 @@ lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, l
 typedef struct lil_matmul_cfg {
   lil_matmul_path path;
   /* Tensor-core design by name (lil_matmul_variant_name; "base" = matmul_coopmat_nv.comp, the
-   * others matmul_cm.comp tiles); NULL or "" = lil_matmul_variant_default(x16 given). */
+   * others matmul_cm.comp tiles); NULL or "" = lil_matmul_variant_for(x16 given, the shape). */
   const char *variant;
   /* Optional scratch for X in f16: [n_tokens][cols] halves (2 * n_tokens * cols bytes, offset a
    * multiple of 16). Variants that read f16 X (lil_matmul_variant_x16) need it; the op records the
@@ -61,6 +61,10 @@ uint32_t lil_matmul_variant_count(void);
 const char *lil_matmul_variant_name(uint32_t i);
 int lil_matmul_variant_x16(const char *variant);
 const char *lil_matmul_variant_default(int have_x16);
+/* The design lil_op_matmul_ex runs when none is named: for f16 X (have_x16) 128x256w8_p2 for
+ * products of many tiles (rows x n_tokens; where ctx, NULL or not, has the shared memory), else the
+ * default; without f16 X the f32-X default. */
+const char *lil_matmul_variant_for(const lil_ctx *ctx, int have_x16, uint32_t rows, uint32_t n_tokens);
 int lil_matmul_variant_shader(uint32_t type, const char *variant, char *out, uint32_t out_size);
 
 /* 1 when lil_op_matmul_ex with an x16 scratch and this variant (NULL: the default) reads X as f16

@@ -77,7 +77,8 @@ typedef struct matvecx8_push {
 
 int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W) {
   const lil_device_plan *p = lil_ctx_plan(ctx);
-  return LIL_GLSLC_HAS_SPIRV_INTRINSICS && p->use_matvec_x8 && p->use_int_dot && use_q16(p, W->type);
+  return LIL_GLSLC_HAS_SPIRV_INTRINSICS && p->use_matvec_x8 && p->use_int_dot && use_q16(p, W->type) &&
+         (!p->matvec_x8_q4_0_only || W->type == LIL_TYPE_Q4_0);
 }
 
 int lil_matvec_x8_inline_applies(const lil_ctx *ctx, const lil_weight *W) {

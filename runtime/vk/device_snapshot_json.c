@@ -22,7 +22,7 @@ static json_t *plan_json(const lil_device_plan *p) {
   json_object_set_new(o, "rank", json_integer(p->rank));
 #define B(f) json_object_set_new(o, #f, json_boolean(p->f));
   B(use_fp16) B(use_int8) B(use_storage16) B(use_storage8) B(use_subgroup_arith) B(use_coopmat_nv)
-  B(use_coopmat_khr) B(use_int_dot) B(use_timestamps) B(use_memory_budget) B(use_matvec_x8)
+  B(use_coopmat_khr) B(use_int_dot) B(use_timestamps) B(use_memory_budget) B(use_matvec_x8) B(matvec_x8_q4_0_only)
 #undef B
 #define I(f) json_object_set_new(o, #f, json_integer((json_int_t)p->f));
   I(subgroup_size) I(workgroup_size) I(matvec_workgroup_size) I(matvec_rows_per_group) I(shared_memory)

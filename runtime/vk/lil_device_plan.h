@@ -80,8 +80,9 @@ typedef struct lil_device_plan {
    * lil_ctx_options.matvec_x8: on, off, or automatic where the integer dot product is accelerated;
    * set after planning by lil_plan_matvec_x8, only where use_int_dot); matvec_x8_inline: the
    * matvec quantizes x itself (1: Q8_0 / Q4_0, 2: Q4_K / Q6_K too ($LIL_X8_INLINE=all); 0
-   * ($LIL_X8_INLINE=0): the separate quantize_x8 dispatch) */
-  uint32_t use_matvec_x8, matvec_x8_inline;
+   * ($LIL_X8_INLINE=0): the separate quantize_x8 dispatch); matvec_x8_q4_0_only: chosen
+   * automatically, so only Q4_0 weights take it (measured faster end to end there, slower for Q8_0) */
+  uint32_t use_matvec_x8, matvec_x8_inline, matvec_x8_q4_0_only;
   /* sizes chosen */
   uint32_t subgroup_size;
   uint32_t workgroup_size;          /* default 1-D workgroup for elementwise kernels */

@@ -40,9 +40,8 @@ typedef struct lil_ctx_options {
                           * -1: when $LIL_PIPELINE_STATS=1 */
   int matvec_x8;         /* decode matvec with 8-bit activations / integer dot products where the
                           * plan has use_int_dot (plan.use_matvec_x8): 1 on, 0 off, 2 automatic
-                          * (see lil_plan_matvec_x8), -1: from $LIL_MATVEC_X8 (1 on, "auto"
-                          * automatic, unset or 0 off: the automatic choice is not yet measured on
-                          * a GPU, so it is not the default) */
+                          * (see lil_plan_matvec_x8), -1: from $LIL_MATVEC_X8 (1 on, 0 off,
+                          * unset or "auto" automatic) */
   int matvec_x8_inline;  /* the x8 matvec quantizes x itself (no quantize_x8 dispatch;
                           * plan.matvec_x8_inline): 1 on for Q8_0 / Q4_0, 2 also Q4_K / Q6_K (not
                           * measured yet), 0 off (a separate quantization, as before), -1: from
@@ -51,13 +50,13 @@ typedef struct lil_ctx_options {
 
 void lil_ctx_options_default(lil_ctx_options *o);
 /* Whether o (NULL: defaults) asks for the integer-dot matvec: 1 (o->matvec_x8 = 1 or
- * $LIL_MATVEC_X8=1), -1 automatic (o->matvec_x8 = 2, or -1 and $LIL_MATVEC_X8=auto), else 0. */
+ * $LIL_MATVEC_X8=1), 0 (o->matvec_x8 = 0 or $LIL_MATVEC_X8=0), else -1 automatic. */
 int lil_matvec_x8_wanted(const lil_ctx_options *o);
 /* Sets p->use_matvec_x8 and p->matvec_x8_inline after planning (s: the device's snapshot) from o
  * (NULL: defaults): asked for (1) where p->use_int_dot; automatic (-1) where p->use_int_dot, the
  * 4x8-bit signed dot product is accelerated (s->integer_dot_accel bit 0) and the quantization is
  * inline (a separate quantize dispatch per matvec input made the x8 path slower end to end on
- * small models). */
+ * small models), for Q4_0 weights only (p->matvec_x8_q4_0_only). */
 void lil_plan_matvec_x8(lil_device_plan *p, const lil_device_snapshot *s, const lil_ctx_options *o);
 lil_status lil_ctx_create(const lil_ctx_options *o, lil_ctx **out, lil_error *err);
 void lil_ctx_free(lil_ctx *ctx);

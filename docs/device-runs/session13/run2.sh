@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Session 13, second GPU call: the new defaults (prefill attention w8k32crp, quantized weights decoded
+# to f16 before prefill matmuls of >= 512 tokens (Q8_0 >= 1024), the 128x256 tile for large
+# products, the integer-dot decode matvec for Q4_0) checked and measured in one go. build-gpu of main
+# carried as .dev/b.tar.xz (cli/lil, tests/test_{attention,model,ops_matvec_x8i}), the peer as
+# .peer, versus.sh and synth_gguf.py as .dev/shared/peer. One tar ($OUT/r.tar.gz), re-packed after
+# each step.
+#  1. test_model, test_ops_matvec_x8i with validation (libnvidia-tls preloaded)
+#  2. lil bench prefill --profile, llama-8b Q4_0 and qwen3-0.6b Q8_0 at 512 / 1024 / 4096
+#  3. versus.sh, all four shapes, lil run --warmup
+#  4. lil bench decode: default, LIL_ATTN_MERGE=fused, LIL_MATVEC_X8=0; qwen3-0.6b at a 4096 prompt
+#  5. prefill A/B: qwen3-0.6b LIL_PREFILL_W16=0 / =512 (the Q8_0 threshold), llama-8b
+#     LIL_PREFILL_MATMUL=128x128w16_p2 (the tile before)
+#  6. test_attention (the default prefill attention is now w8k32crp)
+set -u
+source tools/gpu-env.sh
+export LIL_SOURCE_ROOT=$PWD
+mkdir -p /tmp/b && tar -C /tmp -xJf .dev/b.tar.xz
+ln -sfn $PWD/assets /tmp/assets
+B=/tmp/b; L=$B/cli/lil; R=/tmp/r; SH=.dev/shared; mkdir -p $R
+mkdir -p $SH/tokenizer-tests && gunzip -c tests/data/tokenizer/ggml-vocab-qwen2.gguf.gz >$SH/tokenizer-tests/ggml-vocab-qwen2.gguf
+TLS=$(ls /usr/local/nvidia/lib64/libnvidia-tls.so.* 2>/dev/null | head -1)
+DEADLINE=${DEADLINE:-540}
+pack() { echo "$1 at $SECONDS s" >>$R/timing.txt; tar -C /tmp -czf "$OUT/r.tar.gz" r; }
+left() { echo $((DEADLINE - SECONDS)); }
+nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >$R/gpu.txt 2>&1
+t() { local lim=$1; shift; for x in "$@"; do s=$SECONDS; echo "== $x ${EXTRA:-}"
+  LD_PRELOAD=$TLS LIL_VALIDATE=1 timeout $lim "$B/tests/$x" 2>&1 | grep -E '^[0-9]+%|:[EF]:|alidation|worst|SKIP' | head -40
+  echo "rc=${PIPESTATUS[0]} seconds=$((SECONDS - s))"; done; }
+t 60 test_model test_ops_matvec_x8i >$R/tests.txt 2>&1; pack tests
+"$L" synth llama-8b q4_0 -o /tmp/l8.gguf >/dev/null 2>$R/synth.txt
+"$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>>$R/synth.txt
+bp() { local tag=$1; shift; echo "== $tag"; timeout $(( $(left) > 60 ? 60 : $(left) )) "$@"; echo "rc=$?"; }
+bp "l8 default" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,1024,4096 --iters 2 --profile --json >$R/prefill-l8.txt 2>&1
+bp "q06 default" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,1024,4096 --iters 3 --profile --json >$R/prefill-q06.txt 2>&1
+pack prefill
+for m in llama-8b:q4_0 qwen3-0.6b:q8_0 llama-1b:f16 llama-8b:q8_0; do
+  [ $(left) -gt 150 ] && VS_LIL_ARGS=--warmup VS_MODELS=$m timeout 110 bash $SH/peer/versus.sh "$L" .peer >>$R/versus.txt 2>&1
+  pack versus-$m
+done
+for v in default LIL_ATTN_MERGE=fused LIL_MATVEC_X8=0; do
+  [ $(left) -gt 90 ] && { echo "== q06 $v"; env $([ $v = default ] || echo $v) timeout 20 "$L" bench decode -m /tmp/q06.gguf --json; }
+  [ $(left) -gt 80 ] && { echo "== l8 $v"; env $([ $v = default ] || echo $v) timeout 30 "$L" bench decode -m /tmp/l8.gguf --json; }
+done >$R/decode.txt 2>&1
+[ $(left) -gt 80 ] && { echo "== q06 prompt 4096"; timeout 30 "$L" bench decode -m /tmp/q06.gguf --prompt 4096 --json; } >>$R/decode.txt 2>&1
+pack decode
+for e in LIL_PREFILL_W16=0 LIL_PREFILL_W16=512; do
+  [ $(left) -gt 80 ] && ( export $e; bp "q06 $e" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,1024,4096 --iters 3 --json )
+done >$R/prefill-ab.txt 2>&1
+[ $(left) -gt 80 ] && LIL_PREFILL_MATMUL=128x128w16_p2 bp "l8 LIL_PREFILL_MATMUL=128x128w16_p2" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,1024,4096 --iters 2 --json >>$R/prefill-ab.txt 2>&1
+pack ab
+[ $(left) -gt 75 ] && t $(( $(left) - 5 )) test_attention >>$R/tests.txt 2>&1
+pack end
