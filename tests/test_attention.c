@@ -96,6 +96,17 @@ static void ref_head(run *r, uint32_t l, uint32_t h, const uint32_t *pos, uint32
   free(vals);
 }
 
+/* One context per test case, shared by its runs (created by the first run_open, freed by the
+ * checked teardown, which fails the test on any validation message seen in it): the attention
+ * objects of one case mostly use the same kernels, and each new context made lavapipe build every
+ * pipeline again (from Mesa's shader cache), most of this suite's time under the sanitizers. */
+static lil_ctx *case_ctx;
+
+static void case_ctx_free(void) {
+  if (case_ctx) test_ctx_free(case_ctx);
+  case_ctx = NULL;
+}
+
 static void run_open(run *r, const scen *s) {
   memset(r, 0, sizeof(*r));
   r->sc = s;
@@ -103,7 +114,8 @@ static void run_open(run *r, const scen *s) {
   r->G = s->NH / s->H;
   r->max_ctx = s->prompt + s->steps + 3;
   if (r->max_ctx < s->min_ctx) r->max_ctx = s->min_ctx;
-  r->ctx = test_ctx_create();
+  if (!case_ctx) case_ctx = test_ctx_create();
+  r->ctx = case_ctx;
   lil_attention_config c;
   lil_attention_config_default(&c);
   c.n_layers = s->L, c.n_heads = s->NH, c.n_kv_heads = s->H, c.head_dim = s->D, c.max_ctx = r->max_ctx;
@@ -166,7 +178,6 @@ static void run_close(run *r) {
   lil_buffer_free(r->q), lil_buffer_free(r->k), lil_buffer_free(r->v), lil_buffer_free(r->out);
   lil_buffer_free(r->qn), lil_buffer_free(r->kn), lil_buffer_free(r->ff), lil_buffer_free(r->pos);
   free(r->K), free(r->V), free(r->Q), free(r->acc), free(r->last_out), free(r->hqn), free(r->hkn), free(r->hff);
-  test_ctx_free(r->ctx);
 }
 
 /* Tokens pos0 .. pos0+n-1 of the prompt through the prefill path (pos0 > 0: after the cached
@@ -760,6 +771,7 @@ Suite *attention_suite(void) {
   Suite *s = suite_create("attention");
   TCase *t = tcase_create("gpu");
   tcase_set_timeout(t, 300);
+  tcase_add_checked_fixture(t, NULL, case_ctx_free);
   tcase_add_test(t, test_dense);
   tcase_add_test(t, test_head_dims);
   tcase_add_test(t, test_window);
