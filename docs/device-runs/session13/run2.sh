@@ -7,8 +7,9 @@
 # each step.
 #  1. test_model, test_ops_matvec_x8i with validation (libnvidia-tls preloaded)
 #  2. lil bench prefill --profile, llama-8b Q4_0 and qwen3-0.6b Q8_0 at 512 / 1024 / 4096
-#  3. versus.sh, all four shapes, lil run --warmup
-#  4. lil bench decode: default, LIL_ATTN_MERGE=fused, LIL_MATVEC_X8=0; qwen3-0.6b at a 4096 prompt
+#  3. versus.sh, llama-8b Q4_0 and qwen3-0.6b Q8_0, lil run --warmup
+#  4. lil bench decode: default, LIL_ATTN_MERGE=fused, LIL_MATVEC_X8=0; qwen3-0.6b at a 4096 prompt;
+#     then versus.sh for llama-1b F16 and llama-8b Q8_0
 #  5. prefill A/B: qwen3-0.6b LIL_PREFILL_W16=0 / =512 (the Q8_0 threshold), llama-8b
 #     LIL_PREFILL_MATMUL=128x128w16_p2 (the tile before)
 #  6. test_attention (the default prefill attention is now w8k32crp)
@@ -34,16 +35,17 @@ bp() { local tag=$1; shift; echo "== $tag"; timeout $(( $(left) > 60 ? 60 : $(le
 bp "l8 default" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,1024,4096 --iters 2 --profile --json >$R/prefill-l8.txt 2>&1
 bp "q06 default" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,1024,4096 --iters 3 --profile --json >$R/prefill-q06.txt 2>&1
 pack prefill
-for m in llama-8b:q4_0 qwen3-0.6b:q8_0 llama-1b:f16 llama-8b:q8_0; do
-  [ $(left) -gt 150 ] && VS_LIL_ARGS=--warmup VS_MODELS=$m timeout 110 bash $SH/peer/versus.sh "$L" .peer >>$R/versus.txt 2>&1
-  pack versus-$m
-done
+vs() { for m in "$@"; do
+  [ $(left) -gt 120 ] && VS_LIL_ARGS=--warmup VS_MODELS=$m timeout 110 bash $SH/peer/versus.sh "$L" .peer >>$R/versus.txt 2>&1
+  pack versus-$m; done; }
+vs llama-8b:q4_0 qwen3-0.6b:q8_0
 for v in default LIL_ATTN_MERGE=fused LIL_MATVEC_X8=0; do
   [ $(left) -gt 90 ] && { echo "== q06 $v"; env $([ $v = default ] || echo $v) timeout 20 "$L" bench decode -m /tmp/q06.gguf --json; }
   [ $(left) -gt 80 ] && { echo "== l8 $v"; env $([ $v = default ] || echo $v) timeout 30 "$L" bench decode -m /tmp/l8.gguf --json; }
 done >$R/decode.txt 2>&1
 [ $(left) -gt 80 ] && { echo "== q06 prompt 4096"; timeout 30 "$L" bench decode -m /tmp/q06.gguf --prompt 4096 --json; } >>$R/decode.txt 2>&1
 pack decode
+vs llama-1b:f16 llama-8b:q8_0
 for e in LIL_PREFILL_W16=0 LIL_PREFILL_W16=512; do
   [ $(left) -gt 80 ] && ( export $e; bp "q06 $e" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,1024,4096 --iters 3 --json )
 done >$R/prefill-ab.txt 2>&1
