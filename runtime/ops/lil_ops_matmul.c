@@ -58,6 +58,12 @@ static const coop_variant coop_variants[] = {
  * 14336x4096 at 4096 156.7 vs 140.6; below: 4096x4096 at 512 (64 groups) 73.4 vs 130.6. */
 #define DEFAULT_LARGE "128x256w8_p2"
 #define LARGE_GROUPS 200u
+/* Small products (under SMALL_GROUPS workgroups of 128 x 128, half a wave of a 132-SM H100):
+ * 64x64w4_p2, four times the workgroups. H100, session 13: 512x1024x4096 F16 0.064 vs 0.126 ms
+ * (67.5 vs 34.0 TFLOP/s, 32 groups), Q4_0 0.147 vs 0.165 ms; at 128 groups (512x4096x4096) it
+ * loses (F16 97.6 vs 130.6). */
+#define DEFAULT_SMALL "64x64w4_p2"
+#define SMALL_GROUPS 64u
 
 static const coop_variant *find_variant(const char *name) {
   for (size_t i = 0; i < N_COOP_VARIANTS; i++)
@@ -73,6 +79,8 @@ const char *lil_matmul_variant_for(const lil_ctx *ctx, int have_x16, uint32_t ro
   const coop_variant *v = find_variant(DEFAULT_LARGE);
   uint64_t groups = (uint64_t)((rows + v->bm - 1) / v->bm) * ((n_tokens + v->bn - 1) / v->bn);
   if (groups >= LARGE_GROUPS && (!ctx || lil_ctx_plan(ctx)->shared_memory >= v->shared)) return DEFAULT_LARGE;
+  uint64_t groups128 = (uint64_t)((rows + 127) / 128) * ((n_tokens + 127) / 128);
+  if (groups128 < SMALL_GROUPS) return DEFAULT_SMALL;
   return DEFAULT_X16;
 }
 int lil_matmul_variant_x16(const char *variant) {

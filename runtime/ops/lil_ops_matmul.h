@@ -62,8 +62,8 @@ const char *lil_matmul_variant_name(uint32_t i);
 int lil_matmul_variant_x16(const char *variant);
 const char *lil_matmul_variant_default(int have_x16);
 /* The design lil_op_matmul_ex runs when none is named: for f16 X (have_x16) 128x256w8_p2 for
- * products of many tiles (rows x n_tokens; where ctx, NULL or not, has the shared memory), else the
- * default; without f16 X the f32-X default. */
+ * products of many tiles (rows x n_tokens; where ctx, NULL or not, has the shared memory),
+ * 64x64w4_p2 for products of few, else the default; without f16 X the f32-X default. */
 const char *lil_matmul_variant_for(const lil_ctx *ctx, int have_x16, uint32_t rows, uint32_t n_tokens);
 int lil_matmul_variant_shader(uint32_t type, const char *variant, char *out, uint32_t out_size);
 

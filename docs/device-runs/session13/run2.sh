@@ -2,15 +2,17 @@
 # Session 13, second GPU call: the new defaults (prefill attention w8k32crp, quantized weights decoded
 # to f16 before prefill matmuls of >= 512 tokens (Q8_0 >= 1024), the 128x256 tile for large
 # products, the integer-dot decode matvec for Q4_0) checked and measured in one go. build-gpu of main
-# carried as .dev/b.tar.xz (cli/lil, tests/test_{attention,model,ops_matvec_x8i}), the peer as
+# carried as .dev/b.tar.xz (cli/lil, tests/test_{attention,model,ops_matvec_x8i,ops_matmul}), the peer as
 # .peer, versus.sh and synth_gguf.py as .dev/shared/peer. One tar ($OUT/r.tar.gz), re-packed after
 # each step.
-#  1. test_model, test_ops_matvec_x8i with validation (libnvidia-tls preloaded)
+#  1. test_model (its prefill matmuls now on 64x64w4_p2, the design for small products),
+#     test_ops_matvec_x8i, test_ops_matmul for 64x64w4_p2, with validation (libnvidia-tls preloaded)
 #  2. lil bench prefill --profile, llama-8b Q4_0 and qwen3-0.6b Q8_0 at 512 / 1024 / 4096
 #  3. versus.sh, llama-8b Q4_0 and qwen3-0.6b Q8_0, lil run --warmup
 #  4. lil bench decode: default, LIL_ATTN_MERGE=fused, LIL_MATVEC_X8=0; qwen3-0.6b at a 4096 prompt;
 #     then versus.sh for llama-1b F16 and llama-8b Q8_0
-#  5. prefill A/B: qwen3-0.6b LIL_PREFILL_W16=0 / =512 (the Q8_0 threshold), llama-8b
+#  5. prefill A/B: qwen3-0.6b LIL_PREFILL_MATMUL=128x128w16_p2 (the tile before), LIL_PREFILL_W16=512
+#     / =0 (the Q8_0 threshold), llama-8b
 #     LIL_PREFILL_MATMUL=128x128w16_p2 (the tile before)
 #  6. test_attention (the default prefill attention is now w8k32crp)
 set -u
@@ -28,7 +30,8 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >
 t() { local lim=$1; shift; for x in "$@"; do s=$SECONDS; echo "== $x ${EXTRA:-}"
   LD_PRELOAD=$TLS LIL_VALIDATE=1 timeout $lim "$B/tests/$x" 2>&1 | grep -E '^[0-9]+%|:[EF]:|alidation|worst|SKIP' | head -40
   echo "rc=${PIPESTATUS[0]} seconds=$((SECONDS - s))"; done; }
-t 60 test_model test_ops_matvec_x8i >$R/tests.txt 2>&1; pack tests
+t 60 test_model test_ops_matvec_x8i >$R/tests.txt 2>&1
+LIL_TEST_MATMUL_VARIANTS=64x64w4_p2 t 60 test_ops_matmul >>$R/tests.txt 2>&1; pack tests
 "$L" synth llama-8b q4_0 -o /tmp/l8.gguf >/dev/null 2>$R/synth.txt
 "$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>>$R/synth.txt
 bp() { local tag=$1; shift; echo "== $tag"; timeout $(( $(left) > 60 ? 60 : $(left) )) "$@"; echo "rc=$?"; }
@@ -46,7 +49,7 @@ done >$R/decode.txt 2>&1
 [ $(left) -gt 80 ] && { echo "== q06 prompt 4096"; timeout 30 "$L" bench decode -m /tmp/q06.gguf --prompt 4096 --json; } >>$R/decode.txt 2>&1
 pack decode
 vs llama-1b:f16 llama-8b:q8_0
-for e in LIL_PREFILL_W16=0 LIL_PREFILL_W16=512; do
+for e in LIL_PREFILL_MATMUL=128x128w16_p2 LIL_PREFILL_W16=512 LIL_PREFILL_W16=0; do
   [ $(left) -gt 80 ] && ( export $e; bp "q06 $e" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,1024,4096 --iters 3 --json )
 done >$R/prefill-ab.txt 2>&1
 [ $(left) -gt 80 ] && LIL_PREFILL_MATMUL=128x128w16_p2 bp "l8 LIL_PREFILL_MATMUL=128x128w16_p2" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,1024,4096 --iters 2 --json >>$R/prefill-ab.txt 2>&1
