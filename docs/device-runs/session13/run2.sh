@@ -30,7 +30,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >
 t() { local lim=$1; shift; for x in "$@"; do s=$SECONDS; echo "== $x ${EXTRA:-}"
   LD_PRELOAD=$TLS LIL_VALIDATE=1 timeout $lim "$B/tests/$x" 2>&1 | grep -E '^[0-9]+%|:[EF]:|alidation|worst|SKIP' | head -40
   echo "rc=${PIPESTATUS[0]} seconds=$((SECONDS - s))"; done; }
-t 60 test_model test_ops_matvec_x8i >$R/tests.txt 2>&1
+t 60 test_model >$R/tests.txt 2>&1
 LIL_TEST_MATMUL_VARIANTS=64x64w4_p2 t 60 test_ops_matmul >>$R/tests.txt 2>&1; pack tests
 "$L" synth llama-8b q4_0 -o /tmp/l8.gguf >/dev/null 2>$R/synth.txt
 "$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>>$R/synth.txt
@@ -39,7 +39,7 @@ bp "l8 default" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,1024,4096 --ite
 bp "q06 default" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,1024,4096 --iters 3 --profile --json >$R/prefill-q06.txt 2>&1
 pack prefill
 vs() { for m in "$@"; do
-  [ $(left) -gt 120 ] && VS_LIL_ARGS=--warmup VS_MODELS=$m timeout 110 bash $SH/peer/versus.sh "$L" .peer >>$R/versus.txt 2>&1
+  [ $(left) -gt 75 ] && VS_LIL_ARGS=--warmup VS_MODELS=$m timeout 110 bash $SH/peer/versus.sh "$L" .peer >>$R/versus.txt 2>&1
   pack versus-$m; done; }
 vs llama-8b:q4_0 qwen3-0.6b:q8_0
 for v in default LIL_ATTN_MERGE=fused LIL_MATVEC_X8=0; do
