@@ -39,7 +39,7 @@ bp "l8 default" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,1024,4096 --ite
 bp "q06 default" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,1024,4096 --iters 3 --profile --json >$R/prefill-q06.txt 2>&1
 pack prefill
 vs() { for m in "$@"; do
-  [ $(left) -gt 75 ] && VS_LIL_ARGS=--warmup VS_MODELS=$m timeout 110 bash $SH/peer/versus.sh "$L" .peer >>$R/versus.txt 2>&1
+  [ $(left) -gt 75 ] && VS_LIL_ARGS=--warmup VS_MODELS=$m timeout $(( $(left) < 110 ? $(left) : 110 )) bash $SH/peer/versus.sh "$L" .peer >>$R/versus.txt 2>&1
   pack versus-$m; done; }
 vs llama-8b:q4_0 qwen3-0.6b:q8_0
 for v in default LIL_ATTN_MERGE=fused LIL_MATVEC_X8=0; do
