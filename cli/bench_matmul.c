@@ -112,9 +112,11 @@ static int list_has(const char *list, const char *name) {
 
 /* Tensor-core designs to time: $LIL_MATMUL_VARIANT = a name, a comma-separated list, or "all";
  * unset or empty: per shape, the design lil_op_matmul_ex picks when given an x16 scratch. */
-static int variant_selected(const lil_ctx *ctx, const char *name, uint32_t rows, uint32_t n_tokens) {
+static int variant_selected(const lil_ctx *ctx, const char *name, uint32_t type, uint32_t rows, uint32_t n_tokens) {
   const char *env = getenv("LIL_MATMUL_VARIANT");
-  if (!env || !*env) return !strcmp(name, lil_matmul_variant_for(ctx, 1, rows, n_tokens));
+  const char *w16 = getenv("LIL_MATMUL_W16");
+  int f16w = type == LIL_TYPE_F16 || (w16 && !strcmp(w16, "1"));
+  if (!env || !*env) return !strcmp(name, lil_matmul_variant_for(ctx, 1, f16w, rows, n_tokens));
   return !strcmp(env, "all") || list_has(env, name);
 }
 
@@ -173,7 +175,7 @@ int bench_kernels_matmul(lil_ctx *ctx, double copy_gbps, int json, int quick, co
       if (!cli_name_matches(filter, kernel)) continue;
       for (uint32_t s = 0; s < n_shapes; s++) {
         uint32_t n = shapes[s][0], rows = shapes[s][1], cols = shapes[s][2];
-        if (variant && !variant_selected(ctx, variant, rows, n)) continue;
+        if (variant && !variant_selected(ctx, variant, types[t], rows, n)) continue;
         if (variant) {
           lil_weight probe = {.type = types[t], .rows = rows, .cols = cols};
           char why[128];

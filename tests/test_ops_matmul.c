@@ -304,24 +304,27 @@ START_TEST(test_coopmat_disabled) {
 END_TEST
 
 /* The design chosen when none is named: 128x256w8_p2 from 200 tiles of 128 rows x 256 tokens,
- * 64x64w4_p2 under 64 tiles of 128 x 128, else 128x128w16_p2 (f16 X); the f32-X default without f16
+ * 64x64w4_p2 under 64 tiles of 128 x 128 for f16 weights, else 128x128w16_p2 (f16 X); the f32-X default without f16
  * X; every choice names a known design. */
 START_TEST(test_default_design) {
-  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 4096, 512), "128x128w16_p2");   /* 64 / 128 tiles */
-  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 14336, 512), "128x256w8_p2");   /* 224 */
-  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 4096, 4096), "128x256w8_p2");   /* 512 */
-  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1024, 4096), "128x128w16_p2");  /* 128 / 256 */
-  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 12801, 513), "128x256w8_p2");   /* 101 x 3 = 303 */
-  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 12800, 256), "128x128w16_p2");  /* 100 x 1 / 200 */
-  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1024, 512), "64x64w4_p2");      /* 32 tiles of 128 x 128 */
-  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 3072, 512), "128x128w16_p2");   /* 96 */
-  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 2048, 512), "128x128w16_p2");   /* 64 */
-  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1920, 512), "64x64w4_p2");      /* 15 x 4 = 60 */
-  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 40, 33), "64x64w4_p2");         /* 1 */
-  ck_assert_str_eq(lil_matmul_variant_for(NULL, 0, 14336, 4096), lil_matmul_variant_default(0));
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1, 4096, 512), "128x128w16_p2");   /* 64 / 128 tiles */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1, 14336, 512), "128x256w8_p2");   /* 224 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1, 4096, 4096), "128x256w8_p2");   /* 512 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1, 1024, 4096), "128x128w16_p2");  /* 128 / 256 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1, 12801, 513), "128x256w8_p2");   /* 101 x 3 = 303 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1, 12800, 256), "128x128w16_p2");  /* 100 x 1 / 200 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1, 1024, 512), "64x64w4_p2");      /* 32 tiles of 128 x 128 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1, 3072, 512), "128x128w16_p2");   /* 96 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1, 2048, 512), "128x128w16_p2");   /* 64 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1, 1920, 512), "64x64w4_p2");      /* 15 x 4 = 60 */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 1, 40, 33), "64x64w4_p2");         /* 1 */
+  /* weights decoded in the tiles: no small design (its decoding kernels are unchecked on a GPU) */
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 0, 1024, 512), "128x128w16_p2");
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 1, 0, 14336, 4096), "128x256w8_p2");
+  ck_assert_str_eq(lil_matmul_variant_for(NULL, 0, 1, 14336, 4096), lil_matmul_variant_default(0));
   for (int x16 = 0; x16 < 2; x16++)
-    ck_assert_int_eq(lil_matmul_variant_x16(lil_matmul_variant_for(NULL, x16, 14336, 4096)), x16);
-  ck_assert_int_eq(lil_matmul_variant_x16(lil_matmul_variant_for(NULL, 1, 64, 64)), 1);
+    ck_assert_int_eq(lil_matmul_variant_x16(lil_matmul_variant_for(NULL, x16, 1, 14336, 4096)), x16);
+  ck_assert_int_eq(lil_matmul_variant_x16(lil_matmul_variant_for(NULL, 1, 1, 64, 64)), 1);
 }
 END_TEST
 

@@ -58,10 +58,12 @@ static const coop_variant coop_variants[] = {
  * 14336x4096 at 4096 156.7 vs 140.6; below: 4096x4096 at 512 (64 groups) 73.4 vs 130.6. */
 #define DEFAULT_LARGE "128x256w8_p2"
 #define LARGE_GROUPS 200u
-/* Small products (under SMALL_GROUPS workgroups of 128 x 128, half a wave of a 132-SM H100):
- * 64x64w4_p2, four times the workgroups. H100, session 13: 512x1024x4096 F16 0.064 vs 0.126 ms
- * (67.5 vs 34.0 TFLOP/s, 32 groups), Q4_0 0.147 vs 0.165 ms; at 128 groups (512x4096x4096) it
- * loses (F16 97.6 vs 130.6). */
+/* Small products (under SMALL_GROUPS workgroups of 128 x 128, half a wave of a 132-SM H100) of
+ * f16 weights (F16, or quantized ones decoded to f16 first): 64x64w4_p2, four times the
+ * workgroups. H100, session 13: 512x1024x4096 F16 0.064 vs 0.126 ms (67.5 vs 34.0 TFLOP/s, 32
+ * groups); at 128 groups (512x4096x4096) it loses (F16 97.6 vs 130.6). Its F16 kernel was checked
+ * on the H100 (test_ops_matmul's w16 cases); its in-tile decoding kernels were not (Q4_0 measured
+ * only 0.147 vs 0.165 ms), so quantized weights decoded in the tiles keep the default. */
 #define DEFAULT_SMALL "64x64w4_p2"
 #define SMALL_GROUPS 64u
 
@@ -74,13 +76,14 @@ static const coop_variant *find_variant(const char *name) {
 uint32_t lil_matmul_variant_count(void) { return (uint32_t)N_COOP_VARIANTS; }
 const char *lil_matmul_variant_name(uint32_t i) { return i < N_COOP_VARIANTS ? coop_variants[i].name : NULL; }
 const char *lil_matmul_variant_default(int have_x16) { return have_x16 ? DEFAULT_X16 : DEFAULT_X32; }
-const char *lil_matmul_variant_for(const lil_ctx *ctx, int have_x16, uint32_t rows, uint32_t n_tokens) {
+const char *lil_matmul_variant_for(const lil_ctx *ctx, int have_x16, int f16_weights, uint32_t rows,
+                                   uint32_t n_tokens) {
   if (!have_x16) return DEFAULT_X32;
   const coop_variant *v = find_variant(DEFAULT_LARGE);
   uint64_t groups = (uint64_t)((rows + v->bm - 1) / v->bm) * ((n_tokens + v->bn - 1) / v->bn);
   if (groups >= LARGE_GROUPS && (!ctx || lil_ctx_plan(ctx)->shared_memory >= v->shared)) return DEFAULT_LARGE;
   uint64_t groups128 = (uint64_t)((rows + 127) / 128) * ((n_tokens + 127) / 128);
-  if (groups128 < SMALL_GROUPS) return DEFAULT_SMALL;
+  if (f16_weights && groups128 < SMALL_GROUPS) return DEFAULT_SMALL;
   return DEFAULT_X16;
 }
 int lil_matmul_variant_x16(const char *variant) {
@@ -223,8 +226,18 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
                    binding_range(&cfg->x16) < n_tokens * x16_row))
     return lil_error_set(err, LIL_ERR_RANGE, "matmul: x16 scratch holds less than %u tokens of %u halves (or offset %% 16)",
                          n_tokens, W->cols);
-  const char *vname =
-      cfg->variant && cfg->variant[0] ? cfg->variant : lil_matmul_variant_for(ctx, have_x16, W->rows, n_tokens);
+  /* the design's F16 kernel runs: F16 W, or every part decoded to f16 first (cfg->w16, as below) */
+  int f16w = W->type == LIL_TYPE_F16;
+  if (!f16w && cfg->w16.buf && dequant_f16_shader(W->type) && cfg->w16.offset % 16 == 0 &&
+      cfg->w16.offset <= lil_buffer_size(cfg->w16.buf)) {
+    f16w = 1;
+    for (uint32_t i = 0; i < W->n_parts; i++) {
+      uint64_t b16 = (uint64_t)W->parts[i].n_rows * W->cols * 2;
+      if (b16 > binding_range(&cfg->w16) || b16 > lil_ctx_plan(ctx)->max_binding) f16w = 0;
+    }
+  }
+  const char *vname = cfg->variant && cfg->variant[0] ? cfg->variant
+                                                       : lil_matmul_variant_for(ctx, have_x16, f16w, W->rows, n_tokens);
   const coop_variant *v = find_variant(vname);
   if (!v) return lil_error_set(err, LIL_ERR_INVALID_ARG, "matmul: no tensor-core variant '%s'", vname);
 

@@ -31,7 +31,7 @@ lil_status lil_op_matmul_path(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, l
 typedef struct lil_matmul_cfg {
   lil_matmul_path path;
   /* Tensor-core design by name (lil_matmul_variant_name; "base" = matmul_coopmat_nv.comp, the
-   * others matmul_cm.comp tiles); NULL or "" = lil_matmul_variant_for(x16 given, the shape). */
+   * others matmul_cm.comp tiles); NULL or "" = lil_matmul_variant_for(x16 given, the weights, the shape). */
   const char *variant;
   /* Optional scratch for X in f16: [n_tokens][cols] halves (2 * n_tokens * cols bytes, offset a
    * multiple of 16). Variants that read f16 X (lil_matmul_variant_x16) need it; the op records the
@@ -63,8 +63,10 @@ int lil_matmul_variant_x16(const char *variant);
 const char *lil_matmul_variant_default(int have_x16);
 /* The design lil_op_matmul_ex runs when none is named: for f16 X (have_x16) 128x256w8_p2 for
  * products of many tiles (rows x n_tokens; where ctx, NULL or not, has the shared memory),
- * 64x64w4_p2 for products of few, else the default; without f16 X the f32-X default. */
-const char *lil_matmul_variant_for(const lil_ctx *ctx, int have_x16, uint32_t rows, uint32_t n_tokens);
+ * 64x64w4_p2 for products of few when the weights are f16 (f16_weights: F16, or decoded to f16
+ * first), else the default; without f16 X the f32-X default. */
+const char *lil_matmul_variant_for(const lil_ctx *ctx, int have_x16, int f16_weights, uint32_t rows,
+                                   uint32_t n_tokens);
 int lil_matmul_variant_shader(uint32_t type, const char *variant, char *out, uint32_t out_size);
 
 /* 1 when lil_op_matmul_ex with an x16 scratch and this variant (NULL: the default) reads X as f16
