@@ -27,7 +27,6 @@ static void acts_free(model_acts *a) {
   memset(a, 0, sizeof(*a));
 }
 
-/* Bytes of the largest quantized layer weight as f16 (0: none is quantized). */
 /* Defaults from the H100 (session 13, docs/benchmarks.md; lil bench prefill, w16 against the tiles
  * decoding the weights): llama-8b Q4_0 +9% at 512 tokens, +30% at 4096; qwen3-0.6b Q8_0 -4% at 512,
  * +10% at 4096 (break-even near 800 tokens). Q4_K / Q6_K as Q4_0 (their in-tile decode is no

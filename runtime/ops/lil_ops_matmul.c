@@ -82,8 +82,9 @@ const char *lil_matmul_variant_for(const lil_ctx *ctx, int have_x16, int f16_wei
   const coop_variant *v = find_variant(DEFAULT_LARGE);
   uint64_t groups = (uint64_t)((rows + v->bm - 1) / v->bm) * ((n_tokens + v->bn - 1) / v->bn);
   if (groups >= LARGE_GROUPS && (!ctx || lil_ctx_plan(ctx)->shared_memory >= v->shared)) return DEFAULT_LARGE;
-  uint64_t groups128 = (uint64_t)((rows + 127) / 128) * ((n_tokens + 127) / 128);
-  if (f16_weights && groups128 < SMALL_GROUPS) return DEFAULT_SMALL;
+  const coop_variant *d = find_variant(DEFAULT_X16);
+  uint64_t dgroups = (uint64_t)((rows + d->bm - 1) / d->bm) * ((n_tokens + d->bn - 1) / d->bn);
+  if (f16_weights && dgroups < SMALL_GROUPS) return DEFAULT_SMALL;
   return DEFAULT_X16;
 }
 int lil_matmul_variant_x16(const char *variant) {
@@ -188,6 +189,18 @@ static const char *dequant_f16_shader(uint32_t type) {
 }
 
 /* W part -> f16 [rows][cols] halves in w16 (cols % 8 == 0). */
+/* cfg->w16 can take W's decoded parts (a scratch, aligned, of a type with a decoder) */
+static int w16_usable(const lil_matmul_cfg *cfg, const lil_weight *W) {
+  return cfg->w16.buf && dequant_f16_shader(W->type) && cfg->w16.offset % 16 == 0 &&
+         cfg->w16.offset <= lil_buffer_size(cfg->w16.buf);
+}
+
+/* bytes of a part decoded to f16 when the w16 scratch and a binding hold them, else 0 */
+static uint64_t w16_part_bytes(const lil_ctx *ctx, const lil_matmul_cfg *cfg, const lil_weight *W, uint32_t i) {
+  uint64_t b = (uint64_t)W->parts[i].n_rows * W->cols * 2;
+  return b <= binding_range(&cfg->w16) && b <= lil_ctx_plan(ctx)->max_binding ? b : 0;
+}
+
 static lil_status dequant_f16(lil_ctx *ctx, lil_seq *seq, uint32_t type, lil_binding w, lil_binding w16, uint32_t rows,
                               uint32_t cols, lil_error *err) {
   uint32_t wg = lil_ops_wg(ctx);
@@ -228,13 +241,10 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
                          n_tokens, W->cols);
   /* the design's F16 kernel runs: F16 W, or every part decoded to f16 first (cfg->w16, as below) */
   int f16w = W->type == LIL_TYPE_F16;
-  if (!f16w && cfg->w16.buf && dequant_f16_shader(W->type) && cfg->w16.offset % 16 == 0 &&
-      cfg->w16.offset <= lil_buffer_size(cfg->w16.buf)) {
+  if (!f16w && w16_usable(cfg, W)) {
     f16w = 1;
-    for (uint32_t i = 0; i < W->n_parts; i++) {
-      uint64_t b16 = (uint64_t)W->parts[i].n_rows * W->cols * 2;
-      if (b16 > binding_range(&cfg->w16) || b16 > lil_ctx_plan(ctx)->max_binding) f16w = 0;
-    }
+    for (uint32_t i = 0; i < W->n_parts; i++)
+      if (!w16_part_bytes(ctx, cfg, W, i)) f16w = 0;
   }
   const char *vname = cfg->variant && cfg->variant[0] ? cfg->variant
                                                        : lil_matmul_variant_for(ctx, have_x16, f16w, W->rows, n_tokens);
@@ -268,8 +278,7 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
   if ((st = lil_kernel_get(ctx, &d, &k, err))) return lil_error_prefix(err, "matmul");
   const int use_x16 = coop && v->x16;
   /* quantized W decoded to f16 once per part (cfg->w16), then the F16 design */
-  const int use_w16 = coop && cfg->w16.buf && dequant_f16_shader(W->type) && cfg->w16.offset % 16 == 0 &&
-                      cfg->w16.offset <= lil_buffer_size(cfg->w16.buf);
+  const int use_w16 = coop && w16_usable(cfg, W);
   lil_kernel *k16 = NULL;
   char shader16[64], label16[112];
   if (use_w16) {
@@ -315,8 +324,8 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
       lil_binding b[3] = {{pt->buf, pt->offset, wrange}, xb, yb};
       lil_kernel *kp = k;
       const char *lab = label;
-      uint64_t w16_bytes = (uint64_t)pt->n_rows * W->cols * 2;
-      if (use_w16 && w16_bytes <= binding_range(&cfg->w16) && w16_bytes <= p->max_binding) {
+      uint64_t w16_bytes = use_w16 ? w16_part_bytes(ctx, cfg, W, i) : 0;
+      if (w16_bytes) {
         lil_binding w16 = {cfg->w16.buf, cfg->w16.offset, w16_bytes};
         if ((st = dequant_f16(ctx, seq, W->type, b[0], w16, pt->n_rows, W->cols, err)))
           return lil_error_prefix(err, "matmul %ux%u %s: f16 weights", W->rows, W->cols, suffix);

@@ -15,28 +15,14 @@
 #  5. prefill per matmul design (LIL_PREFILL_MATMUL) on llama-8b
 #  6. lil bench decode llama-8b Q4_0 and qwen3-0.6b Q8_0: default, LIL_DISABLE=narrowbarrier (the
 #     barriers before this session), LIL_MATVEC_X8=auto; one profiled 8B decode step
-set -u
-source tools/gpu-env.sh
-export LIL_SOURCE_ROOT=$PWD
-mkdir -p /tmp/b && tar -C /tmp -xJf .dev/b.tar.xz
-ln -sfn $PWD/assets /tmp/assets
-B=/tmp/b; L=$B/cli/lil; R=/tmp/r; SH=.dev/shared; mkdir -p $R
-mkdir -p $SH/tokenizer-tests && gunzip -c tests/data/tokenizer/ggml-vocab-qwen2.gguf.gz >$SH/tokenizer-tests/ggml-vocab-qwen2.gguf
-TLS=$(ls /usr/local/nvidia/lib64/libnvidia-tls.so.* 2>/dev/null | head -1)
 DEADLINE=${DEADLINE:-560}
-pack() { echo "$1 at $SECONDS s" >>$R/timing.txt; tar -C /tmp -czf "$OUT/r.tar.gz" r; }
-left() { echo $((DEADLINE - SECONDS)); }
-nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >$R/gpu.txt 2>&1
-t() { local lim=$1; shift; for x in "$@"; do s=$SECONDS; echo "== $x ${EXTRA:-}"
-  LD_PRELOAD=$TLS LIL_VALIDATE=1 timeout $lim "$B/tests/$x" 2>&1 | grep -E '^[0-9]+%|:[EF]:|alidation|worst|SKIP' | head -40
-  echo "rc=${PIPESTATUS[0]} seconds=$((SECONDS - s))"; done; }
+source docs/device-runs/call-setup.sh
 t 150 test_attention >$R/tests.txt 2>&1; pack attn
 t 60 test_model test_ops_basic >>$R/tests.txt 2>&1
 LIL_PREFILL_W16=1 EXTRA=LIL_PREFILL_W16=1 t 60 test_model >>$R/tests.txt 2>&1; pack tests2
 LIL_TEST_MATMUL_VARIANTS=128x128w16_p2,64x128w4_p2,128x256w8_p2 t 90 test_ops_matmul >>$R/tests.txt 2>&1; pack tests3
 "$L" synth llama-8b q4_0 -o /tmp/l8.gguf >/dev/null 2>$R/synth.txt
 "$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>>$R/synth.txt
-bp() { local tag=$1; shift; echo "== $tag"; timeout $(( $(left) > 60 ? 60 : $(left) )) "$@"; echo "rc=$?"; }
 bp "l8 default" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 --profile --json >$R/prefill-l8.txt 2>&1
 bp "q06 default" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,4096 --iters 3 --profile --json >$R/prefill-q06.txt 2>&1
 pack profile

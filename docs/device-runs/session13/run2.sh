@@ -15,26 +15,12 @@
 #     / =0 (the Q8_0 threshold), llama-8b
 #     LIL_PREFILL_MATMUL=128x128w16_p2 (the tile before)
 #  6. test_attention (the default prefill attention is now w8k32crp)
-set -u
-source tools/gpu-env.sh
-export LIL_SOURCE_ROOT=$PWD
-mkdir -p /tmp/b && tar -C /tmp -xJf .dev/b.tar.xz
-ln -sfn $PWD/assets /tmp/assets
-B=/tmp/b; L=$B/cli/lil; R=/tmp/r; SH=.dev/shared; mkdir -p $R
-mkdir -p $SH/tokenizer-tests && gunzip -c tests/data/tokenizer/ggml-vocab-qwen2.gguf.gz >$SH/tokenizer-tests/ggml-vocab-qwen2.gguf
-TLS=$(ls /usr/local/nvidia/lib64/libnvidia-tls.so.* 2>/dev/null | head -1)
 DEADLINE=${DEADLINE:-540}
-pack() { echo "$1 at $SECONDS s" >>$R/timing.txt; tar -C /tmp -czf "$OUT/r.tar.gz" r; }
-left() { echo $((DEADLINE - SECONDS)); }
-nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >$R/gpu.txt 2>&1
-t() { local lim=$1; shift; for x in "$@"; do s=$SECONDS; echo "== $x ${EXTRA:-}"
-  LD_PRELOAD=$TLS LIL_VALIDATE=1 timeout $lim "$B/tests/$x" 2>&1 | grep -E '^[0-9]+%|:[EF]:|alidation|worst|SKIP' | head -40
-  echo "rc=${PIPESTATUS[0]} seconds=$((SECONDS - s))"; done; }
+source docs/device-runs/call-setup.sh
 t 60 test_model >$R/tests.txt 2>&1
 LIL_TEST_MATMUL_VARIANTS=64x64w4_p2 t 60 test_ops_matmul >>$R/tests.txt 2>&1; pack tests
 "$L" synth llama-8b q4_0 -o /tmp/l8.gguf >/dev/null 2>$R/synth.txt
 "$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>>$R/synth.txt
-bp() { local tag=$1; shift; echo "== $tag"; timeout $(( $(left) > 60 ? 60 : $(left) )) "$@"; echo "rc=$?"; }
 bp "l8 default" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,1024,4096 --iters 2 --profile --json >$R/prefill-l8.txt 2>&1
 bp "q06 default" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,1024,4096 --iters 3 --profile --json >$R/prefill-q06.txt 2>&1
 pack prefill
