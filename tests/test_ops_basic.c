@@ -156,16 +156,24 @@ END_TEST
 
 /* ---- fused q/k head norm + rope ---- */
 
-/* Case bits: 0 layout (neox), 1 norms, 2 frequency factors, 3 shape set. Run on the default plan and
- * with $LIL_DISABLE=subgroup (_i). */
+/* Case bits: 0 layout (neox), 1 norms, 2 frequency factors, 3 shape set; cases 16.. are prompts long
+ * enough that a workgroup takes several heads of its token (2, 3 with a shorter last group, 8). Run on
+ * the default plan and with $LIL_DISABLE=subgroup (_i). */
 START_TEST(test_qk_norm_rope) {
   uint64_t rng = test_seed();
   lil_ctx *ctx = ctx_variant(_i);
   lil_error err = {0};
-  for (uint32_t c = 0; c < 16; c++) {
-    int neox = c & 1, norm = (c >> 1) & 1, has_ff = (c >> 2) & 1, set = (c >> 3) & 1;
+  ck_assert_uint_eq(lil_qk_rope_heads_per_group(1, 40), 1);
+  ck_assert_uint_eq(lil_qk_rope_heads_per_group(512, 40), 5);
+  ck_assert_uint_eq(lil_qk_rope_heads_per_group(4096, 40), 40);
+  const uint32_t big_n[4] = {700, 1500, 4100, 1500};
+  const uint32_t big_hpg[4] = {2, 3, 8, 3};
+  for (uint32_t c = 0; c < 20; c++) {
+    int big = c >= 16;
+    int neox = c & 1, norm = (c >> 1) & 1, has_ff = big ? c == 19 : (c >> 2) & 1, set = big || ((c >> 3) & 1);
     uint32_t hd = (c % 3 == 1) ? 128 : 64, rot = (c % 5 < 2) ? hd : (hd == 64 ? 42 : 90); /* rot/2 odd */
-    uint32_t nh = set ? 7 : 3, nkv = set ? 1 : 2, n = (c % 4 < 2) ? 5 : 1;
+    uint32_t nh = set ? 7 : 3, nkv = set ? 1 : 2, n = big ? big_n[c - 16] : (c % 4 < 2) ? 5 : 1;
+    if (big) ck_assert_uint_eq(lil_qk_rope_heads_per_group(n, nh + nkv), big_hpg[c - 16]);
     lil_rope_params rq = {neox ? LIL_ROPE_NEOX : LIL_ROPE_NORMAL, nh, hd, rot, 0, set ? 1000000.0f : 10000.0f,
                           (c % 7 == 3) ? 4.0f : 0.0f};
     lil_rope_params rk = rq;
@@ -177,7 +185,7 @@ START_TEST(test_qk_norm_rope) {
     float *qw = test_rand_floats(&rng, hd, 0.5f, 1.5f), *kw = test_rand_floats(&rng, hd, 0.5f, 1.5f);
     float *ff = test_rand_floats(&rng, rot / 2, 1.0f, 8.0f);
     float *qref = malloc(qc * 4), *kref = malloc(kc * 4), *got = malloc((qc > kc ? qc : kc) * 4);
-    uint32_t pos[8];
+    uint32_t *pos = malloc((size_t)n * 4);
     for (uint32_t t = 0; t < n; t++) pos[t] = test_rand_u32(&rng) % 20000; /* any positions, per token */
     memcpy(qref, q, qc * 4);
     memcpy(kref, k, kc * 4);
@@ -187,7 +195,7 @@ START_TEST(test_qk_norm_rope) {
     qk_side_ref(kref, norm ? kw : NULL, pos, has_ff ? ff : NULL, n, &rk, 1e-6, &thk, &magk);
     lil_buffer *bq = test_floats_buffer(ctx, q, qc), *bk = test_floats_buffer(ctx, k, kc);
     lil_buffer *bqw = test_floats_buffer(ctx, qw, hd), *bkw = test_floats_buffer(ctx, kw, hd);
-    lil_buffer *bff = test_floats_buffer(ctx, ff, rot / 2), *bp = test_buffer(ctx, LIL_MEM_ACTIVATIONS, 64);
+    lil_buffer *bff = test_floats_buffer(ctx, ff, rot / 2), *bp = test_buffer(ctx, LIL_MEM_ACTIVATIONS, (size_t)n * 4);
     test_upload(bp, pos, n * 4);
     lil_binding bqwb = tb(bqw), bkwb = tb(bkw), bffb = tb(bff);
     lil_seq *s = test_seq(ctx);
@@ -212,7 +220,7 @@ START_TEST(test_qk_norm_rope) {
     lil_buffer_free(bkw);
     lil_buffer_free(bff);
     lil_buffer_free(bp);
-    free(q), free(k), free(qw), free(kw), free(ff), free(qref), free(kref), free(got);
+    free(q), free(k), free(qw), free(kw), free(ff), free(qref), free(kref), free(got), free(pos);
   }
   /* mismatched q/k rope parameters are refused */
   lil_buffer *b = test_floats_buffer(ctx, NULL, 64);

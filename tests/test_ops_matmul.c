@@ -102,7 +102,7 @@ typedef struct mm_case {
   uint32_t io_offset; /* bytes before X and Y in their buffers */
   lil_matmul_path path;
   const char *variant; /* tensor-core design (NULL = default); an f16 X scratch is passed when it reads one */
-  int w16;             /* a scratch for W decoded to f16 (lil_matmul_cfg.w16) */
+  int w16;             /* a scratch for W decoded to f16 (lil_matmul_cfg.w16); 2: decoded ahead (w16_ready) */
 } mm_case;
 
 static void upload_at(lil_buffer *b, uint64_t off, const void *src, uint64_t n) {
@@ -169,6 +169,12 @@ static double run_case(lil_ctx *ctx, const mm_case *c, double rel) {
     w16b = test_buffer(ctx, LIL_MEM_ACTIVATIONS, 256 + part * c->cols * 2);
     test_poison(w16b);
     cfg.w16 = (lil_binding){w16b, 256, 0};
+  }
+  if (c->w16 == 2) { /* decoded ahead (lil_op_matmul_decode_w16), then the product told so */
+    int done = -1;
+    ck_assert_msg(!lil_op_matmul_decode_w16(ctx, seq, W, cfg.w16, &done, &err), "%s", err.msg);
+    ck_assert_int_eq(done, W->n_parts == 1);
+    cfg.w16_ready = done;
   }
   lil_status st = lil_op_matmul_ex(ctx, seq, W, X, Y, c->n, c->accumulate, &cfg, &err);
   ck_assert_msg(!st, "lil_op_matmul: %s", err.msg);
@@ -386,6 +392,8 @@ START_TEST(test_coopmat) {
         c.variant = w16_designs[v] ? w16_designs[v] : lil_matmul_variant_default(1);
         c.w16 = 1;
         run_case(ctx, &c, REL_COOP_QUANT);
+        c.w16 = 2;
+        run_case(ctx, &c, REL_COOP_QUANT);
       }
   /* X only in f16 (x16_only) with a design that reads f32 X: refused, nothing read from X */
   {
@@ -426,6 +434,58 @@ START_TEST(test_coopmat) {
 }
 END_TEST
 
+/* lil_op_matmul_decode_w16 on any device: W's rows as f16 at the scratch's offset, equal to the CPU's
+ * decode rounded to f16, nothing written past them; W in two parts: nothing recorded. */
+START_TEST(test_decode_w16) {
+  lil_ctx *ctx = test_ctx_create();
+  const uint32_t types[] = {LIL_TYPE_Q8_0, LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LIL_TYPE_Q6_K};
+  const uint32_t rows = 37, cols = 512;
+  for (uint32_t t = 0; t < 4; t++) {
+    uint64_t rb = lil_type_row_bytes(types[t], cols), n = (uint64_t)rows * cols;
+    uint8_t *wq = malloc(rb * rows), *got = malloc(2 * n + TAIL);
+    float *ref = malloc(4 * n), *gotf = malloc(4 * n);
+    random_weight(types[t], rows, cols, wq, &rng);
+    lil_error err = {0};
+    for (uint32_t r = 0; r < rows; r++) ck_assert(!lil_dequantize_row(types[t], wq + r * rb, ref + (uint64_t)r * cols, cols, &err));
+    lil_weight *W = NULL;
+    ck_assert_msg(!lil_weight_create(ctx, types[t], rows, cols, wq, NULL, &W, &err), "%s", err.msg);
+    lil_buffer *b = test_buffer(ctx, LIL_MEM_ACTIVATIONS, 256 + 2 * n + TAIL);
+    test_poison(b);
+    lil_seq *seq = NULL;
+    ck_assert(!lil_seq_create(ctx, &seq, &err));
+    int done = -1;
+    ck_assert_msg(!lil_op_matmul_decode_w16(ctx, seq, W, (lil_binding){b, 256, 0}, &done, &err), "%s", err.msg);
+    ck_assert_int_eq(done, 1);
+    ck_assert_msg(!lil_seq_run(seq, &err), "%s", err.msg);
+    ck_assert(!lil_buffer_download(b, 256, got, 2 * n + TAIL, &err));
+    ck_assert(!lil_dequantize_row(LIL_TYPE_F16, got, gotf, n, &err));
+    for (uint64_t i = 0; i < n; i++)
+      ck_assert_msg(fabsf(gotf[i] - ref[i]) <= 1e-3f * fabsf(ref[i]) + 1e-7f, "%s w16[%llu] = %.9g, want %.9g",
+                    lil_type_get(types[t])->name, (unsigned long long)i, gotf[i], ref[i]);
+    for (uint32_t i = 0; i < TAIL / 4; i++) {
+      uint32_t u;
+      memcpy(&u, got + 2 * n + 4 * i, 4);
+      ck_assert_msg(u == 0x7fc0deadu, "decode wrote past W's halves (word %u after)", i);
+    }
+    lil_seq_free(seq);
+    lil_weight_free(W);
+    /* two parts: not decoded ahead */
+    lil_weight_options wo = {.max_part_bytes = 20 * rb};
+    ck_assert(!lil_weight_create(ctx, types[t], rows, cols, wq, &wo, &W, &err));
+    ck_assert_uint_ge(W->n_parts, 2);
+    ck_assert(!lil_seq_create(ctx, &seq, &err));
+    ck_assert(!lil_op_matmul_decode_w16(ctx, seq, W, (lil_binding){b, 256, 0}, &done, &err));
+    ck_assert_int_eq(done, 0);
+    ck_assert_uint_eq(lil_seq_dispatch_count(seq), 0);
+    lil_seq_free(seq);
+    lil_weight_free(W);
+    lil_buffer_free(b);
+    free(wq), free(got), free(ref), free(gotf);
+  }
+  test_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("ops_matmul");
   TCase *tc = tcase_create("matmul");
@@ -435,6 +495,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_errors);
   tcase_add_test(tc, test_coopmat_disabled);
   tcase_add_test(tc, test_default_design);
+  tcase_add_test(tc, test_decode_w16);
   tcase_add_test(tc, test_coopmat);
   suite_add_tcase(s, tc);
   return s;

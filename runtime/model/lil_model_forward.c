@@ -14,6 +14,7 @@
   } while (0)
 
 static lil_binding whole(lil_buffer *b) { return (lil_binding){b, 0, 0}; }
+static lil_binding w16_half(const model_acts *a, int h) { return (lil_binding){a->w16, h * a->w16_half, a->w16_half}; }
 
 /* Y (+)= W X for n tokens: the matvec kernel for one token, the tiled matmul for more. With an x8
  * scratch (decode, plan.use_matvec_x8) the matvec reads x quantized to 8 bits where the weight type
@@ -26,7 +27,14 @@ static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const 
   if (n > 1) {
     /* tensor cores read X as f16 from the scratch, converted by the first matmul of this X */
     lil_matmul_cfg mc = {.variant = a->mm_variant};
-    if (a->w16 && n >= model_w16_min_tokens(a->w16_env, w->type)) mc.w16 = whole(a->w16);
+    int h = -1; /* the w16 half this product reads */
+    if (a->w16 && n >= model_w16_min_tokens(a->w16_env, w->type)) {
+      h = a->w16_pend == w ? a->w16_pend_half : !a->w16_cur;
+      mc.w16 = w16_half(a, h);
+      mc.w16_ready = a->w16_pend == w;
+      a->w16_cur = h;
+    }
+    a->w16_pend = NULL;
     if (a->x16 && lil_matmul_coopmat_ok(ctx, w, NULL, 0)) {
       mc.x16 = whole(a->x16);
       mc.x16_only = a->x16_only && a->x16_of == x.buf;
@@ -37,7 +45,15 @@ static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const 
       a->x16_of = NULL;
       a->x16_only = 0;
     }
-    return lil_op_matmul_ex(ctx, seq, w, x, y, n, accumulate, &mc, err);
+    TRY(lil_op_matmul_ex(ctx, seq, w, x, y, n, accumulate, &mc, err));
+    /* the next weight decoded into the other half now: beside this product, not after it */
+    const lil_weight *next = a->w16 ? model_prefill_next_weight(a->m, w) : NULL;
+    if (h >= 0 && next && n >= model_w16_min_tokens(a->w16_env, next->type)) {
+      int done = 0;
+      TRY(lil_op_matmul_decode_w16(ctx, seq, next, w16_half(a, !h), &done, err));
+      if (done) a->w16_pend = next, a->w16_pend_half = !h;
+    }
+    return LIL_OK;
   }
   lil_matvec_config cfg = {0};
   if (fuse) {
@@ -129,6 +145,7 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
   lil_binding pos = prefill ? whole(s->pf_pos) : (lil_binding){s->params, 0, 4};
   lil_binding ids = prefill ? whole(s->pf_ids) : (lil_binding){s->step_ids, 0, 4};
   a->xq_of = NULL; /* nothing quantized yet in this recording */
+  a->w16_pend = NULL; /* nor decoded ahead */
   a->x16_of = NULL;
   a->x16_only = 0;
   /* decode: RMSNorm fused into the matvecs that read its output, SwiGLU into the down projection

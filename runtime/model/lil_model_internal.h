@@ -37,6 +37,7 @@ struct lil_model {
 
 /* Activations for up to n_tokens tokens at once. */
 typedef struct model_acts {
+  const lil_model *m; /* whose activations */
   uint32_t n_tokens, logit_rows;
   lil_buffer *x, *xb, *q, *k, *v, *att, *g, *u, *logits;
   /* q, k, v and gate, up as the forward pass binds them: whole buffers (prefill), or (decode)
@@ -68,14 +69,23 @@ typedef struct model_acts {
   int x16_direct;
   /* prefill on tensor cores of at least model_w16_min_tokens tokens: quantized weights decoded to
    * f16 into this scratch before each matmul (lil_matmul_cfg.w16); NULL: decoded inside the tiles.
-   * w16_env: $LIL_PREFILL_W16 (-1 unset: the per-type defaults, 0 off, N: N tokens for every type) */
+   * w16_env: $LIL_PREFILL_W16 (-1 unset: the per-type defaults, 0 off, N: N tokens for every type).
+   * Two halves of w16_half bytes: while one product reads a half, the next weight (the prefill's
+   * order, model_prefill_next_weight) is decoded into the other (w16_pend, in half w16_pend_half);
+   * w16_cur: the half the last product read. */
   lil_buffer *w16;
   int64_t w16_env;
+  uint64_t w16_half;
+  const lil_weight *w16_pend;
+  int w16_pend_half, w16_cur;
 } model_acts;
 
 /* The fewest prompt tokens for which a weight of this type is decoded to f16 before its prefill
  * matmul (w16_env as in model_acts; UINT32_MAX: never). */
 uint32_t model_w16_min_tokens(int64_t w16_env, uint32_t type);
+/* The weight whose product the prefill records after w's (q, k, v, o, gate, up, down, then the next
+ * layer's q); NULL after the last layer's down or for a weight not in the layers. */
+const lil_weight *model_prefill_next_weight(const lil_model *m, const lil_weight *w);
 
 struct lil_session {
   lil_model *m;

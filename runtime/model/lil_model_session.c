@@ -27,20 +27,37 @@ static void acts_free(model_acts *a) {
   memset(a, 0, sizeof(*a));
 }
 
-/* Defaults from the H100 (session 13, docs/benchmarks.md; lil bench prefill, w16 against the tiles
- * decoding the weights): llama-8b Q4_0 +9% at 512 tokens, +30% at 4096; qwen3-0.6b Q8_0 -4% at 512,
- * +10% at 4096 (break-even near 800 tokens). Q4_K / Q6_K as Q4_0 (their in-tile decode is no
- * cheaper; not measured end to end). */
+/* Defaults from the H100 (docs/benchmarks.md; lil bench prefill, w16 against the tiles decoding the
+ * weights): session 13, llama-8b Q4_0 +9% at 512 tokens, +30% at 4096; session 14 (with the tile
+ * chosen per product), qwen3-0.6b Q8_0 +34% at 512 (43,149 against 32,208 tok/s), +18% at 4096.
+ * Q4_K / Q6_K as Q4_0 (their in-tile decode is no cheaper; not measured end to end). */
 uint32_t model_w16_min_tokens(int64_t w16_env, uint32_t type) {
   if (w16_env == 0) return UINT32_MAX;
   if (w16_env > 0) return w16_env > UINT32_MAX ? UINT32_MAX : (uint32_t)w16_env;
   switch (type) {
   case LIL_TYPE_Q4_0:
   case LIL_TYPE_Q4_K:
-  case LIL_TYPE_Q6_K: return 512;
-  case LIL_TYPE_Q8_0: return 1024;
+  case LIL_TYPE_Q6_K:
+  case LIL_TYPE_Q8_0: return 512;
   default: return UINT32_MAX;
   }
+}
+
+static void layer_weights(const model_layer *L, const lil_weight *ws[7]) {
+  ws[0] = L->wq, ws[1] = L->wk, ws[2] = L->wv, ws[3] = L->wo, ws[4] = L->gate, ws[5] = L->up, ws[6] = L->down;
+}
+
+const lil_weight *model_prefill_next_weight(const lil_model *m, const lil_weight *w) {
+  int found = 0;
+  for (uint32_t l = 0; l < m->cfg->n_layer; l++) {
+    const lil_weight *ws[7];
+    layer_weights(&m->layers[l], ws);
+    for (int i = 0; i < 7; i++) {
+      if (found && ws[i]) return ws[i];
+      if (ws[i] == w) found = 1;
+    }
+  }
+  return NULL;
 }
 
 /* Bytes of the largest quantized projection that prefill of n tokens decodes to f16 (0: none). */
@@ -48,8 +65,9 @@ static uint64_t largest_quantized_f16(const lil_model *m, int64_t w16_env, uint3
   uint64_t best = 0;
   for (uint32_t l = 0; l < m->cfg->n_layer; l++) {
     const model_layer *L = &m->layers[l];
-    const lil_weight *ws[] = {L->wq, L->wk, L->wv, L->wo, L->gate, L->up, L->down};
-    for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
+    const lil_weight *ws[7];
+    layer_weights(L, ws);
+    for (size_t i = 0; i < 7; i++) {
       const lil_weight *w = ws[i];
       if (!w || n < model_w16_min_tokens(w16_env, w->type)) continue;
       uint64_t b = (uint64_t)w->rows * w->cols * 2;
@@ -75,6 +93,7 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   const char *x16_env = getenv("LIL_MATMUL_X16");
   int x16 = n > 1 && lil_ctx_plan(ctx)->use_coopmat_nv && !(x16_env && !strcmp(x16_env, "0"));
   uint64_t x16w = ((xw - 31) + 7) / 8 * 8;
+  a->m = s->m;
   a->n_tokens = n;
   a->logit_rows = logit_rows;
   const char *mv = getenv("LIL_PREFILL_MATMUL");
@@ -87,6 +106,7 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   if (we && *we && (*wend || a->w16_env < 0))
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "LIL_PREFILL_W16: expected a token count (0: off), got '%s'", we);
   uint64_t w16_bytes = x16 ? largest_quantized_f16(s->m, a->w16_env, n) : 0;
+  a->w16_half = (w16_bytes + 255) & ~255ull; /* two halves: one read, the next weight decoded (model_acts) */
   const char *xd = getenv("LIL_X16_DIRECT");
   a->x16_direct = !(xd && !strcmp(xd, "0"));
   a->x8_inline = x8i;
@@ -110,7 +130,7 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
       (x8 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, lil_matvec_x8_bytes(1, (uint32_t)(xw / 32 * 32)), "xq",
                                      &a->xq, err))) ||
       (x16 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * x16w * 2, "x16", &a->x16, err))) ||
-      (w16_bytes && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, w16_bytes, "w16", &a->w16, err)))) {
+      (w16_bytes && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, 2 * a->w16_half, "w16", &a->w16, err)))) {
     acts_free(a);
     return st;
   }

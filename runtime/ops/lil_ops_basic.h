@@ -71,6 +71,9 @@ lil_status lil_op_qk_norm_rope(lil_ctx *ctx, lil_seq *s, lil_binding q, lil_bind
                                const lil_binding *k_norm, lil_binding positions, const lil_binding *freq_factors,
                                uint32_t n_tokens, const lil_rope_params *rq, const lil_rope_params *rk, float eps,
                                lil_error *err);
+/* Heads of one token that one workgroup of lil_op_qk_norm_rope takes, one after another (heads = Q + K
+ * heads; 1 up to heads). */
+uint32_t lil_qk_rope_heads_per_group(uint32_t n_tokens, uint32_t heads);
 
 /* SwiGLU: out[t][i] = silu(gate[t][i]) * up[t][i], gate/up/out contiguous [n_tokens][ff]. */
 lil_status lil_op_swiglu(lil_ctx *ctx, lil_seq *s, lil_binding gate, lil_binding up, lil_binding out,

@@ -216,6 +216,24 @@ static lil_status dequant_f16(lil_ctx *ctx, lil_seq *seq, uint32_t type, lil_bin
   return lil_seq_dispatch(seq, k, b, 2, 1u << 1, pc, sizeof(pc), gx, gy, 1, label, err);
 }
 
+lil_status lil_op_matmul_decode_w16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding w16, int *done,
+                                    lil_error *err) {
+  *done = 0;
+  lil_matmul_cfg cfg = {.w16 = w16};
+  if (!W || W->n_parts != 1 || !w16_usable(&cfg, W)) return LIL_OK;
+  uint64_t bytes = w16_part_bytes(ctx, &cfg, W, 0);
+  if (!bytes) return LIL_OK;
+  const lil_weight_part *pt = &W->parts[0];
+  uint64_t row_bytes = lil_type_row_bytes(W->type, W->cols), wbytes = (uint64_t)pt->n_rows * row_bytes;
+  uint64_t wrange = (wbytes + 15) & ~15ull;
+  if (pt->offset + wrange > lil_buffer_size(pt->buf)) wrange = wbytes;
+  lil_binding wb = {pt->buf, pt->offset, wrange}, out = {w16.buf, w16.offset, bytes};
+  lil_status st = dequant_f16(ctx, seq, W->type, wb, out, pt->n_rows, W->cols, err);
+  if (st) return lil_error_prefix(err, "matmul %ux%u: f16 weights", W->rows, W->cols);
+  *done = 1;
+  return LIL_OK;
+}
+
 lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,
                             uint32_t n_tokens, int accumulate, const lil_matmul_cfg *cfg, lil_error *err) {
   const lil_matmul_cfg defaults = {0};
@@ -327,7 +345,10 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
       uint64_t w16_bytes = use_w16 ? w16_part_bytes(ctx, cfg, W, i) : 0;
       if (w16_bytes) {
         lil_binding w16 = {cfg->w16.buf, cfg->w16.offset, w16_bytes};
-        if ((st = dequant_f16(ctx, seq, W->type, b[0], w16, pt->n_rows, W->cols, err)))
+        /* one part stays decoded in the scratch across token chunks (and was decoded beforehand when
+         * cfg->w16_ready) */
+        int decoded = W->n_parts == 1 && (cfg->w16_ready || n0 > 0);
+        if (!decoded && (st = dequant_f16(ctx, seq, W->type, b[0], w16, pt->n_rows, W->cols, err)))
           return lil_error_prefix(err, "matmul %ux%u %s: f16 weights", W->rows, W->cols, suffix);
         b[0] = w16, kp = k16, lab = label16;
       }

@@ -48,7 +48,19 @@ typedef struct lil_matmul_cfg {
    * F16 design runs on it (faster products than decoding in the tiles, at the cost of one pass over
    * the weights; pays at many tokens). Ignored for F16 W, the plain kernel, and parts too large. */
   lil_binding w16;
+  /* w16 already holds W (one part) decoded: lil_op_matmul_decode_w16 recorded it into this binding
+   * earlier in the sequence; the op records no decode. */
+  int w16_ready;
 } lil_matmul_cfg;
+
+/* Records W decoded to f16 into w16 ([rows][cols] halves; offset a multiple of 16) for a later
+ * lil_op_matmul_ex with cfg.w16 = the same binding and cfg.w16_ready = 1. Recorded apart from its
+ * product, the decode runs beside the work before it that it does not conflict with (the next weight
+ * decoded during this product: one dependent step per weight instead of two). *done = 0 and nothing
+ * recorded when W is in several parts, its type has no decoder or w16 is too small (the product
+ * reads the scratch only where it runs on tensor cores). */
+lil_status lil_op_matmul_decode_w16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding w16, int *done,
+                                    lil_error *err);
 
 /* lil_op_matmul with options (cfg NULL = defaults). */
 lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding X, lil_binding Y,

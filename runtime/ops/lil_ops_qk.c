@@ -3,6 +3,17 @@
 #include "lil_ops_basic.h"
 #include "lil_ops_internal.h"
 
+/* Heads of one token per workgroup: all of them once the tokens alone give ~4096 workgroups (a wave
+ * of two-subgroup workgroups on an H100: 132 SMs x 32), fewer for short prompts, one for decode. A
+ * workgroup computes its token's (cos, sin) table once for its heads: per (token, head) workgroups
+ * recomputed it for every head (H100, llama-8b at 4096 tokens: 11.8 ms of 440 per prefill). */
+uint32_t lil_qk_rope_heads_per_group(uint32_t n_tokens, uint32_t heads) {
+  if (!n_tokens || !heads) return 1;
+  uint32_t groups = (4096 + n_tokens - 1) / n_tokens;
+  if (groups > heads) groups = heads;
+  return (heads + groups - 1) / groups;
+}
+
 lil_status lil_op_qk_norm_rope(lil_ctx *ctx, lil_seq *s, lil_binding q, lil_binding k, const lil_binding *q_norm,
                                const lil_binding *k_norm, lil_binding positions, const lil_binding *freq_factors,
                                uint32_t n_tokens, const lil_rope_params *rq, const lil_rope_params *rk, float eps,
@@ -18,15 +29,18 @@ lil_status lil_op_qk_norm_rope(lil_ctx *ctx, lil_seq *s, lil_binding q, lil_bind
                          "base %g/%g, factor %g/%g, mode %d/%d",
                          rq->n_heads, rk->n_heads, rq->head_dim, rk->head_dim, rot, rot_k, qs, ks, (double)rq->base,
                          (double)rk->base, (double)fq, (double)fk, (int)rq->mode, (int)rk->mode);
-  uint64_t rows = (uint64_t)n_tokens * (rq->n_heads + rk->n_heads);
+  uint32_t heads = rq->n_heads + rk->n_heads, hpg = lil_qk_rope_heads_per_group(n_tokens, heads);
+  uint64_t rows = (uint64_t)n_tokens * ((heads + hpg - 1) / hpg); /* workgroups */
   if (rows > UINT32_MAX)
     return lil_error_set(err, LIL_ERR_RANGE, "qk_norm_rope: %u tokens x %u heads", n_tokens, rq->n_heads + rk->n_heads);
   if (n_tokens == 0) return LIL_OK;
   struct {
     uint32_t n_tokens, n_q, n_k, head_dim, rot_dim, q_stride, k_stride, neox, has_ff, q_has_norm, k_has_norm;
     float theta_scale, freq_scale, eps;
+    uint32_t heads_per_group;
   } pc = {n_tokens, rq->n_heads, rk->n_heads, rq->head_dim, rot, qs, ks, rq->mode == LIL_ROPE_NEOX,
-          freq_factors != NULL, q_norm != NULL, k_norm != NULL, lil_rope_theta_scale(rq->base, rot), 1.0f / fq, eps};
+          freq_factors != NULL, q_norm != NULL, k_norm != NULL, lil_rope_theta_scale(rq->base, rot), 1.0f / fq, eps,
+          hpg};
   /* one row of head_dim per workgroup: no wider than a pair per invocation needs (never below the
    * subgroup, which the reduction assumes) */
   const lil_device_plan *plan = lil_ctx_plan(ctx);
