@@ -47,7 +47,7 @@ static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const 
     }
     TRY(lil_op_matmul_ex(ctx, seq, w, x, y, n, accumulate, &mc, err));
     /* the next weight decoded into the other half now: beside this product, not after it */
-    const lil_weight *next = a->w16 ? model_prefill_next_weight(a->m, w) : NULL;
+    const lil_weight *next = a->w16 && a->w16_ahead ? model_prefill_next_weight(a->m, w) : NULL;
     if (h >= 0 && next && n >= model_w16_min_tokens(a->w16_env, next->type)) {
       int done = 0;
       TRY(lil_op_matmul_decode_w16(ctx, seq, next, w16_half(a, !h), &done, err));

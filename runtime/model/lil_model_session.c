@@ -106,6 +106,8 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   if (we && *we && (*wend || a->w16_env < 0))
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "LIL_PREFILL_W16: expected a token count (0: off), got '%s'", we);
   uint64_t w16_bytes = x16 ? largest_quantized_f16(s->m, a->w16_env, n) : 0;
+  const char *wa = getenv("LIL_PREFILL_W16_AHEAD");
+  a->w16_ahead = !(wa && !strcmp(wa, "0"));
   a->w16_half = (w16_bytes + 255) & ~255ull; /* two halves: one read, the next weight decoded (model_acts) */
   const char *xd = getenv("LIL_X16_DIRECT");
   a->x16_direct = !(xd && !strcmp(xd, "0"));
