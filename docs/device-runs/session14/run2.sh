@@ -8,7 +8,8 @@
 #     default design), test_model with LIL_PREFILL_W16=1 (the model's prefill decoding ahead)
 #  2. lil bench prefill --profile: llama-8b Q4_0, qwen3-0.6b Q8_0, llama-1b F16 at 512 / 1024 / 4096
 #  3. versus.sh on the four shapes, lil run --warmup
-#  4. A/B: LIL_PREFILL_W16_AHEAD=0 (llama-8b Q4_0, qwen3-0.6b Q8_0)
+#  4. A/B: LIL_PREFILL_W16_AHEAD=0 (llama-8b Q4_0, qwen3-0.6b Q8_0); the binary before this session's
+#     changes (60cb702, .dev/base.tar.xz) on the same card: bench prefill of the three models
 DEADLINE=${DEADLINE:-540}
 source docs/device-runs/call-setup.sh
 t 90 test_ops_basic >$R/tests.txt 2>&1
@@ -21,6 +22,11 @@ bp "l8 default" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,1024,4096 --ite
 bp "q06 default" "$L" bench prefill -m /tmp/q06.gguf --lengths 512,1024,4096 --iters 3 --profile --json >$R/prefill-q06.txt 2>&1
 bp "l1 default" "$L" bench prefill -m /tmp/l1.gguf --lengths 512,1024,4096 --iters 3 --profile --json >$R/prefill-l1.txt 2>&1
 pack prefill
+mkdir -p /tmp/base && tar -C /tmp -xJf .dev/base.tar.xz
+for m in l8 q06 l1; do
+  bp "$m base 60cb702" /tmp/base/cli/lil bench prefill -m /tmp/$m.gguf --lengths 512,4096 --iters 2 --json
+done >$R/prefill-base.txt 2>&1
+pack base
 vs() { for m in "$@"; do
   [ $(left) -gt 75 ] && VS_LIL_ARGS=--warmup VS_MODELS=$m timeout $(( $(left) < 110 ? $(left) : 110 )) bash $SH/peer/versus.sh "$L" .peer >>$R/versus.txt 2>&1
   pack versus-$m; done; }
