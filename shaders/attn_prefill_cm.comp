@@ -25,7 +25,8 @@
 // With -DPF the next tile's K / V are loaded into registers (global loads in flight) while the
 // current tile's products run, then written to shared memory after the next barrier.
 // Needs: subgroup size 32, subgroup shuffle, HD % 16 == 0, KT % 32 == 0 (-D defines HD, NW_, KT_;
-// one variant each).
+// one variant each); shared memory: the larger of the Q staging (NW * 16 rows) and the K / V tiles
+// (+ the NW scratches without REGSM), 34 KiB for w8k32 and, REGSM only, w8k64 at HD 128.
 // Bindings: 0 = Q [n][n_heads][HD], 1 = K, 2 = V [n][n_kv_heads][HD], 3 = Out like Q, 4 = Lse [n][n_heads].
 #extension GL_NV_cooperative_matrix : require
 #extension GL_KHR_memory_scope_semantics : require
@@ -53,8 +54,15 @@
 // 16 x BC floats (S; then P as 16 x BC halves in its first half and the 16 x 16 matrix of 1 / alpha
 // in its second). Q is staged at the start over all of it (NW * 16 rows).
 #define SCR (16u * BC / 4u)   // uvec4 per subgroup scratch
+#ifdef REGSM
+// the softmax in registers uses the scratch only before the first tile (the layout probe) and after
+// the last (the output, behind a barrier): it overlaps the K / V tiles (w8k64 then fits in 48 KiB)
+#define SCR0 0u
+#define SH_TILES (2u * KT * SKV > NW * SCR ? 2u * KT * SKV : NW * SCR)
+#else
 #define SCR0 (2u * KT * SKV)  // first scratch
 #define SH_TILES (SCR0 + NW * SCR)
+#endif
 #define SH_Q (NW * 16u * SKV)
 #if KT_ % 32 != 0
 #error "attn_prefill_cm.comp: KT must be a multiple of 32"
@@ -393,6 +401,9 @@ void main() {
 #endif
     }
   }
+#ifdef REGSM
+  barrier(); // every subgroup's products of the last tile done: the scratch overlaps the tiles
+#endif
   if (!busy) return;
 #ifdef REGSM
   if (!ok) { // an accumulator layout this kernel does not know: NaN, not a wrong number

@@ -760,7 +760,8 @@ START_TEST(test_prefill_tiles) {
   d.D = 64, d.L = 1, d.prompt = 53, d.steps = 3;
   const scen *all[] = {&a, &b, &c, &d};
   const char *paths[] = {NULL,     "scalar", "w4k32",   "w4k64",  "w8k32",   "w4k32c",  "w8k32c",   "w4k32p",
-                         "w4k64p", "w8k32cp", "w4k32r", "w8k32rp", "w4k32cr", "w4k32rp", "w8k32crp"};
+                         "w4k64p", "w8k32cp", "w4k32r", "w8k32rp", "w4k32cr", "w4k32rp", "w8k32crp",
+                         "w8k64r", "w8k64crp"};
   const int n_paths = (int)(sizeof(paths) / sizeof(paths[0]));
   for (int i = 0; i < 4; i++)
     for (int p = 0; p < n_paths; p++) run_prefill_path(all[i], paths[p]);

@@ -326,7 +326,7 @@ void att_choose_variants(lil_attention *att) {
   att->prefill_cm = LIL_GLSLC_HAS_NV_COOPMAT && plan->use_coopmat_nv && sg == 32 &&
                     (snap->subgroup_ops & 0x10u /* SHUFFLE */) && (D == 64 || D == 128) &&
                     !(env && !strcmp(env, "scalar"));
-  /* LIL_ATTN_PREFILL=w4k32 | w4k64 | w8k32 (the compiled shapes), then flags: c = K / V from the
+  /* LIL_ATTN_PREFILL=w4k32 | w4k64 | w8k32 | w8k64 (the compiled shapes; w8k64 only with r), then flags: c = K / V from the
    * cache, r = the softmax in registers, p = the next K / V tile prefetched into registers.
    * Default w8k32crp: on the H100 55.2k tok/s against 48.6k for w4k64crp and 32.9k for session 9's
    * w4k32 (qwen3-0.6b Q8_0 at 4096, session 11, docs/benchmarks.md), and checked there against the
@@ -336,7 +336,8 @@ void att_choose_variants(lil_attention *att) {
   const char *flags = "crp";
   att->prefill_nw = 8, att->prefill_kt = 32;
   int nf = env ? sscanf(env, "w%uk%u%3[crp]", &nw, &kt, fl) : 0;
-  if (nf >= 2 && ((nw == 4 && (kt == 32 || kt == 64)) || (nw == 8 && kt == 32))) {
+  if (nf >= 2 && ((nw == 4 && (kt == 32 || kt == 64)) || (nw == 8 && kt == 32) ||
+                  (nw == 8 && kt == 64 && nf == 3 && strchr(fl, 'r')))) { /* w8k64: with r only */
     att->prefill_nw = nw, att->prefill_kt = kt;
     flags = nf == 3 ? fl : "";
   }

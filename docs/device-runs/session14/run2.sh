@@ -9,12 +9,15 @@
 #  2. lil bench prefill --profile: llama-8b Q4_0, qwen3-0.6b Q8_0, llama-1b F16 at 512 / 1024 / 4096
 #  3. versus.sh on the four shapes, lil run --warmup
 #  4. A/B: LIL_PREFILL_W16_AHEAD=0 (llama-8b Q4_0, qwen3-0.6b Q8_0); the binary before this session's
-#     changes (60cb702, .dev/base.tar.xz) on the same card: bench prefill of the three models
+#     changes (60cb702, .dev/base.tar.xz) on the same card: bench prefill of the three models;
+#     LIL_ATTN_PREFILL=w8k64crp (new: 64 keys per staged tile, the scratch over the tiles)
+#  5. test_attention (the REGSM scratch change, w8k64r / w8k64crp against the CPU reference)
 DEADLINE=${DEADLINE:-540}
 source docs/device-runs/call-setup.sh
 t 90 test_ops_basic >$R/tests.txt 2>&1
 LIL_TEST_MATMUL_VARIANTS=64x64w4_p2 t 60 test_ops_matmul >>$R/tests.txt 2>&1
-LIL_PREFILL_W16=1 EXTRA=LIL_PREFILL_W16=1 t 60 test_model >>$R/tests.txt 2>&1; pack tests
+LIL_PREFILL_W16=1 EXTRA=LIL_PREFILL_W16=1 t 60 test_model >>$R/tests.txt 2>&1
+t 90 test_attention >>$R/tests.txt 2>&1; pack tests
 "$L" synth llama-8b q4_0 -o /tmp/l8.gguf >/dev/null 2>$R/synth.txt
 "$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>>$R/synth.txt
 "$L" synth llama-1b f16 -o /tmp/l1.gguf >/dev/null 2>>$R/synth.txt
@@ -27,6 +30,10 @@ for m in l8 q06 l1; do
   bp "$m base 60cb702" /tmp/base/cli/lil bench prefill -m /tmp/$m.gguf --lengths 512,4096 --iters 2 --json
 done >$R/prefill-base.txt 2>&1
 pack base
+for m in l8 q06 l1; do
+  LIL_ATTN_PREFILL=w8k64crp bp "$m LIL_ATTN_PREFILL=w8k64crp" "$L" bench prefill -m /tmp/$m.gguf --lengths 512,4096 --iters 2 --json
+done >$R/prefill-w8k64.txt 2>&1
+pack w8k64
 vs() { for m in "$@"; do
   [ $(left) -gt 75 ] && VS_LIL_ARGS=--warmup VS_MODELS=$m timeout $(( $(left) < 110 ? $(left) : 110 )) bash $SH/peer/versus.sh "$L" .peer >>$R/versus.txt 2>&1
   pack versus-$m; done; }
