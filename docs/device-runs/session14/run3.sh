@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Session 14, the short form of run2.sh (five device starts refused: 374 s of budget left): the
-# GPU tests of this session's kernels, versus.sh on llama-8b Q4_0, the 8B prefill profile at 4096,
-# the w8k64crp attention tile against the default; test_ops_matmul last if time is left.
+# Session 14, the short form of the full call (now session15/run1.sh; five device starts refused:
+# 374 s of budget left): the GPU tests of this session's kernels, versus.sh on llama-8b Q4_0, the 8B
+# prefill profile at 4096, the w8k64crp attention tile against the default; test_ops_matmul last if
+# time is left.
 DEADLINE=${DEADLINE:-210}
 source docs/device-runs/call-setup.sh
 t 40 test_ops_basic >$R/tests.txt 2>&1

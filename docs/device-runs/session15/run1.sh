@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Session 15's first GPU call (prepared in session 14, whose run2 never ran: only its short form
-# run3.sh did): session 14's prefill changes (qk_norm_rope with several heads of a token per
+# Session 15's first GPU call (prepared in session 14 as its second call, which never got a machine:
+# only its short form session14/run3.sh ran): session 14's prefill changes (qk_norm_rope with several heads of a token per
 # workgroup, weights decoded to f16 ahead in two scratch halves, Q8_0 decoded from 512 tokens, w8k64
 # attention tiles) measured on every shape, most important first, then the w16 threshold below 512
 # tokens (versus.sh's "512" prompt is 507 tokens). build-gpu of main carried as .dev/b.tar.xz (cli/lil,
