@@ -29,7 +29,7 @@ static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const 
     lil_matmul_cfg mc = {.variant = a->mm_variant};
     int h = -1; /* the w16 half this product reads */
     if (a->w16 && n >= model_w16_min_tokens(a->w16_env, w->type)) {
-      h = a->w16_pend == w ? a->w16_pend_half : !a->w16_cur;
+      h = !a->w16_cur; /* also where w was decoded ahead: into the half the last product did not read */
       mc.w16 = w16_half(a, h);
       mc.w16_ready = a->w16_pend == w;
       a->w16_cur = h;
@@ -51,7 +51,7 @@ static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const 
     if (h >= 0 && next && n >= model_w16_min_tokens(a->w16_env, next->type)) {
       int done = 0;
       TRY(lil_op_matmul_decode_w16(ctx, seq, next, w16_half(a, !h), &done, err));
-      if (done) a->w16_pend = next, a->w16_pend_half = !h;
+      if (done) a->w16_pend = next;
     }
     return LIL_OK;
   }

@@ -71,7 +71,7 @@ typedef struct model_acts {
    * f16 into this scratch before each matmul (lil_matmul_cfg.w16); NULL: decoded inside the tiles.
    * w16_env: $LIL_PREFILL_W16 (-1 unset: the per-type defaults, 0 off, N: N tokens for every type).
    * Two halves of w16_half bytes: while one product reads a half, the next weight (the prefill's
-   * order, model_prefill_next_weight) is decoded into the other (w16_pend, in half w16_pend_half);
+   * order, model_prefill_next_weight) is decoded into the other (w16_pend, in half !w16_cur);
    * w16_cur: the half the last product read. w16_ahead: 0 with $LIL_PREFILL_W16_AHEAD=0 (each weight
    * decoded right before its product, as before session 14). */
   lil_buffer *w16;
@@ -79,7 +79,7 @@ typedef struct model_acts {
   int w16_ahead;
   uint64_t w16_half;
   const lil_weight *w16_pend;
-  int w16_pend_half, w16_cur;
+  int w16_cur;
 } model_acts;
 
 /* The fewest prompt tokens for which a weight of this type is decoded to f16 before its prefill

@@ -216,6 +216,16 @@ static lil_status dequant_f16(lil_ctx *ctx, lil_seq *seq, uint32_t type, lil_bin
   return lil_seq_dispatch(seq, k, b, 2, 1u << 1, pc, sizeof(pc), gx, gy, 1, label, err);
 }
 
+/* Part i of W as the kernels bind it: whole 16-byte words for the uint view where the buffer has
+ * them (parts are padded), else its exact bytes. */
+static lil_binding part_binding(const lil_weight *W, uint32_t i) {
+  const lil_weight_part *pt = &W->parts[i];
+  uint64_t wbytes = (uint64_t)pt->n_rows * lil_type_row_bytes(W->type, W->cols);
+  uint64_t wrange = (wbytes + 15) & ~15ull;
+  if (pt->offset + wrange > lil_buffer_size(pt->buf)) wrange = wbytes;
+  return (lil_binding){pt->buf, pt->offset, wrange};
+}
+
 lil_status lil_op_matmul_decode_w16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding w16, int *done,
                                     lil_error *err) {
   *done = 0;
@@ -223,12 +233,8 @@ lil_status lil_op_matmul_decode_w16(lil_ctx *ctx, lil_seq *seq, const lil_weight
   if (!W || W->n_parts != 1 || !w16_usable(&cfg, W)) return LIL_OK;
   uint64_t bytes = w16_part_bytes(ctx, &cfg, W, 0);
   if (!bytes) return LIL_OK;
-  const lil_weight_part *pt = &W->parts[0];
-  uint64_t row_bytes = lil_type_row_bytes(W->type, W->cols), wbytes = (uint64_t)pt->n_rows * row_bytes;
-  uint64_t wrange = (wbytes + 15) & ~15ull;
-  if (pt->offset + wrange > lil_buffer_size(pt->buf)) wrange = wbytes;
-  lil_binding wb = {pt->buf, pt->offset, wrange}, out = {w16.buf, w16.offset, bytes};
-  lil_status st = dequant_f16(ctx, seq, W->type, wb, out, pt->n_rows, W->cols, err);
+  lil_binding out = {w16.buf, w16.offset, bytes};
+  lil_status st = dequant_f16(ctx, seq, W->type, part_binding(W, 0), out, W->parts[0].n_rows, W->cols, err);
   if (st) return lil_error_prefix(err, "matmul %ux%u: f16 weights", W->rows, W->cols);
   *done = 1;
   return LIL_OK;
@@ -336,10 +342,7 @@ lil_status lil_op_matmul_ex(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil
     }
     for (uint32_t i = 0; i < W->n_parts; i++) {
       const lil_weight_part *pt = &W->parts[i];
-      uint64_t wbytes = (uint64_t)pt->n_rows * row_bytes;
-      uint64_t wrange = (wbytes + 15) & ~15ull; /* whole words for the uint view (parts are padded) */
-      if (pt->offset + wrange > lil_buffer_size(pt->buf)) wrange = wbytes;
-      lil_binding b[3] = {{pt->buf, pt->offset, wrange}, xb, yb};
+      lil_binding b[3] = {part_binding(W, i), xb, yb};
       lil_kernel *kp = k;
       const char *lab = label;
       uint64_t w16_bytes = use_w16 ? w16_part_bytes(ctx, cfg, W, i) : 0;

@@ -32,7 +32,7 @@ lil_status lil_op_qk_norm_rope(lil_ctx *ctx, lil_seq *s, lil_binding q, lil_bind
   uint32_t heads = rq->n_heads + rk->n_heads, hpg = lil_qk_rope_heads_per_group(n_tokens, heads);
   uint64_t rows = (uint64_t)n_tokens * ((heads + hpg - 1) / hpg); /* workgroups */
   if (rows > UINT32_MAX)
-    return lil_error_set(err, LIL_ERR_RANGE, "qk_norm_rope: %u tokens x %u heads", n_tokens, rq->n_heads + rk->n_heads);
+    return lil_error_set(err, LIL_ERR_RANGE, "qk_norm_rope: %u tokens x %u heads", n_tokens, heads);
   if (n_tokens == 0) return LIL_OK;
   struct {
     uint32_t n_tokens, n_q, n_k, head_dim, rot_dim, q_stride, k_stride, neox, has_ff, q_has_norm, k_has_norm;
