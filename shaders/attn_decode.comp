@@ -17,6 +17,13 @@
 // counter after writing its partial (coherent buffer + memoryBarrierBuffer before the atomic); the
 // last split to arrive resets the counter and merges the head's working splits with log-sum-exp
 // into out and lse (as attn_merge does).
+// QK_APPEND (decode, dense / window lists): the step's q/k transform and KV append folded in (two
+// dependent dispatches less per layer than kv_append.comp with QK before this kernel): every
+// workgroup normalizes (q_has_norm) and rotates its G query heads from the raw projection into
+// shared memory; the workgroup whose split holds the step's slot (append_base[h]) does the same for
+// the head's K row, uses the new K and V for that slot in its loop (the cache is not read there)
+// and stores them in the cache after the loop. The math is kv_append.comp's (QK), element for
+// element; the RoPE (cos, sin) pairs once per workgroup in shared memory.
 // Grid: (n_splits, nh).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
@@ -34,8 +41,21 @@ layout(constant_id = 4) const uint LPR = 1;  // lanes per row (1 without USE_SHU
 layout(constant_id = 5) const uint NS = 1;   // groups merged per round (shared memory: NS * D floats)
 layout(constant_id = 6) const uint PF = 1;   // 1: load the next block before computing this one
 layout(std430, set = 0, binding = 0) readonly buffer Q { float q[]; };
+#ifdef QK_APPEND
+layout(std430, set = 0, binding = 1) buffer KP { uvec4 kpool[]; };  // the step's row stored after the loop
+layout(std430, set = 0, binding = 2) buffer VP { uvec4 vpool[]; };
+layout(std430, set = 0, binding = 8) readonly buffer Kin { float kin[]; };  // [KV heads of the layer][D], raw
+layout(std430, set = 0, binding = 9) readonly buffer Vin { float vin[]; };
+layout(std430, set = 0, binding = 10) readonly buffer Base { uint append_base[]; };  // this segment's
+layout(std430, set = 0, binding = 11) readonly buffer QW { float q_norm[]; };
+layout(std430, set = 0, binding = 12) readonly buffer KW { float k_norm[]; };
+layout(std430, set = 0, binding = 13) readonly buffer Pos { uint positions[]; };  // [0]: the step's position
+layout(std430, set = 0, binding = 14) readonly buffer FF { float freq_factors[]; };
+#include "rope_common.glsl"
+#else
 layout(std430, set = 0, binding = 1) readonly buffer KP { uvec4 kpool[]; };
 layout(std430, set = 0, binding = 2) readonly buffer VP { uvec4 vpool[]; };
+#endif
 layout(std430, set = 0, binding = 3) readonly buffer TC { uint table[]; };  // table [nh * cap]; count [nh] at cnt_off
 layout(std430, set = 0, binding = 4) readonly buffer Mask { uint mask[]; };
 #ifdef FUSED_MERGE
@@ -59,6 +79,10 @@ layout(push_constant) uniform Push {
   uint min_pages;                   // fewest pages per split
   uint cnt_off;                     // word offset of count[] in the TC binding
   uint lse_off, arr_off;            // FUSED_MERGE: lse and arrival counters in part
+#ifdef QK_APPEND
+  uint rot_dim, neox, has_ff, q_has_norm, k_has_norm;
+  float theta_scale, freq_scale, eps;
+#endif
 } pc;
 
 const uint C = D / EPC;    // 16-byte chunks per row
@@ -79,6 +103,73 @@ shared vec4 s_acc[NSL > 1 ? WG : 1];
 #if defined(USE_SHUFFLE)
 shared float s_red[G * (WG / 4 + 1)];  // per-subgroup partial results (subgroups of >= 4 lanes)
 #endif
+#endif
+#ifdef QK_APPEND
+shared float s_row[(G + 1) * D];  // rows 0..G-1: the query heads; row G: the step's K row
+shared float s_inv[G + 1];        // their inverse RMS (rows with a norm)
+shared vec2 s_cs[D / 2];          // the step's RoPE (cos, sin) per pair
+
+// s_row = rope(norm(raw rows)) for the G query heads from qh0 and, when with_k, KV head kh's K row.
+// Uniform control flow; s_row is complete and visible to the workgroup on return.
+void qk_transform(uint qh0, uint kh, bool with_k) {
+  uint tid = gl_LocalInvocationID.x, NR = with_k ? G + 1 : G, half_rot = pc.rot_dim / 2;
+  uint pos = positions[0];
+  bool has_ff = pc.has_ff != 0;
+  for (uint i = tid; i < NR * D; i += WG) {
+    uint r = i / D, d = i % D;
+    s_row[i] = r < G ? q[(qh0 + r) * D + d] : kin[kh * D + d];
+  }
+  for (uint j = tid; j < half_rot; j += WG)
+    s_cs[j] = rope_cos_sin(pos, j, pc.theta_scale, has_ff, has_ff ? freq_factors[j] : 1.0, pc.freq_scale);
+  barrier();
+  if (pc.q_has_norm != 0 || pc.k_has_norm != 0) {
+#ifdef USE_SHUFFLE
+    for (uint r = gl_SubgroupID; r < NR; r += gl_NumSubgroups) {
+      float a = 0.0;
+      for (uint d = gl_SubgroupInvocationID; d < D; d += gl_SubgroupSize) a += s_row[r * D + d] * s_row[r * D + d];
+      a = subgroupAdd(a);
+      if (gl_SubgroupInvocationID == 0) s_inv[r] = inversesqrt(a / float(D) + pc.eps);
+    }
+#else
+    if (tid < NR) {
+      float a = 0.0;
+      for (uint d = 0; d < D; d++) a += s_row[tid * D + d] * s_row[tid * D + d];
+      s_inv[tid] = inversesqrt(a / float(D) + pc.eps);
+    }
+#endif
+    barrier();
+  }
+  // per row: half_rot rotated pairs, then the D - rot_dim elements past the rotation (each element
+  // read and written by one task only)
+  uint T = D - half_rot;
+  for (uint i = tid; i < NR * T; i += WG) {
+    uint r = i / T, j = i % T;
+    bool norm = r < G ? pc.q_has_norm != 0 : pc.k_has_norm != 0;
+    float inv = norm ? s_inv[r] : 1.0;
+    if (j < half_rot) {
+      uint a = pc.neox != 0 ? j : 2 * j, b = pc.neox != 0 ? j + half_rot : 2 * j + 1;
+      float xa = s_row[r * D + a], xb = s_row[r * D + b];
+      if (norm) {
+        xa = xa * inv * (r < G ? q_norm[a] : k_norm[a]);
+        xb = xb * inv * (r < G ? q_norm[b] : k_norm[b]);
+      }
+      vec2 y = rope_rotate(xa, xb, s_cs[j]);
+      s_row[r * D + a] = y.x;
+      s_row[r * D + b] = y.y;
+    } else if (norm) {
+      uint e = pc.rot_dim + (j - half_rot);
+      s_row[r * D + e] = s_row[r * D + e] * inv * (r < G ? q_norm[e] : k_norm[e]);
+    }
+  }
+  barrier();
+}
+
+// Chunk c of the step's K row (s_row[G]) / V row (vin), as the cache stores it.
+uvec4 new_chunk(bool is_k, uint kh, uint c) {
+  float e[EPC];
+  [[unroll]] for (uint i = 0; i < EPC; i++) e[i] = is_k ? s_row[G * D + c * EPC + i] : vin[kh * D + c * EPC + i];
+  return pack_chunk(e);
+}
 #endif
 
 void main() {
@@ -105,11 +196,19 @@ void main() {
     return;
   }
   uint u_begin = p_begin * pc.P, u_end = p_end * pc.P;
+#ifdef QK_APPEND
+  uint kh = pc.h0 + h, u_new = append_base[h];  // the step's logical slot in head h's list
+  bool mine = u_new >= u_begin && u_new < u_end;  // uniform: this split appends the step's K / V
+  qk_transform(qh0, kh, mine);
+#define QIN(g, d) s_row[(g) * D + (d)]
+#else
+#define QIN(g, d) q[(qh0 + (g)) * D + (d)]
+#endif
   float qv[G][CE], acc[G][CE], m[G], l[G];
   [[unroll]] for (uint g = 0; g < G; g++) {
     [[unroll]] for (uint k = 0; k < CPL; k++)
       [[unroll]] for (uint e = 0; e < EPC; e++)
-        qv[g][k * EPC + e] = q[(qh0 + g) * D + (c0 + k * LPR) * EPC + e] * pc.scale;
+        qv[g][k * EPC + e] = QIN(g, (c0 + k * LPR) * EPC + e) * pc.scale;
     [[unroll]] for (uint i = 0; i < CE; i++) acc[g][i] = 0.0;
     m[g] = M_INIT;
     l[g] = 0.0;
@@ -140,6 +239,15 @@ void main() {
           vn[r][k] = vpool[(pn * pc.P + t1 % pc.P + r) * C + c0 + k * LPR];
         }
     }
+#ifdef QK_APPEND
+    if (mine && u_new >= t0 && u_new < t0 + R)  // the step's slot: its K / V from this kernel
+      [[unroll]] for (uint r = 0; r < R; r++)
+        if (t0 + r == u_new)
+          [[unroll]] for (uint k = 0; k < CPL; k++) {
+            kw[r][k] = new_chunk(true, kh, c0 + k * LPR);
+            vw[r][k] = new_chunk(false, kh, c0 + k * LPR);
+          }
+#endif
     float s[R][G];
     [[unroll]] for (uint r = 0; r < R; r++) {
       float d[G];
@@ -210,6 +318,15 @@ void main() {
       s_l[gi * G + g] = l[g];
     }
   barrier();
+#ifdef QK_APPEND
+  if (mine) {  // every thread is past its loop: the step's K / V into the cache
+    uint row = table[h * pc.cap + u_new / pc.P] * pc.P + u_new % pc.P;
+    for (uint c = tid; c < C; c += WG) {
+      kpool[row * C + c] = new_chunk(true, kh, c);
+      vpool[row * C + c] = new_chunk(false, kh, c);
+    }
+  }
+#endif
   [[unroll]] for (uint g = 0; g < G; g++) {
     float M = M_INIT;
     for (uint j = 0; j < NG; j++) M = max(M, s_m[j * G + g]);

@@ -665,11 +665,13 @@ END_TEST
 
 /* Several hundred real GPU steps of the evicting policies with a tiny head: memory stays bounded,
  * outputs checked every 25 steps. */
-/* The decode step's q/k norm + RoPE done by the KV append (record_decode_qk): the GPU gets q and k
- * as the projections give them, the reference attends with them transformed on the CPU. Every
- * layout / norm / frequency-factor / partial-rotation combination on dense, the minmax append of
- * quest and raas, the evicting policies, F32, GQA 1..4, head_dim 128; and the separate transform
- * ($LIL_ATTN_QK=separate: qk_norm_rope, then the plain append). */
+/* The decode step's q/k norm + RoPE done by the decode kernel (dense, window: attn_decode.comp
+ * QK_APPEND, which also appends K / V) or by the KV append (the other policies) (record_decode_qk):
+ * the GPU gets q and k as the projections give them, the reference attends with them transformed on
+ * the CPU. Every layout / norm / frequency-factor / partial-rotation combination on dense, the
+ * minmax append of quest and raas, the evicting policies, F32, GQA 1..4, head_dim 128; the separate
+ * transform ($LIL_ATTN_QK=separate: qk_norm_rope, then the plain append) and the append's
+ * ($LIL_ATTN_QK=append) on dense. */
 START_TEST(test_qk_fused) {
   for (uint32_t bits = 0; bits < 16; bits++) {
     scen a = base(LIL_ATTN_DENSE, 4, 2, 4);
@@ -701,6 +703,11 @@ START_TEST(test_qk_fused) {
   scen d = base(LIL_ATTN_QUEST, 4, 2, 4);
   d.qk = 1 + 2 + 8, d.budget = 12, d.steps = 10;
   run_scenario(&d, NULL);
+  /* the transform in the KV append, not in the dense decode kernel ($LIL_ATTN_QK=append) */
+  setenv("LIL_ATTN_QK", "append", 1);
+  scen e = base(LIL_ATTN_DENSE, 8, 2, 4);
+  e.qk = 1 + 2 + 4 + 8, e.steps = 6, e.check_every = 2;
+  run_scenario(&e, NULL);
   unsetenv("LIL_ATTN_QK");
 }
 END_TEST

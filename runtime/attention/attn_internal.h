@@ -89,6 +89,7 @@ struct lil_attention {
   uint32_t merge_wg, merge_qpw; /* attn_merge_tree: workgroup size, output quads per workgroup */
   int fused_minmax;           /* decode append: Quest min/max in kv_append (no kv_minmax dispatch) */
   int unfused_qk;             /* $LIL_ATTN_QK=separate: record_decode_qk records qk_norm_rope apart */
+  int append_qk;              /* $LIL_ATTN_QK=append: the transform in kv_append, never in attn_decode */
   int prefill_cm;             /* prefill without earlier context on tensor cores (attn_prefill_cm_d*);
                                * $LIL_ATTN_PREFILL=scalar turns it off */
   uint32_t prefill_nw, prefill_kt; /* its subgroups per workgroup and keys per staged tile

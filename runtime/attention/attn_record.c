@@ -42,6 +42,7 @@ typedef struct qk_push {
 } qk_push;
 
 #define QK_BINDINGS 13
+#define DECODE_QK_BINDINGS 15 /* attn_decode.comp with QK_APPEND */
 
 /* The RoPE parameters of the Q heads (k: of the KV heads) from qk, in the attention's own shape
  * (packed heads; head_dim <= 512 is checked at create: kv_append.comp's shared row). */
@@ -51,6 +52,27 @@ static lil_rope_params qk_rope(const lil_attention *att, const lil_attention_qk 
   r.head_dim = att->cfg.head_dim;
   r.token_stride = 0;
   return r;
+}
+
+/* The transform's push constants (n_q left 0) for qk; one token only. */
+static lil_status make_qk_push(const lil_attention *att, const lil_attention_qk *qk, uint32_t n_tokens, qk_push *qp,
+                               lil_error *err) {
+  lil_rope_params rp = qk_rope(att, qk, 0);
+  uint32_t rot, stride;
+  if (!lil_rope_resolve(&rp, &rot, &stride) || n_tokens != 1)
+    return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention decode q/k transform: rot_dim %u, base %g, mode %d",
+                         rp.rot_dim, (double)rp.base, (int)rp.mode);
+  float factor = rp.linear_factor > 0.0f ? rp.linear_factor : 1.0f;
+  *qp = (qk_push){0,
+                  rot,
+                  rp.mode == LIL_ROPE_NEOX,
+                  qk->freq_factors != NULL,
+                  qk->q_norm != NULL,
+                  qk->k_norm != NULL,
+                  lil_rope_theta_scale(rp.base, rot),
+                  1.0f / factor,
+                  qk->eps};
+  return LIL_OK;
 }
 
 /* Append of n_tokens rows to every segment of the layer, and the Quest min/max of touched pages.
@@ -70,21 +92,8 @@ static lil_status record_append(lil_attention *att, lil_seq *seq, uint32_t layer
   uint32_t nb = qk ? QK_BINDINGS : fmm ? 8 : 6;
   qk_push qp = {0};
   if (qk) {
-    lil_rope_params rp = qk_rope(att, qk, 0);
-    uint32_t rot, stride;
-    if (!lil_rope_resolve(&rp, &rot, &stride) || n_tokens != 1)
-      return lil_error_set(err, LIL_ERR_INVALID_ARG, "attention decode q/k transform: rot_dim %u, base %g, mode %d",
-                           rp.rot_dim, (double)rp.base, (int)rp.mode);
-    float factor = rp.linear_factor > 0.0f ? rp.linear_factor : 1.0f;
-    qp = (qk_push){0,
-                   rot,
-                   rp.mode == LIL_ROPE_NEOX,
-                   qk->freq_factors != NULL,
-                   qk->q_norm != NULL,
-                   qk->k_norm != NULL,
-                   lil_rope_theta_scale(rp.base, rot),
-                   1.0f / factor,
-                   qk->eps};
+    lil_status st = make_qk_push(att, qk, n_tokens, &qp, err);
+    if (st) return st;
   }
   lil_status st = kernel(att, an, nb, qk ? 24 + sizeof(qk_push) : 24, 1, spec, &ka, err);
   if (!st && quest_meta(att) && !fmm)
@@ -319,6 +328,7 @@ void att_choose_variants(lil_attention *att) {
   att->fused_minmax = !(env && !strcmp(env, "separate"));
   env = getenv("LIL_ATTN_QK");
   att->unfused_qk = env && !strcmp(env, "separate");
+  att->append_qk = env && !strcmp(env, "append");
   /* attn_prefill_cm.comp: NV cooperative matrices, subgroups of 32 with shuffles, a head_dim it
    * was compiled for */
   env = getenv("LIL_ATTN_PREFILL");
@@ -454,16 +464,24 @@ lil_status lil_attention_record_decode_qk(lil_attention *att, lil_seq *seq, uint
   /* auto splits: at least one block of R rows per row group in every split that works (fewer splits
    * at short contexts); splits set by the caller are used as given */
   uint32_t min_pages = min_split_pages(att);
+  /* the q/k transform and the append in the decode kernel (attn_decode.comp QK_APPEND): lists
+   * without a selection, scores or Quest metadata, the separate merge, enough bindings;
+   * $LIL_ATTN_QK=append keeps them in kv_append */
+  int fold = qk && !select && !h2o && !quest_meta(att) && !fm && !att->append_qk &&
+             lil_ctx_max_bindings(att->ctx) >= DECODE_QK_BINDINGS;
+  qk_push qp = {0};
   char dname[32];
-  snprintf(dname, sizeof(dname), "attn_decode_%s%s%s", f32 ? "f32" : "f16", ds.shuffle ? "_sg" : "", fm ? "_fm" : "");
+  snprintf(dname, sizeof(dname), "attn_decode_%s%s%s%s", f32 ? "f32" : "f16", ds.shuffle ? "_sg" : "", fm ? "_fm" : "",
+           fold ? "_qk" : "");
   lil_status st = layer == 0 ? record_update(att, seq, err) : LIL_OK;
-  if (!st) st = record_append(att, seq, layer, k, v, 1, 0, qk, q, err);
+  if (!st && fold) st = make_qk_push(att, qk, 1, &qp, err);
+  if (!st && !fold) st = record_append(att, seq, layer, k, v, 1, 0, qk, q, err);
   lil_kernel *kd, *kmerge = NULL, *kh = NULL;
   int cpu = lil_ctx_snapshot(att->ctx)->kind == LIL_DEVICE_CPU;
   uint32_t mwg = cpu ? 64 : 256;
   uint32_t sd[] = {ds.wg, D, G, ds.r, ds.lpr, ds.ns, ds.pf}, smg[] = {mwg}, sh[] = {128, G};
   uint32_t smt[] = {att->merge_wg, att->merge_qpw};
-  if (!st) st = kernel(att, dname, 8, 48, 7, sd, &kd, err);
+  if (!st) st = kernel(att, dname, fold ? DECODE_QK_BINDINGS : 8, fold ? 48 + 32 : 48, 7, sd, &kd, err);
   if (!st && !fm && att->tree_merge) st = kernel(att, "attn_merge_tree", 3, 16, 2, smt, &kmerge, err);
   if (!st && !fm && !att->tree_merge) st = kernel(att, "attn_merge", 3, 16, 1, smg, &kmerge, err);
   if (!st && h2o) st = kernel(att, "h2o_update", 8, 12, 2, sh, &kh, err);
@@ -479,15 +497,30 @@ lil_status lil_attention_record_decode_qk(lil_attention *att, lil_seq *seq, uint
     }
     lil_binding mask = region(att->state, s->mask, pages);
     lil_binding scores = h2o ? (lil_binding){att->scratch, s->scratch * 4, pages * att->P * G * 4} : dummy;
-    lil_binding bd[8] = {q, {s->k, 0, 0}, {s->v, 0, 0}, tc, mask, {att->part, 0, 0}, scores, fm ? out : dummy};
+    lil_binding bd[DECODE_QK_BINDINGS] = {q, {s->k, 0, 0}, {s->v, 0, 0}, tc, mask, {att->part, 0, 0}, scores,
+                                          fm ? out : dummy};
     struct {
       uint32_t P, cap, n_splits, n_qheads, h0, ml_off, write_scores;
       float scale;
       uint32_t min_pages, cnt_off, lse_off, arr_off;
+      uint32_t rot_dim, neox, has_ff, q_has_norm, k_has_norm; /* fold: qk_push without n_q */
+      float theta_scale, freq_scale, eps;
     } pd = {att->P,         att->cap, S, NH, s->h0, (uint32_t)att->part_ml, (uint32_t)h2o, 1.0f / sqrtf((float)D),
-            min_pages, (uint32_t)(s->count - s->table), (uint32_t)att->part_lse, (uint32_t)att->part_arr};
+            min_pages, (uint32_t)(s->count - s->table), (uint32_t)att->part_lse, (uint32_t)att->part_arr,
+            qp.rot_dim, qp.neox, qp.has_ff, qp.q_has_norm, qp.k_has_norm, qp.theta_scale, qp.freq_scale, qp.eps};
     uint32_t wm = 0x20 | (h2o ? 0x40 : 0) | (fm ? 0x80 : 0);
-    if (!st) st = lil_seq_dispatch(seq, kd, bd, 8, wm, &pd, sizeof(pd), S, s->nh, 1, "attn_decode", err);
+    if (fold) { /* raw K / V rows, append bases, norms, position, frequency factors; the pools written */
+      lil_binding pos = qk->positions;
+      bd[8] = k, bd[9] = v, bd[10] = region(att->state, s->base, s->nh);
+      bd[11] = qk->q_norm ? *qk->q_norm : pos;
+      bd[12] = qk->k_norm ? *qk->k_norm : pos;
+      bd[13] = pos;
+      bd[14] = qk->freq_factors ? *qk->freq_factors : pos;
+      wm |= 0x6;
+    }
+    if (!st)
+      st = lil_seq_dispatch(seq, kd, bd, fold ? DECODE_QK_BINDINGS : 8, wm, &pd, fold ? sizeof(pd) : 48, S, s->nh, 1,
+                            "attn_decode", err);
   }
   lil_binding bm[3] = {{att->part, 0, 0}, out, lse};
   uint32_t pm[4] = {D, S, NH, (uint32_t)att->part_ml};
