@@ -196,6 +196,22 @@ void main() {
     return;
   }
   uint u_begin = p_begin * pc.P, u_end = p_end * pc.P;
+  // Software pipeline: the next block's page, mask and K/V rows are loaded (PF = 1) before the
+  // current block is computed. Loads are unconditional (masked slots are in bounds; their scores
+  // and values are dropped by selects).
+  uint t0 = u_begin + gi * R;
+  uint page = t0 < u_end ? table[h * pc.cap + t0 / pc.P] : 0u;
+  uint bits = 0;
+  uvec4 kw[R][CPL], vw[R][CPL], kn[R][CPL], vn[R][CPL];
+  if (t0 < u_end) {
+    bits = mask[page] >> (t0 % pc.P);
+    [[unroll]] for (uint r = 0; r < R; r++)
+      [[unroll]] for (uint k = 0; k < CPL; k++) {
+        kw[r][k] = kpool[(page * pc.P + t0 % pc.P + r) * C + c0 + k * LPR];
+        vw[r][k] = vpool[(page * pc.P + t0 % pc.P + r) * C + c0 + k * LPR];
+      }
+  }
+  // (QK_APPEND: the first block's loads above are in flight during the transform)
 #ifdef QK_APPEND
   uint kh = pc.h0 + h, u_new = append_base[h];  // the step's logical slot in head h's list
   bool mine = u_new >= u_begin && u_new < u_end;  // uniform: this split appends the step's K / V
@@ -212,21 +228,6 @@ void main() {
     [[unroll]] for (uint i = 0; i < CE; i++) acc[g][i] = 0.0;
     m[g] = M_INIT;
     l[g] = 0.0;
-  }
-  // Software pipeline: the next block's page, mask and K/V rows are loaded (PF = 1) before the
-  // current block is computed. Loads are unconditional (masked slots are in bounds; their scores
-  // and values are dropped by selects).
-  uint t0 = u_begin + gi * R;
-  uint page = t0 < u_end ? table[h * pc.cap + t0 / pc.P] : 0u;
-  uint bits = 0;
-  uvec4 kw[R][CPL], vw[R][CPL], kn[R][CPL], vn[R][CPL];
-  if (t0 < u_end) {
-    bits = mask[page] >> (t0 % pc.P);
-    [[unroll]] for (uint r = 0; r < R; r++)
-      [[unroll]] for (uint k = 0; k < CPL; k++) {
-        kw[r][k] = kpool[(page * pc.P + t0 % pc.P + r) * C + c0 + k * LPR];
-        vw[r][k] = vpool[(page * pc.P + t0 % pc.P + r) * C + c0 + k * LPR];
-      }
   }
   while (t0 < u_end) {
     uint t1 = t0 + NG * R, bits_n = 0;

@@ -671,7 +671,7 @@ END_TEST
  * the CPU. Every layout / norm / frequency-factor / partial-rotation combination on dense, the
  * minmax append of quest and raas, the evicting policies, F32, GQA 1..4, head_dim 128; the separate
  * transform ($LIL_ATTN_QK=separate: qk_norm_rope, then the plain append) and the append's
- * ($LIL_ATTN_QK=append) on dense. */
+ * ($LIL_ATTN_QK=append) on dense; the decode kernel's with the fused merge. */
 START_TEST(test_qk_fused) {
   for (uint32_t bits = 0; bits < 16; bits++) {
     scen a = base(LIL_ATTN_DENSE, 4, 2, 4);
@@ -709,6 +709,13 @@ START_TEST(test_qk_fused) {
   e.qk = 1 + 2 + 4 + 8, e.steps = 6, e.check_every = 2;
   run_scenario(&e, NULL);
   unsetenv("LIL_ATTN_QK");
+  /* the transform in the decode kernel with the merge folded in too (LIL_ATTN_MERGE=fused) */
+  setenv("LIL_ATTN_MERGE", "fused", 1);
+  run_scenario(&e, NULL);
+  scen f = base(LIL_ATTN_DENSE, 8, 2, 4);
+  f.qk = 1 + 4, f.kvt = LIL_KV_F32, f.D = 128, f.L = 1, f.prompt = 300, f.steps = 3, f.splits = 37;
+  run_scenario(&f, NULL);
+  unsetenv("LIL_ATTN_MERGE");
 }
 END_TEST
 

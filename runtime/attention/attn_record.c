@@ -465,9 +465,9 @@ lil_status lil_attention_record_decode_qk(lil_attention *att, lil_seq *seq, uint
    * at short contexts); splits set by the caller are used as given */
   uint32_t min_pages = min_split_pages(att);
   /* the q/k transform and the append in the decode kernel (attn_decode.comp QK_APPEND): lists
-   * without a selection, scores or Quest metadata, the separate merge, enough bindings;
-   * $LIL_ATTN_QK=append keeps them in kv_append */
-  int fold = qk && !select && !h2o && !quest_meta(att) && !fm && !att->append_qk &&
+   * without a selection, scores or Quest metadata, enough bindings; $LIL_ATTN_QK=append keeps
+   * them in kv_append */
+  int fold = qk && !select && !h2o && !quest_meta(att) && !att->append_qk &&
              lil_ctx_max_bindings(att->ctx) >= DECODE_QK_BINDINGS;
   qk_push qp = {0};
   char dname[32];

@@ -15,8 +15,9 @@
 #  5. versus.sh llama-1b F16, qwen3-0.6b Q8_0, llama-8b Q8_0
 #  6. qwen3-0.6b --profile; on a card other than session 14's H100 the 60cb702 binary's prefill;
 #     LIL_PREFILL_W16_AHEAD=0 on llama-8b
-#  2b. decode: the q/k transform + KV append in the decode kernel against LIL_ATTN_QK=append
-#     (llama-8b Q4_0, qwen3-0.6b Q8_0, alternating), and one step's profile each
+#  2b. decode: the q/k transform + KV append in the decode kernel (d) against LIL_ATTN_QK=append (a)
+#     and with LIL_ATTN_MERGE=fused too (f) (llama-8b Q4_0, qwen3-0.6b Q8_0, alternating), and one
+#     step's profile each
 #  7. the w16 threshold: llama-8b Q4_0 and qwen3-0.6b Q8_0 at 256 / 384 / 507 tokens, default (no
 #     w16 under 512) against LIL_PREFILL_W16=1 (always)
 DEADLINE=${DEADLINE:-540}
@@ -33,13 +34,15 @@ vs llama-8b:q4_0
 "$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>>$R/synth.txt
 "$L" synth llama-1b f16 -o /tmp/l1.gguf >/dev/null 2>>$R/synth.txt
 # the q/k transform + KV append folded into the dense decode kernel (attn_decode.comp QK_APPEND)
-# against the append path (LIL_ATTN_QK=append), alternating; decode profile of one step each
-for m in l8 q06; do for e in d a d a; do
-  [ $(left) -gt 60 ] && ( [ $e = a ] && export LIL_ATTN_QK=append; bp "$m decode LIL_ATTN_QK=${LIL_ATTN_QK:-default}" "$L" bench decode -m /tmp/$m.gguf --json )
-done; done >$R/decode-fold.txt 2>&1
-for m in l8 q06; do for e in d a; do
-  [ $(left) -gt 60 ] && ( [ $e = a ] && export LIL_ATTN_QK=append; bp "$m profile LIL_ATTN_QK=${LIL_ATTN_QK:-default}" "$L" run -m /tmp/$m.gguf -p "Once upon a time" -n 16 --profile )
-done; done >$R/decode-profile.txt 2>&1
+# against the append path (LIL_ATTN_QK=append) and with the merge folded in too
+# (LIL_ATTN_MERGE=fused), alternating; one decode step's profile each
+dq() { case $1 in a) export LIL_ATTN_QK=append;; f) export LIL_ATTN_MERGE=fused;; esac; }
+for x in l8:d l8:a l8:f q06:d q06:a q06:f l8:d l8:a l8:f q06:d q06:a q06:f; do m=${x%:*}
+  [ $(left) -gt 60 ] && ( dq ${x#*:}; bp "$m decode ${x#*:} QK=${LIL_ATTN_QK:-} MERGE=${LIL_ATTN_MERGE:-}" "$L" bench decode -m /tmp/$m.gguf --iters 2 --json )
+done >$R/decode-fold.txt 2>&1
+for x in l8:d l8:a l8:f q06:d q06:f; do m=${x%:*}
+  [ $(left) -gt 60 ] && ( dq ${x#*:}; bp "$m profile ${x#*:} QK=${LIL_ATTN_QK:-} MERGE=${LIL_ATTN_MERGE:-}" "$L" run -m /tmp/$m.gguf -p "Once upon a time" -n 16 --profile )
+done >$R/decode-profile.txt 2>&1
 pack decode
 [ $(left) -gt 40 ] && bp "l8 default" "$L" bench prefill -m /tmp/l8.gguf --lengths 512,4096 --iters 2 --profile --json >$R/prefill-l8.txt 2>&1
 [ $(left) -gt 40 ] && bp "l1 default" "$L" bench prefill -m /tmp/l1.gguf --lengths 512,4096 --iters 3 --profile --json >$R/prefill-l1.txt 2>&1
