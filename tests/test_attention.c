@@ -731,7 +731,8 @@ END_TEST
 
 /* The causal prefill over several key tiles and query blocks (tensor-core kernel where the device
  * has NV cooperative matrices and subgroups of 32: 16-token blocks, 4 or 8 per workgroup, keys
- * staged 32 or 64 at a time ($LIL_ATTN_PREFILL=w4k32 / w4k64 / w8k32; default w8k32crp), from the F32
+ * staged 32 or 64 at a time ($LIL_ATTN_PREFILL=w4k32 / w4k64 / w8k32; default w8k64crp at head_dim
+ * 128, else w8k32crp), from the F32
  * inputs or (suffix c) the f16 paged cache, the softmax in registers (r), the next tile prefetched into
  * registers (p); else the scalar kernel), and the scalar kernel at the
  * same shapes ($LIL_ATTN_PREFILL=scalar). Prompts are no multiple of the tiles; GQA 1 / 2 / 3 / 4. */
@@ -745,7 +746,7 @@ static void run_prefill_path(const scen *s, const char *path) {
   int scalar = path && !strcmp(path, "scalar");
   const char *v = lil_attention_variant(r.att);
   char want[32];
-  snprintf(want, sizeof(want), "prefill=cm,%s", path && !scalar ? path : "w8k32crp");
+  snprintf(want, sizeof(want), "prefill=cm,%s", path && !scalar ? path : s->D == 128 ? "w8k64crp" : "w8k32crp");
   /* K / V from the cache only for F16 caches of policies that keep every token */
   char *c = strchr(want + 10, 'c');
   if (c && (s->kvt != LIL_KV_F16 || (s->kind != LIL_ATTN_DENSE && s->kind != LIL_ATTN_QUEST)))

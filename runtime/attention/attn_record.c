@@ -338,13 +338,15 @@ void att_choose_variants(lil_attention *att) {
                     !(env && !strcmp(env, "scalar"));
   /* LIL_ATTN_PREFILL=w4k32 | w4k64 | w8k32 | w8k64 (the compiled shapes; w8k64 only with r), then flags: c = K / V from the
    * cache, r = the softmax in registers, p = the next K / V tile prefetched into registers.
-   * Default w8k32crp: on the H100 55.2k tok/s against 48.6k for w4k64crp and 32.9k for session 9's
+   * Default w8k32crp (w8k64crp at head_dim 128, below): on the H100 55.2k tok/s against 48.6k for w4k64crp and 32.9k for session 9's
    * w4k32 (qwen3-0.6b Q8_0 at 4096, session 11, docs/benchmarks.md), and checked there against the
-   * CPU reference (test_prefill_tiles, session 13). */
+   * CPU reference (test_prefill_tiles, session 13). Session 15 (H100, one call, at 4096 tokens):
+   * w8k64crp for head_dim 128, qwen3-0.6b Q8_0 63.0 against 68.8 ms, llama-8b Q4_0 441.5 / 440.8
+   * (session 14: 436.4 / 440.3); head_dim 64 keeps w8k32crp (llama-1b F16 77.6 against 75.2 ms). */
   unsigned nw = 0, kt = 0;
   char fl[4] = "";
   const char *flags = "crp";
-  att->prefill_nw = 8, att->prefill_kt = 32;
+  att->prefill_nw = 8, att->prefill_kt = D == 128 ? 64 : 32;
   int nf = env ? sscanf(env, "w%uk%u%3[crp]", &nw, &kt, fl) : 0;
   if (nf >= 2 && ((nw == 4 && (kt == 32 || kt == 64)) || (nw == 8 && kt == 32) ||
                   (nw == 8 && kt == 64 && nf == 3 && strchr(fl, 'r')))) { /* w8k64: with r only */

@@ -29,8 +29,10 @@ static void acts_free(model_acts *a) {
 
 /* Defaults from the H100 (docs/benchmarks.md; lil bench prefill, w16 against the tiles decoding the
  * weights): session 13, llama-8b Q4_0 +9% at 512 tokens, +30% at 4096; session 14 (with the tile
- * chosen per product), qwen3-0.6b Q8_0 +34% at 512 (43,149 against 32,208 tok/s), +18% at 4096.
- * Q4_K / Q6_K as Q4_0 (their in-tile decode is no cheaper; not measured end to end). */
+ * chosen per product), qwen3-0.6b Q8_0 +34% at 512 (43,149 against 32,208 tok/s), +18% at 4096;
+ * session 15, at 256 / 384 / 507 tokens: llama-8b Q4_0 +15% / +26% / +26%, qwen3-0.6b Q8_0
+ * +35% / +31% / +23% (nothing measured below 256). Q4_K / Q6_K as Q4_0 (their in-tile decode is
+ * no cheaper; not measured end to end). */
 uint32_t model_w16_min_tokens(int64_t w16_env, uint32_t type) {
   if (w16_env == 0) return UINT32_MAX;
   if (w16_env > 0) return w16_env > UINT32_MAX ? UINT32_MAX : (uint32_t)w16_env;
@@ -38,7 +40,7 @@ uint32_t model_w16_min_tokens(int64_t w16_env, uint32_t type) {
   case LIL_TYPE_Q4_0:
   case LIL_TYPE_Q4_K:
   case LIL_TYPE_Q6_K:
-  case LIL_TYPE_Q8_0: return 512;
+  case LIL_TYPE_Q8_0: return 256;
   default: return UINT32_MAX;
   }
 }
