@@ -3,7 +3,9 @@
  * clock, the best of --iters runs). A decode step reads every weight once, so its floor is
  * weight bytes / copy bandwidth, the copy bandwidth measured in the same run (a profiled context of
  * its own, so that the decode step carries no per-dispatch timestamps). Also: dispatches and
- * dependent steps (barriers + 1) per token, the cost docs/benchmarks.md puts at ~4.4 us each. */
+ * dependent steps (barriers + 1) per token, the cost docs/benchmarks.md puts at ~4.4 us each.
+ * --profile: one more step in a profiled context of its own (a timestamp after every dispatch), its
+ * GPU time per kernel label. */
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 
 #include "cli_bench.h"
+#include "cli_profile.h"
 #include "cli_util.h"
 #include "lil_bandwidth.h"
 #include "lil_model.h"
@@ -29,6 +32,8 @@ static void usage(FILE *f) {
              "  --tokens N          timed decode steps per run (default 128)\n"
              "  --iters N           runs; the best is reported (default 3)\n"
              "  --device SEL        Vulkan device (index or name substring)\n"
+             "  --profile           also one step's GPU time per kernel (a profiled context of its\n"
+             "                      own; the timestamps between dispatches include their launch gaps)\n"
              "  --json              one JSON object on stdout\n");
 }
 
@@ -53,14 +58,49 @@ static lil_status measure_copy(const char *device, double *gbps, lil_error *err)
   return st;
 }
 
+/* --profile: the model in a profiled context of its own, the prompt, two steps; the second step's
+ * per-dispatch GPU times summed by label into *out (allocated; *n entries), the context's
+ * validation messages in *vmsgs. */
+static lil_status profile_step(const char *device, const char *model, const lil_session_options *so,
+                               const int32_t *ids, uint32_t prompt, cli_kernel_time **out, uint32_t *n,
+                               uint32_t *n_timed, double *total_ms, uint32_t *vmsgs, lil_error *err) {
+  lil_ctx_options co;
+  lil_ctx_options_default(&co);
+  co.device = device, co.profile = 1;
+  lil_ctx *ctx = NULL;
+  lil_model *m = NULL;
+  lil_session *s = NULL;
+  lil_status st = lil_ctx_create(&co, &ctx, err);
+  if (!st) st = lil_model_load(ctx, model, NULL, &m, err);
+  if (!st) st = lil_session_create(m, so, &s, err);
+  int32_t next;
+  if (!st) st = lil_session_prefill(s, ids, prompt, &next, err);
+  for (int i = 0; i < 2 && !st; i++) st = lil_session_step(s, next, &next, err);
+  const lil_seq_timing *t = NULL;
+  uint32_t nt = st ? 0 : lil_session_step_timings(s, &t);
+  if (!st && !nt) st = lil_error_set(err, LIL_ERR_UNSUPPORTED, "--profile: the device gives no GPU timestamps");
+  *out = st ? NULL : calloc(nt, sizeof(**out));
+  if (!st && !*out) st = lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "--profile: %u timings", nt);
+  if (!st) {
+    *n = cli_profile_by_label(t, nt, *out, nt, total_ms);
+    *n_timed = nt;
+  }
+  *vmsgs = ctx ? lil_ctx_validation_messages(ctx) : 0;
+  lil_session_free(s);
+  lil_model_free(m);
+  lil_ctx_free(ctx);
+  return st;
+}
+
 int bench_decode(int argc, char **argv) {
   static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"prompt", required_argument, 0, 'p'},
                                        {"tokens", required_argument, 0, 't'}, {"iters", required_argument, 0, 'i'},
                                        {"device", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
-                                       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+                                       {"help", no_argument, 0, 'h'},         {"profile", no_argument, 0, 'P'},
+                                       {0, 0, 0, 0}};
   uint64_t prompt = 512, tokens = 128, iters = 3;
   const char *model = NULL, *device = NULL;
-  int json = 0, c;
+  int json = 0, profile = 0, c;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
@@ -71,6 +111,7 @@ int bench_decode(int argc, char **argv) {
     case 'i': if (!cli_parse_u64("bench decode", "--iters", optarg, 1, 1000, &iters)) return 2; break;
     case 'd': device = optarg; break;
     case 'j': json = 1; break;
+    case 'P': profile = 1; break;
     case 'h': usage(stdout); return 0;
     default: fprintf(stderr, "lil bench decode: unknown or incomplete option '%s'\n", argv[optind - 1]); return 2;
     }
@@ -119,6 +160,10 @@ int bench_decode(int argc, char **argv) {
     double ms = now_ms() - t0;
     if (!st && (best_ms == 0 || ms < best_ms)) best_ms = ms;
   }
+  cli_kernel_time *kt = NULL;
+  uint32_t nk = 0, n_timed = 0, pmsgs = 0;
+  double prof_ms = 0;
+  if (!st && profile) st = profile_step(device, model, &so, ids, (uint32_t)prompt, &kt, &nk, &n_timed, &prof_ms, &pmsgs, &err);
   if (!st) {
     const lil_device_snapshot *snap = lil_ctx_snapshot(ctx);
     uint64_t wbytes = lil_model_weight_bytes(m);
@@ -140,6 +185,20 @@ int bench_decode(int argc, char **argv) {
       json_object_set_new(o, "fraction_of_floor", json_real(tps / floor_tps));
       json_object_set_new(o, "dispatches_per_token", json_integer(disp));
       json_object_set_new(o, "dependent_steps_per_token", json_integer(deps));
+      if (profile) {
+        json_t *ks = json_array();
+        for (uint32_t k = 0; k < nk; k++) {
+          json_t *ko = json_object();
+          json_object_set_new(ko, "label", json_string(kt[k].label));
+          json_object_set_new(ko, "ms", json_real(kt[k].ms));
+          json_object_set_new(ko, "count", json_integer(kt[k].count));
+          json_object_set_new(ko, "share", json_real(prof_ms > 0 ? kt[k].ms / prof_ms : 0));
+          json_array_append_new(ks, ko);
+        }
+        json_object_set_new(o, "profiled_step_ms", json_real(prof_ms));
+        json_object_set_new(o, "profiled_dispatches", json_integer(n_timed));
+        json_object_set_new(o, "kernels", ks);
+      }
       char *txt = json_dumps(o, JSON_INDENT(1));
       if (txt) puts(txt);
       free(txt);
@@ -150,10 +209,17 @@ int bench_decode(int argc, char **argv) {
              "per token: %u dispatches, %u dependent steps\n",
              snap->name, snap->driver_name, copy_gbps, model, wbytes / 1048576.0, (unsigned long long)prompt, tps,
              best_ms / tokens, floor_tps, 100 * tps / floor_tps, disp, deps);
+      if (profile) {
+        printf("profiled step: %u dispatches, %.3f ms of GPU time\n", n_timed, prof_ms);
+        for (uint32_t k = 0; k < nk; k++)
+          printf("    %-52s %9.4f ms %5.1f%% x%u\n", kt[k].label, kt[k].ms, prof_ms > 0 ? 100 * kt[k].ms / prof_ms : 0,
+                 kt[k].count);
+      }
     }
   }
+  free(kt);
   free(ids);
-  uint32_t vmsgs = ctx ? lil_ctx_validation_messages(ctx) : 0;
+  uint32_t vmsgs = (ctx ? lil_ctx_validation_messages(ctx) : 0) + pmsgs;
   lil_session_free(s);
   lil_model_free(m);
   lil_ctx_free(ctx);

@@ -10,6 +10,7 @@
 
 #include "cli_guardian_spec.h"
 #include "cli_commands.h"
+#include "cli_profile.h"
 #include "cli_util.h"
 #include "cli_text.h"
 #include "lil_chat.h"
@@ -352,29 +353,10 @@ static void profile_table(const run_state *r) {
     fprintf(stderr, "profile: no GPU timings (no decode step ran, or the device has no timestamps)\n");
     return;
   }
-  struct agg {
-    const char *label;
-    uint32_t count;
-    double ms;
-  } *a = calloc(n, sizeof(*a));
+  cli_kernel_time *a = calloc(n, sizeof(*a));
   if (!a) return;
-  uint32_t na = 0;
   double total = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    const char *l = t[i].label ? t[i].label : "?";
-    uint32_t j = 0;
-    while (j < na && strcmp(a[j].label, l)) j++;
-    if (j == na) a[na++].label = l;
-    a[j].count++;
-    a[j].ms += t[i].ms;
-    total += t[i].ms;
-  }
-  for (uint32_t i = 1; i < na; i++) /* by time, descending */
-    for (uint32_t j = i; j > 0 && a[j].ms > a[j - 1].ms; j--) {
-      struct agg x = a[j];
-      a[j] = a[j - 1];
-      a[j - 1] = x;
-    }
+  uint32_t na = cli_profile_by_label(t, n, a, n, &total);
   fprintf(stderr, "profile: one decode step, %u dispatches, %.3f ms of kernel time\n", n, total);
   fprintf(stderr, "  %-20s %6s %10s %6s\n", "kernel", "count", "ms", "%");
   for (uint32_t i = 0; i < na; i++)

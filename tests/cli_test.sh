@@ -116,6 +116,17 @@ assert d["tok_per_s"] > 0 and abs(d["fraction_of_floor"] - d["tok_per_s"] / d["f
 assert d["floor_tok_per_s"] * d["weight_bytes"] > 0.99e9 * d["copy_gbps"], d
 assert 0 < d["dependent_steps_per_token"] <= d["dispatches_per_token"], d
 ' "$out" || { echo "FAIL bench-decode: $out"; fails=$((fails + 1)); }
+# --profile: one step's GPU time per kernel label, every dispatch of the step counted once
+check bench-decode-profile 0 "$LIL" bench decode --prompt 20 --tokens 4 --iters 1 --profile --json
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+ks = d["kernels"]
+assert ks and d["profiled_dispatches"] == d["dispatches_per_token"] == sum(k["count"] for k in ks), d
+assert abs(sum(k["ms"] for k in ks) - d["profiled_step_ms"]) < 1e-6 * max(1.0, d["profiled_step_ms"]), d
+assert all(k["ms"] >= 0 for k in ks) and [k["ms"] for k in ks] == sorted((k["ms"] for k in ks), reverse=True), d
+assert len({k["label"] for k in ks}) == len(ks) and any(k["label"].startswith("attn_decode") for k in ks), d
+' "$out" || { echo "FAIL bench-decode-profile: $out"; fails=$((fails + 1)); }
 check bench-decode-long 2 "$LIL" bench decode --prompt 100000; expect bench-decode-long "do not fit the model"
 # lil guardian -m: real token counts from a model's tokenizer
 tmp=$(mktemp -d)
