@@ -467,10 +467,13 @@ lil_status lil_attention_record_decode_qk(lil_attention *att, lil_seq *seq, uint
    * at short contexts); splits set by the caller are used as given */
   uint32_t min_pages = min_split_pages(att);
   /* the q/k transform and the append in the decode kernel (attn_decode.comp QK_APPEND): lists
-   * without a selection, scores or Quest metadata, enough bindings; $LIL_ATTN_QK=append keeps
-   * them in kv_append */
+   * without a selection, scores or Quest metadata, enough bindings and shared memory for its rows
+   * (the G query heads and K, their norms, the RoPE pairs: ~5 KiB at head_dim 128, GQA 8; beside
+   * the kernel's own, under 16 KiB); $LIL_ATTN_QK=append keeps them in kv_append */
+  uint64_t shm = lil_ctx_plan(att->ctx)->shared_memory ? lil_ctx_plan(att->ctx)->shared_memory : 16384;
   int fold = qk && !select && !h2o && !quest_meta(att) && !att->append_qk &&
-             lil_ctx_max_bindings(att->ctx) >= DECODE_QK_BINDINGS;
+             lil_ctx_max_bindings(att->ctx) >= DECODE_QK_BINDINGS &&
+             ((uint64_t)(G + 1) * (D + 1) + D) * 4 + 16384 <= shm;
   qk_push qp = {0};
   char dname[32];
   snprintf(dname, sizeof(dname), "attn_decode_%s%s%s%s", f32 ? "f32" : "f16", ds.shuffle ? "_sg" : "", fm ? "_fm" : "",
