@@ -161,7 +161,8 @@ static lil_status bench_matvec_mode(lil_ctx *ctx, const kernels_opts *o, uint32_
    * x8 runs start with the quantization) */
   char ran[48];
   const char *label = !st ? lil_seq_label(seq, sep ? 1 : 0) : NULL;
-  snprintf(ran, sizeof(ran), "%s%s", label ? label : lil_matvec_shader(type, plan->use_subgroup_arith),
+  if (!label) label = lil_matvec_shader(type, plan->use_subgroup_arith);
+  snprintf(ran, sizeof(ran), "%.*s%s", (int)strcspn(label, " "), label, /* the shader: the label less the shape */
            mode == MV_X8_QUANT ? "+q" : o->mv.fuse == LIL_MATVEC_FUSE_RMSNORM ? "+norm" : o->mv.fuse ? "+glu" : "");
   /* copy bandwidth measured again next to each kernel: the GPU's state (clocks, other work on
    * it) can drift during a long sweep, and the ratio should compare like with like */

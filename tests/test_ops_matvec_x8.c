@@ -304,8 +304,8 @@ START_TEST(test_matvec_x8_shared) {
                                        &cfg, &err),
                      LIL_OK);
   ck_assert_uint_eq(lil_seq_dispatch_count(seq), 3);
-  ck_assert_str_eq(lil_seq_label(seq, 1), "matvecx8_q4_0_r4_c2");
-  ck_assert_str_eq(lil_seq_label(seq, 2), "matvecx8_q4_k_r4_c2");
+  ck_assert_str_eq(lil_seq_label(seq, 1), "matvecx8_q4_0_r4_c2 40x512"); /* the kernel and the weight's shape */
+  ck_assert_str_eq(lil_seq_label(seq, 2), "matvecx8_q4_k_r4_c2 40x512");
   if (lil_seq_run(seq, &err)) ck_abort_msg("run: %s", err.msg);
   test_download(yb, y, (uint64_t)2 * nc * rows * 4);
   int8_t *q = NULL;

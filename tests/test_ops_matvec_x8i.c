@@ -266,14 +266,14 @@ START_TEST(test_x8i_selection) {
   lil_ctx *ctx = ctx_x8i(1);
   lil_matvec_config on = {.x8_inline = 1}, off = {0};
   lil_matvec_config fused = {.x8_inline = 1, .fuse = LIL_MATVEC_FUSE_SWIGLU};
-  ck_assert_str_eq(label_of(ctx, LIL_TYPE_Q4_0, &on), "matvecx8i_q4_0_r4_c1");
-  ck_assert_str_eq(label_of(ctx, LIL_TYPE_Q8_0, &fused), "matvecx8i_q8_0_r4_c1");
+  ck_assert_str_eq(label_of(ctx, LIL_TYPE_Q4_0, &on), "matvecx8i_q4_0_r4_c1 5x256"); /* kernel, weight shape */
+  ck_assert_str_eq(label_of(ctx, LIL_TYPE_Q8_0, &fused), "matvecx8i_q8_0_r4_c1 5x256");
   ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q4_0, &off), "matvec16_", 9), 0);
   ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q4_K, &on), "matvec16_", 9), 0); /* level 1: not K-quants */
   ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_F16, &on), "matvec_f16", 10), 0);
   test_ctx_free(ctx);
   ctx = ctx_x8i(2); /* K-quants too */
-  ck_assert_str_eq(label_of(ctx, LIL_TYPE_Q4_K, &on), "matvecx8i_q4_k_r4_c1");
+  ck_assert_str_eq(label_of(ctx, LIL_TYPE_Q4_K, &on), "matvecx8i_q4_k_r4_c1 5x256");
   ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q6_K, &on), "matvecx8i_q6_k_r", 16), 0);
   ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q6_K, &off), "matvec16_", 9), 0);
   test_ctx_free(ctx);

@@ -156,6 +156,8 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   lil_kernel *k = NULL;
   st = lil_kernel_get(ctx, &kd, &k, err);
   if (st) return st;
+  char label[72]; /* profiles: the kernel and the weight's shape */
+  snprintf(label, sizeof(label), "%s %ux%u", shader, W->rows, W->cols);
   for (uint32_t i = 0; i < W->n_parts; i++) {
     const lil_weight_part *pt = &W->parts[i];
     /* row stride in elements of the shader's weight array: Q4_K uvec4, the others uint16 */
@@ -168,9 +170,9 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
     uint32_t gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
     lil_binding b[4] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y, aux_binding(cfg, x)};
     if (sep)
-      st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &px, sizeof(px), gx, gy, 1, shader, err);
+      st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &px, sizeof(px), gx, gy, 1, label, err);
     else
-      st = lil_seq_dispatch(seq, k, b, 4, 1u << 2, &pc, sizeof(pc), gx, gy, 1, shader, err);
+      st = lil_seq_dispatch(seq, k, b, 4, 1u << 2, &pc, sizeof(pc), gx, gy, 1, label, err);
     if (st) return st;
   }
   return LIL_OK;
@@ -230,6 +232,8 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   if (units && x.offset % 16)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: x binding offset %llu not 16-aligned", shader,
                          (unsigned long long)x.offset);
+  char label[72]; /* profiles: the kernel and the weight's shape */
+  snprintf(label, sizeof(label), "%s %ux%u", shader, W->rows, W->cols);
   for (uint32_t i = 0; i < W->n_parts; i++) {
     const lil_weight_part *pt = &W->parts[i];
     matvec_push pc = {pt->n_rows, W->cols, (uint32_t)W->row_bytes, pt->first_row, W->rows, W->cols,
@@ -237,7 +241,7 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
     uint32_t groups = (pt->n_rows + rows - 1) / rows;
     uint32_t gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
     lil_binding b[4] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y, aux_binding(cfg, x)};
-    st = lil_seq_dispatch(seq, k, b, 4, 1u << 2, &pc, sizeof(pc), gx, gy, 1, shader, err);
+    st = lil_seq_dispatch(seq, k, b, 4, 1u << 2, &pc, sizeof(pc), gx, gy, 1, label, err);
     if (st) return st;
   }
   return LIL_OK;
