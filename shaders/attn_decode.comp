@@ -17,8 +17,8 @@
 // counter after writing its partial (coherent buffer + memoryBarrierBuffer before the atomic); the
 // last split to arrive resets the counter and merges the head's working splits with log-sum-exp
 // into out and lse (as attn_merge does).
-// QK_APPEND (decode, dense / window lists): the step's q/k transform and KV append folded in (two
-// dependent dispatches less per layer than kv_append.comp with QK before this kernel): every
+// QK_APPEND (decode, dense / window lists): the step's q/k transform and KV append folded in (one
+// dependent dispatch less per layer: kv_append.comp with QK no longer runs before this kernel): every
 // workgroup normalizes (q_has_norm) and rotates its G query heads from the raw projection into
 // shared memory; the workgroup whose split holds the step's slot (append_base[h]) does the same for
 // the head's K row, uses the new K and V for that slot in its loop (the cache is not read there)
