@@ -160,15 +160,19 @@ int bench_decode(int argc, char **argv) {
     double ms = now_ms() - t0;
     if (!st && (best_ms == 0 || ms < best_ms)) best_ms = ms;
   }
+  uint64_t wbytes = st ? 0 : lil_model_weight_bytes(m);
+  uint32_t disp = st ? 0 : lil_session_step_dispatches(s), deps = st ? 0 : lil_session_step_barriers(s) + 1;
   cli_kernel_time *kt = NULL;
   uint32_t nk = 0, n_timed = 0, pmsgs = 0;
   double prof_ms = 0;
-  if (!st && profile) st = profile_step(device, model, &so, ids, (uint32_t)prompt, &kt, &nk, &n_timed, &prof_ms, &pmsgs, &err);
+  if (!st && profile) { /* the timed copy of the model freed first: one copy on the device at a time */
+    lil_session_free(s), s = NULL;
+    lil_model_free(m), m = NULL;
+    st = profile_step(device, model, &so, ids, (uint32_t)prompt, &kt, &nk, &n_timed, &prof_ms, &pmsgs, &err);
+  }
   if (!st) {
     const lil_device_snapshot *snap = lil_ctx_snapshot(ctx);
-    uint64_t wbytes = lil_model_weight_bytes(m);
     double tps = tokens / (best_ms * 1e-3), floor_tps = copy_gbps * 1e9 / (double)wbytes;
-    uint32_t disp = lil_session_step_dispatches(s), deps = lil_session_step_barriers(s) + 1;
     if (json) {
       json_t *o = json_object();
       json_object_set_new(o, "bench", json_string("decode"));

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli_bench.h"
+#include "cli_profile.h"
 #include "cli_util.h"
 #include "lil_model.h"
 #include "lil_model_config.h"
@@ -21,17 +22,11 @@
 #define MAX_LENGTHS 16
 #define MAX_KERNELS 64 /* distinct labels listed by --profile (the rest summed into "(others)") */
 
-typedef struct kernel_time {
-  char label[96];
-  double ms;
-  uint32_t count;
-} kernel_time;
-
 typedef struct prefill_row {
   uint32_t tokens;
   double wall_ms, gpu_ms, attn_ms, matmul_ms, other_ms;
   uint32_t dispatches;
-  kernel_time kernels[MAX_KERNELS + 1]; /* --profile: GPU time per label, largest first */
+  cli_kernel_time kernels[MAX_KERNELS + 1]; /* --profile: GPU time per label, largest first */
   uint32_t n_kernels;
 } prefill_row;
 
@@ -75,29 +70,6 @@ static int parse_lengths(const char *s, uint32_t *out, uint32_t *n) {
   return ok && *n > 0;
 }
 
-/* Adds ms to label's entry; past MAX_KERNELS labels, to one "(others)" entry. */
-static void add_kernel(prefill_row *r, const char *label, double ms) {
-  uint32_t i = 0;
-  while (i < r->n_kernels && strcmp(r->kernels[i].label, label)) i++;
-  if (i == r->n_kernels) {
-    if (i >= MAX_KERNELS) {
-      i = MAX_KERNELS;
-      label = "(others)";
-    }
-    if (i == r->n_kernels) {
-      r->n_kernels++;
-      snprintf(r->kernels[i].label, sizeof(r->kernels[i].label), "%s", label);
-    }
-  }
-  r->kernels[i].ms += ms;
-  r->kernels[i].count++;
-}
-
-static int by_ms_desc(const void *a, const void *b) {
-  double x = ((const kernel_time *)a)->ms, y = ((const kernel_time *)b)->ms;
-  return x < y ? 1 : x > y ? -1 : 0;
-}
-
 /* Attention: the KV append and the prefill attention kernels; matrix products: every matmul. */
 static void split_timings(lil_session *s, prefill_row *r) {
   const lil_seq_timing *t;
@@ -108,10 +80,8 @@ static void split_timings(lil_session *s, prefill_row *r) {
     if (!strncmp(l, "attn", 4) || !strncmp(l, "kv_", 3)) r->attn_ms += t[i].ms;
     else if (!strncmp(l, "matmul", 6)) r->matmul_ms += t[i].ms;
     else r->other_ms += t[i].ms;
-    r->gpu_ms += t[i].ms;
-    add_kernel(r, l, t[i].ms);
   }
-  qsort(r->kernels, r->n_kernels, sizeof(r->kernels[0]), by_ms_desc);
+  r->n_kernels = cli_profile_by_label(t, n, r->kernels, MAX_KERNELS + 1, &r->gpu_ms);
 }
 
 /* One prompt length: a warm-up pass, iters timed passes, one profiled pass. */

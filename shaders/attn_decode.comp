@@ -80,6 +80,7 @@ layout(push_constant) uniform Push {
   uint cnt_off;                     // word offset of count[] in the TC binding
   uint lse_off, arr_off;            // FUSED_MERGE: lse and arrival counters in part
 #ifdef QK_APPEND
+  uint n_q;  // kv_append's transform constants (qk_push on the host); n_q unused here
   uint rot_dim, neox, has_ff, q_has_norm, k_has_norm;
   float theta_scale, freq_scale, eps;
 #endif

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "attn_internal.h"
@@ -43,6 +44,15 @@ typedef struct qk_push {
 
 #define QK_BINDINGS 13
 #define DECODE_QK_BINDINGS 15 /* attn_decode.comp with QK_APPEND */
+
+/* attn_decode.comp's push constants; qk only with QK_APPEND (the variants without end before it). */
+typedef struct decode_push {
+  uint32_t P, cap, n_splits, n_qheads, h0, ml_off, write_scores;
+  float scale;
+  uint32_t min_pages, cnt_off, lse_off, arr_off;
+  qk_push qk; /* n_q unused */
+} decode_push;
+_Static_assert(offsetof(decode_push, qk) == 48, "attn_decode.comp's push block before the transform constants");
 
 /* The RoPE parameters of the Q heads (k: of the KV heads) from qk, in the attention's own shape
  * (packed heads; head_dim <= 512 is checked at create: kv_append.comp's shared row). */
@@ -486,7 +496,8 @@ lil_status lil_attention_record_decode_qk(lil_attention *att, lil_seq *seq, uint
   uint32_t mwg = cpu ? 64 : 256;
   uint32_t sd[] = {ds.wg, D, G, ds.r, ds.lpr, ds.ns, ds.pf}, smg[] = {mwg}, sh[] = {128, G};
   uint32_t smt[] = {att->merge_wg, att->merge_qpw};
-  if (!st) st = kernel(att, dname, fold ? DECODE_QK_BINDINGS : 8, fold ? 48 + 32 : 48, 7, sd, &kd, err);
+  uint32_t dpush = fold ? sizeof(decode_push) : offsetof(decode_push, qk);
+  if (!st) st = kernel(att, dname, fold ? DECODE_QK_BINDINGS : 8, dpush, 7, sd, &kd, err);
   if (!st && !fm && att->tree_merge) st = kernel(att, "attn_merge_tree", 3, 16, 2, smt, &kmerge, err);
   if (!st && !fm && !att->tree_merge) st = kernel(att, "attn_merge", 3, 16, 1, smg, &kmerge, err);
   if (!st && h2o) st = kernel(att, "h2o_update", 8, 12, 2, sh, &kh, err);
@@ -504,15 +515,8 @@ lil_status lil_attention_record_decode_qk(lil_attention *att, lil_seq *seq, uint
     lil_binding scores = h2o ? (lil_binding){att->scratch, s->scratch * 4, pages * att->P * G * 4} : dummy;
     lil_binding bd[DECODE_QK_BINDINGS] = {q, {s->k, 0, 0}, {s->v, 0, 0}, tc, mask, {att->part, 0, 0}, scores,
                                           fm ? out : dummy};
-    struct {
-      uint32_t P, cap, n_splits, n_qheads, h0, ml_off, write_scores;
-      float scale;
-      uint32_t min_pages, cnt_off, lse_off, arr_off;
-      uint32_t rot_dim, neox, has_ff, q_has_norm, k_has_norm; /* fold: qk_push without n_q */
-      float theta_scale, freq_scale, eps;
-    } pd = {att->P,         att->cap, S, NH, s->h0, (uint32_t)att->part_ml, (uint32_t)h2o, 1.0f / sqrtf((float)D),
-            min_pages, (uint32_t)(s->count - s->table), (uint32_t)att->part_lse, (uint32_t)att->part_arr,
-            qp.rot_dim, qp.neox, qp.has_ff, qp.q_has_norm, qp.k_has_norm, qp.theta_scale, qp.freq_scale, qp.eps};
+    decode_push pd = {att->P,         att->cap, S, NH, s->h0, (uint32_t)att->part_ml, (uint32_t)h2o, 1.0f / sqrtf((float)D),
+            min_pages, (uint32_t)(s->count - s->table), (uint32_t)att->part_lse, (uint32_t)att->part_arr, qp};
     uint32_t wm = 0x20 | (h2o ? 0x40 : 0) | (fm ? 0x80 : 0);
     if (fold) { /* raw K / V rows, append bases, norms, position, frequency factors; the pools written */
       lil_binding pos = qk->positions;
@@ -524,8 +528,7 @@ lil_status lil_attention_record_decode_qk(lil_attention *att, lil_seq *seq, uint
       wm |= 0x6;
     }
     if (!st)
-      st = lil_seq_dispatch(seq, kd, bd, fold ? DECODE_QK_BINDINGS : 8, wm, &pd, fold ? sizeof(pd) : 48, S, s->nh, 1,
-                            "attn_decode", err);
+      st = lil_seq_dispatch(seq, kd, bd, fold ? DECODE_QK_BINDINGS : 8, wm, &pd, dpush, S, s->nh, 1, "attn_decode", err);
   }
   lil_binding bm[3] = {{att->part, 0, 0}, out, lse};
   uint32_t pm[4] = {D, S, NH, (uint32_t)att->part_ml};
