@@ -113,7 +113,9 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
                              uint32_t ncols, int accumulate, const lil_matvec_config *cfg, int x8, lil_error *err) {
   const lil_device_plan *p = lil_ctx_plan(ctx);
   uint32_t sg = p->subgroup_size;
-  uint32_t rows = cfg && cfg->rows_per_group ? cfg->rows_per_group : q16_default_rows(W, x8);
+  uint32_t rows = cfg && cfg->rows_per_group ? cfg->rows_per_group
+                  : p->matvec_q16_rows             ? p->matvec_q16_rows
+                                                   : q16_default_rows(W, x8);
   /* variants: rows per workgroup 1/2/4 (8 with 1-2 columns; the largest <= rows), column capacity 1/2/4/8 (the smallest
    * >= ncols); the workgroup a multiple of the subgroup, its reduction slots within half the shared
    * memory */
@@ -121,7 +123,7 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   while (nc < ncols) nc *= 2;
   if (rows >= 8 && nc <= 2) nr = 8; /* r8 variants exist for 1 and 2 columns */
   uint32_t tpb = q16_tpb(W->type), nb = W->cols / lil_type_get(W->type)->block_elems;
-  uint32_t wg = cfg && cfg->workgroup_size ? cfg->workgroup_size : 0;
+  uint32_t wg = cfg && cfg->workgroup_size ? cfg->workgroup_size : sg * p->matvec_q16_subgroups;
   if (!wg) {
     uint32_t k = 1;
     uint64_t groups = (W->rows + nr - 1) / nr;

@@ -63,6 +63,15 @@ void lil_plan_matvec_x8(lil_device_plan *p, const lil_device_snapshot *s, const 
   p->matvec_x8_inline = (uint32_t)inl;
   p->use_matvec_x8 = p->use_int_dot && (want > 0 || (want < 0 && inl && (s->integer_dot_accel & 1u)));
   p->matvec_x8_q4_0_only = p->use_matvec_x8 && want < 0;
+  /* $LIL_MATVEC_Q16=ROWS[,SUBGROUPS]: the quantized matvecs' launch shape (tuning); rows 1..8,
+   * subgroups 1..8, anything else leaves the shape automatic */
+  const char *q = getenv("LIL_MATVEC_Q16");
+  unsigned r = 0, g = 0;
+  p->matvec_q16_rows = p->matvec_q16_subgroups = 0;
+  if (q && sscanf(q, "%u,%u", &r, &g) >= 1) {
+    if (r >= 1 && r <= 8) p->matvec_q16_rows = r;
+    if (g >= 1 && g <= 8) p->matvec_q16_subgroups = g;
+  }
 }
 
 /* Whether the physical device offers a device extension. */

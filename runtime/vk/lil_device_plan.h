@@ -83,6 +83,10 @@ typedef struct lil_device_plan {
    * ($LIL_X8_INLINE=0): the separate quantize_x8 dispatch); matvec_x8_q4_0_only: chosen
    * automatically, so only Q4_0 weights take it (measured faster end to end there, slower for Q8_0) */
   uint32_t use_matvec_x8, matvec_x8_inline, matvec_x8_q4_0_only;
+  /* launch shape of the quantized decode matvecs (matvec16 / matvecx8 / matvecx8i), for tuning
+   * ($LIL_MATVEC_Q16=ROWS[,SUBGROUPS], set by lil_plan_matvec_x8): rows per workgroup and subgroups
+   * per workgroup; 0: chosen per weight shape (lil_ops_matvec.c) */
+  uint32_t matvec_q16_rows, matvec_q16_subgroups;
   /* sizes chosen */
   uint32_t subgroup_size;
   uint32_t workgroup_size;          /* default 1-D workgroup for elementwise kernels */
