@@ -23,6 +23,12 @@
 //                 aux = the norm weight; every workgroup reads all of x once, so it sums the squares
 //                 as it goes and reduces them with the dot products;
 //   2 (SwiGLU):   x[c] -> silu(x[c]) * aux[c] (x = gate, aux = up).
+// GLU (specialization constant; one column, no accumulate) pairs gate and up rows in a workgroup
+// and writes their SwiGLU instead of both: rows r < NROWS / 2 are rows row0 + r of W (gate),
+// rows r >= NROWS / 2 the rows pc.glu_up + row0 + r - NROWS / 2 (up), and
+//   y[row0 + r] = silu(g) * u   (g, u after FUSE's row scale),
+// pc.rows counting the outputs; so the down projection reads silu(gate) * up once instead of every
+// one of its workgroups computing it again (FUSE 2).
 //
 // Per type: TPB, BLOCK_UNITS (block size in elements of the weight array), XBLOCK (vec4s of x per
 // block), UNROLL, RAW (one thread's slice of one block, as loaded), load_raw(block offset, part)
@@ -68,6 +74,7 @@ layout(std430, set = 0, binding = 1) readonly buffer X { vec4 xv[]; };
 layout(std430, set = 0, binding = 2) buffer Y { float y[]; };
 layout(std430, set = 0, binding = 3) readonly buffer AUX { vec4 aux[]; }; // FUSE: norm weight or up
 layout(constant_id = 1) const uint FUSE = 0u; // 0 none, 1 RMSNorm (weight aux), 2 SwiGLU (up aux)
+layout(constant_id = 2) const uint GLU = 0u;  // 1: gate / up row pairs, y = silu(gate) * up
 layout(push_constant) uniform Push {
   uint rows;       // rows of this part
   uint row_units;  // row bytes / 2 (Q4_K: / 16): row stride in elements of the weight array
@@ -78,6 +85,7 @@ layout(push_constant) uniform Push {
   uint accumulate; // 1: y += W x
   uint ncols;      // real columns (1..NCOLS)
   float eps;       // FUSE 1
+  uint glu_up;     // GLU: the first up row (gate row r pairs with up row glu_up + r)
 } pc;
 
 const uint WG = gl_WorkGroupSize.x;
@@ -438,12 +446,14 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
 
 void main() {
   uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
-  uint row0 = group * NROWS;
+  const uint HR = GLU != 0u ? NROWS / 2u : NROWS; // outputs per workgroup
+  uint row0 = group * HR;
   if (row0 >= pc.rows) return; // uniform over the workgroup
   uint tid = gl_LocalInvocationID.x;
   uint part = tid % TPB, step = WG / TPB;
   uint rb[NROWS];
-  [[unroll]] for (uint r = 0u; r < NROWS; r++) rb[r] = min(row0 + r, pc.rows - 1u) * pc.row_units;
+  [[unroll]] for (uint r = 0u; r < NROWS; r++)
+    rb[r] = (min(row0 + r % HR, pc.rows - 1u) + (r >= HR ? pc.glu_up : 0u)) * pc.row_units;
   [[unroll]] for (uint n = 0u; n < NCOLS; n++) xc[n] = min(n, pc.ncols - 1u) * pc.x_stride4;
   [[unroll]] for (uint r = 0u; r < NROWS; r++)
     [[unroll]] for (uint n = 0u; n < NCOLS; n++) acc[r][n] = 0.0;
@@ -474,6 +484,26 @@ void main() {
       for (uint g = 0u; g < gl_NumSubgroups; g++) ss += red[g * NPS + NP];
     }
     scale = inversesqrt(ss / float(pc.nb * XBLOCK * 4u) + pc.eps);
+  }
+  if (GLU != 0u) { // column 0 only: the pairs' sums, then silu(g) * u
+    float t[NROWS];
+    [[unroll]] for (uint r = 0u; r < NROWS; r++) t[r] = subgroupAdd(acc[r][0]);
+    if (!one) {
+      if (gl_SubgroupInvocationID == 0u)
+        [[unroll]] for (uint r = 0u; r < NROWS; r++) red[gl_SubgroupID * NPS + r * NCOLS] = t[r];
+      barrier();
+      [[unroll]] for (uint r = 0u; r < NROWS; r++) {
+        t[r] = 0.0;
+        for (uint g = 0u; g < gl_NumSubgroups; g++) t[r] += red[g * NPS + r * NCOLS];
+      }
+    }
+    if (tid == 0u)
+      [[unroll]] for (uint r = 0u; r < HR; r++)
+        if (row0 + r < pc.rows) {
+          float g = t[r] * scale, u = t[r + HR] * scale;
+          y[pc.y_base + row0 + r] = g / (1.0 + exp(-g)) * u;
+        }
+    return;
   }
   [[unroll]] for (uint r = 0u; r < NROWS; r++)
     [[unroll]] for (uint n = 0u; n < NCOLS; n++) {

@@ -44,20 +44,6 @@ static lil_ctx *ctx_x8i(int inl) {
   return ctx;
 }
 
-/* The quantization group of element k of a row (each thread's own scale): Q8_0 k / 8; Q4_0 block
- * k / 32, part (k % 16) / 4; Q4_K: the 16 elements of a sub-block one thread reads (super-block,
- * chunk of 64, low / high 32, half of 16); Q6_K: groups of 8 (super-block, half of 128, group g of
- * 32, eighth of 32). */
-static size_t slice_of(uint32_t type, size_t k) {
-  size_t sb = k / 256, e = k % 256;
-  switch (type) {
-  case LIL_TYPE_Q8_0: return k / 8;
-  case LIL_TYPE_Q4_0: return (k / 32) * 4 + (k % 16) / 4;
-  case LIL_TYPE_Q4_K: return sb * 16 + (e / 64) * 4 + ((e % 64) / 32) * 2 + (e % 32) / 16;
-  default: return sb * 32 + (e / 128) * 16 + ((e % 128) / 32) * 4 + (e % 32) / 8;
-  }
-}
-
 typedef struct x8i_case {
   uint32_t type, rows, cols, ncols;
   int accumulate, exact;
@@ -103,7 +89,7 @@ static void check_x8i(lil_ctx *ctx, const x8i_case *c, uint64_t *rng) {
   size_t n_sl = nx / 8;
   double *dsl = calloc(n_sl, sizeof(double));
   for (size_t i = 0; i < nx; i++) {
-    size_t s = (i / cols) * (cols / 8) + slice_of(c->type, i % cols);
+    size_t s = (i / cols) * (cols / 8) + test_x8i_slice_of(c->type, i % cols);
     dsl[s] = fmax(dsl[s], fabs(xt[i]) / 127.0);
   }
   lil_buffer *xb = test_floats_buffer(ctx, x, nx), *ab = test_floats_buffer(ctx, aux, cols);
@@ -127,7 +113,7 @@ static void check_x8i(lil_ctx *ctx, const x8i_case *c, uint64_t *rng) {
         double wv = wd[(size_t)r * cols + k];
         ref += wv * xt[xi];
         scale += fabs(wv * xt[xi]);
-        bound += fabs(wv) * dsl[(size_t)n * (cols / 8) + slice_of(c->type, k)] * 0.5;
+        bound += fabs(wv) * dsl[(size_t)n * (cols / 8) + test_x8i_slice_of(c->type, k)] * 0.5;
       }
       double got = y[n * rows + r], tol = (c->exact ? 0 : bound * 1.001) + TOL * scale + 1e-6;
       ck_assert_msg(fabs(got - ref) <= tol,
@@ -349,6 +335,15 @@ START_TEST(test_x8i_auto) {
   ck_assert_uint_eq(p.matvec_x8_inline, 2);
   unsetenv("LIL_X8_INLINE");
   unsetenv("LIL_MATVEC_X8");
+  /* the launch shape override of the quantized matvecs: rows[,subgroups], out of range ignored */
+  setenv("LIL_MATVEC_Q16", "8,2", 1);
+  lil_plan_matvec_x8(&p, &s, &o);
+  ck_assert_uint_eq(p.matvec_q16_rows, 8);
+  ck_assert_uint_eq(p.matvec_q16_subgroups, 2);
+  setenv("LIL_MATVEC_Q16", "9,0", 1);
+  lil_plan_matvec_x8(&p, &s, &o);
+  ck_assert_uint_eq(p.matvec_q16_rows + p.matvec_q16_subgroups, 0);
+  unsetenv("LIL_MATVEC_Q16");
 }
 END_TEST
 

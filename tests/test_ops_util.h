@@ -96,4 +96,18 @@ static inline lil_weight *test_upload_weight(lil_ctx *ctx, uint32_t type, uint32
   return w;
 }
 
+/* The quantization group of element k of a row in the inline-x8 matvec (each thread's own scale,
+ * shaders/matvec_q16.comp -DX8_INLINE): Q8_0 k / 8; Q4_0 block k / 32, part (k % 16) / 4; Q4_K: the
+ * 16 elements of a sub-block one thread reads (super-block, chunk of 64, low / high 32, half of 16);
+ * Q6_K: groups of 8 (super-block, half of 128, group g of 32, eighth of 32). */
+static inline size_t test_x8i_slice_of(uint32_t type, size_t k) {
+  size_t sb = k / 256, e = k % 256;
+  switch (type) {
+  case LIL_TYPE_Q8_0: return k / 8;
+  case LIL_TYPE_Q4_0: return (k / 32) * 4 + (k % 16) / 4;
+  case LIL_TYPE_Q4_K: return sb * 16 + (e / 64) * 4 + ((e % 64) / 32) * 2 + (e % 32) / 16;
+  default: return sb * 32 + (e / 128) * 16 + ((e % 128) / 32) * 4 + (e % 32) / 8;
+  }
+}
+
 #endif

@@ -202,6 +202,15 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
       TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(L->ffn_norm), whole(a->xb), n, E, E, E, c->rms_eps, err));
       x16_written(a, NULL);
     }
+    if (fuse && a->glu && L->wgu && lil_matvec_glu_applies(ctx, L->wgu)) {
+      /* decode: gate and up rows paired in the matvec, which writes silu(gate) * up */
+      lil_matvec_config fgu = fn;
+      fgu.glu_rows = L->gate->rows;
+      fgu.glu_up = (uint32_t)lil_concat_align(L->gate->rows);
+      TRY(linear_fused(ctx, seq, a, L->wgu, xin, a->gb, 1, 0, 0, &fgu, err));
+      TRY(linear(ctx, seq, a, L->down, a->gb, whole(a->x), 1, 1, 0, err));
+      continue;
+    }
     lil_buffer *const bgu[] = {NULL, NULL};
     const lil_binding ygu[] = {a->gb, a->ub};
     TRY(linear_group(ctx, seq, a, L->wgu, 2, wgu, bgu, xin, ygu, n, fuse ? &fn : NULL, err));

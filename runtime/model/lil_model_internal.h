@@ -53,6 +53,11 @@ typedef struct model_acts {
   /* decode with plan.use_matvec_x8 and matvec_x8_inline: the matvecs quantize x themselves
    * (lil_matvec_config.x8_inline; no xq scratch, the fused RMSNorm / SwiGLU kept) */
   int x8_inline;
+  /* decode with the fused transforms: the gate / up matvec writes silu(gate) * up itself
+   * (lil_matvec_config.glu_rows, where lil_matvec_glu_applies to the concatenated gate / up), the
+   * down projection reads it as it is; 0 with $LIL_MATVEC_GLU=0 (SwiGLU fused into the down
+   * projection's input instead) */
+  int glu;
   /* prefill on tensor cores: the matmul input converted to f16 once (one conversion shared by
    * Q/K/V and by gate/up); x16_of: the activation it holds while recording. NULL: f32 X read by
    * the matmul ($LIL_MATMUL_X16=0, or no cooperative matrices) */

@@ -114,6 +114,8 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   const char *xd = getenv("LIL_X16_DIRECT");
   a->x16_direct = !(xd && !strcmp(xd, "0"));
   a->x8_inline = x8i;
+  const char *ge = getenv("LIL_MATVEC_GLU");
+  a->glu = n == 1 && !(ge && !strcmp(ge, "0"));
   lil_status st;
   /* decode: q | k | v and gate | up in one buffer each, as the concatenated weights write them */
   uint64_t ko = lil_concat_align(qd) * 4, vo = ko + lil_concat_align(kvd) * 4;

@@ -59,6 +59,7 @@ static uint32_t q16_tpb(uint32_t type) { return type == LIL_TYPE_Q4_K || type ==
 typedef struct matvec16_push {
   uint32_t rows, row_units, nb, y_base, y_stride, x_stride4, accumulate, ncols;
   float eps; /* fused RMSNorm */
+  uint32_t glu_up; /* gate / up pairs: the first up row */
 } matvec16_push;
 
 /* The fourth binding of the F32-activation kernels: the fused transform's aux vector, or x again
@@ -79,6 +80,10 @@ int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W) {
   const lil_device_plan *p = lil_ctx_plan(ctx);
   return LIL_GLSLC_HAS_SPIRV_INTRINSICS && p->use_matvec_x8 && p->use_int_dot && use_q16(p, W->type) &&
          (!p->matvec_x8_q4_0_only || W->type == LIL_TYPE_Q4_0);
+}
+
+int lil_matvec_glu_applies(const lil_ctx *ctx, const lil_weight *W) {
+  return use_q16(lil_ctx_plan(ctx), W->type) && W->n_parts == 1;
 }
 
 int lil_matvec_x8_inline_applies(const lil_ctx *ctx, const lil_weight *W) {
@@ -122,11 +127,15 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   uint32_t nr = rows >= 4 ? 4 : rows >= 2 ? 2 : 1, nc = 1;
   while (nc < ncols) nc *= 2;
   if (rows >= 8 && nc <= 2) nr = 8; /* r8 variants exist for 1 and 2 columns */
+  uint32_t glu = cfg && cfg->glu_rows ? 1u : 0u;
+  if (glu && nr < 2) nr = 2; /* a gate row and an up row at least */
+  uint32_t outs = glu ? nr / 2 : nr; /* outputs per workgroup */
+  uint32_t out_rows = glu ? cfg->glu_rows : W->rows;
   uint32_t tpb = q16_tpb(W->type), nb = W->cols / lil_type_get(W->type)->block_elems;
   uint32_t wg = cfg && cfg->workgroup_size ? cfg->workgroup_size : sg * p->matvec_q16_subgroups;
   if (!wg) {
     uint32_t k = 1;
-    uint64_t groups = (W->rows + nr - 1) / nr;
+    uint64_t groups = (out_rows + outs - 1) / outs;
     while (k < Q16_MAX_SUBGROUPS && groups * k < Q16_TARGET_SUBGROUPS && (uint64_t)sg * k * 2 <= (uint64_t)tpb * nb) k *= 2;
     wg = sg * k;
   }
@@ -153,22 +162,22 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   }
   int sep = x8 == 1; /* reads the xq scratch */
   lil_kernel_desc kd = {.shader = shader, .n_bindings = sep ? 3 : 4,
-                        .push_size = sep ? sizeof(matvecx8_push) : sizeof(matvec16_push), .n_spec = sep ? 1 : 2,
-                        .spec = {wg, fuse_of(cfg)}};
+                        .push_size = sep ? sizeof(matvecx8_push) : sizeof(matvec16_push), .n_spec = sep ? 1 : 3,
+                        .spec = {wg, fuse_of(cfg), glu}};
   lil_kernel *k = NULL;
   st = lil_kernel_get(ctx, &kd, &k, err);
   if (st) return st;
   char label[72]; /* profiles: the kernel and the weight's shape */
-  snprintf(label, sizeof(label), "%s %ux%u", shader, W->rows, W->cols);
+  snprintf(label, sizeof(label), "%s%s %ux%u", shader, glu ? "+glu" : "", W->rows, W->cols);
   for (uint32_t i = 0; i < W->n_parts; i++) {
     const lil_weight_part *pt = &W->parts[i];
     /* row stride in elements of the shader's weight array: Q4_K uvec4, the others uint16 */
     uint32_t row_units = (uint32_t)(W->row_bytes / (W->type == LIL_TYPE_Q4_K ? 16 : 2));
-    matvec16_push pc = {pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 4, accumulate ? 1u : 0u, ncols,
-                        eps_of(cfg)};
+    matvec16_push pc = {glu ? out_rows : pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 4,
+                        accumulate ? 1u : 0u, ncols, eps_of(cfg), glu ? cfg->glu_up : 0u};
     matvecx8_push px = {pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 32, accumulate ? 1u : 0u, ncols,
                         (uint32_t)(lil_matvec_x8_ds_offset(ncols, W->cols) / 8)};
-    uint32_t groups = (pt->n_rows + nr - 1) / nr;
+    uint32_t groups = ((glu ? out_rows : pt->n_rows) + outs - 1) / outs;
     uint32_t gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
     lil_binding b[4] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y, aux_binding(cfg, x)};
     if (sep)
@@ -188,7 +197,7 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   if (ncols < 1 || ncols > LIL_MATVEC_MAX_COLS)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec: ncols %u not in 1..%d", ncols, LIL_MATVEC_MAX_COLS);
   if (!x.buf || !y.buf || binding_range(x) < (uint64_t)ncols * W->cols * 4 ||
-      binding_range(y) < (uint64_t)ncols * W->rows * 4)
+      binding_range(y) < (uint64_t)ncols * (cfg && cfg->glu_rows ? cfg->glu_rows : W->rows) * 4)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: x or y binding smaller than %u x (%u, %u) floats",
                          shader, ncols, W->cols, W->rows);
   if (cfg && cfg->fuse) {
@@ -203,6 +212,18 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
                            W->cols);
     if (cfg->fuse == LIL_MATVEC_FUSE_RMSNORM && !(cfg->eps >= 0.0f))
       return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: RMSNorm eps %g", shader, (double)cfg->eps);
+  }
+  if (cfg && cfg->glu_rows) {
+    if (!lil_matvec_glu_applies(ctx, W))
+      return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matvec %s: gate / up pairs need a quantized weight in one part",
+                           shader);
+    if (ncols != 1 || accumulate || cfg->glu_up < cfg->glu_rows || (uint64_t)cfg->glu_up + cfg->glu_rows > W->rows)
+      return lil_error_set(err, LIL_ERR_INVALID_ARG,
+                           "matvec %s: gate / up pairs of %u rows from row %u of %u (one column, no accumulate)",
+                           shader, cfg->glu_rows, cfg->glu_up, W->rows);
+    if (cfg->x8_inline && lil_matvec_x8_inline_applies(ctx, W))
+      return matvec_q16(ctx, seq, W, x, y, ncols, 0, cfg, 2, err);
+    return matvec_q16(ctx, seq, W, x, y, ncols, 0, cfg, 0, err);
   }
   if (cfg && cfg->x8_inline && lil_matvec_x8_inline_applies(ctx, W))
     return matvec_q16(ctx, seq, W, x, y, ncols, accumulate, cfg, 2, err);

@@ -48,10 +48,18 @@ typedef struct lil_matvec_config {
    * extra dispatch, fused transforms kept): taken where lil_matvec_x8_inline_applies, before the
    * xq path. */
   int x8_inline;
+  /* Gate / up pairs (decode SwiGLU): glu_rows > 0 makes y[r] = silu(g_r) * u_r for r < glu_rows,
+   * g_r = row r of W and u_r = row glu_up + r (each after the fused input transform), instead of
+   * y = W x. The 16-bit-storage quantized kernels only (lil_matvec_glu_applies), one column, no
+   * accumulate, W in one part; y holds glu_rows floats. */
+  uint32_t glu_rows, glu_up;
 } lil_matvec_config;
 lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
                              uint32_t ncols, int accumulate, const lil_matvec_config *cfg, lil_error *err);
 
+/* 1 when lil_op_matvec_cfg can pair gate and up rows of W (cfg.glu_rows): Q8_0 / Q4_0 / Q4_K /
+ * Q6_K through the 16-bit-storage kernels, W in one part. */
+int lil_matvec_glu_applies(const lil_ctx *ctx, const lil_weight *W);
 /* 1 when lil_op_matvec_cfg takes the integer-dot path for W on ctx (given an xq scratch). */
 int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W);
 /* 1 when it takes the inline-quantization integer-dot path for W (given cfg.x8_inline): the plan's
