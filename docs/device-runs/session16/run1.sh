@@ -9,10 +9,11 @@
 #     against the SwiGLU fused into the down projection's input (LIL_MATVEC_GLU=0, session 15), and
 #     the quantized matvecs' launch shape ($LIL_MATVEC_Q16=ROWS[,SUBGROUPS], new): llama-8b Q4_0
 #     (matvecx8i) and qwen3-0.6b Q8_0 (matvec16)
-#  3. `LIL_MATVEC_X8=1 lil bench kernels --filter matvec_q4_0 --serial`: the kernels alone, plain,
-#     with the fused RMSNorm and SwiGLU, 4 and 8 rows
-#  4. the profiles at a 4096-token prompt
-DEADLINE=${DEADLINE:-330}
+#  3. versus.sh llama-8b Q4_0 and qwen3-0.6b Q8_0
+#  4. `LIL_MATVEC_X8=1 lil bench kernels --filter matvec_q4_0 --serial`: the kernels alone, plain,
+#     with the fused RMSNorm, 4 and 8 rows
+#  5. the profiles at a 4096-token prompt
+DEADLINE=${DEADLINE:-460}
 source docs/device-runs/call-setup.sh
 t 60 test_ops_matvec_glu test_model >$R/tests.txt 2>&1
 pack tests
@@ -30,7 +31,12 @@ ab l8 LIL_MATVEC_GLU=1 LIL_MATVEC_GLU=0 LIL_MATVEC_Q16=8 LIL_MATVEC_Q16=4,2 LIL_
 pack ab-l8
 ab q06 LIL_MATVEC_GLU=1 LIL_MATVEC_GLU=0 LIL_MATVEC_Q16=8 LIL_MATVEC_Q16=4,2 LIL_MATVEC_Q16=2 LIL_MATVEC_Q16=8,1 >$R/decode-ab-q06.txt 2>&1
 pack ab-q06
-for a in "" "--fuse rmsnorm" "--fuse swiglu" "--rows 8" "--rows 8 --fuse rmsnorm" "--rows 8 --fuse swiglu"; do
+# lil against llama.cpp with the defaults (pairs on), same call
+for m in llama-8b:q4_0 qwen3-0.6b:q8_0; do
+  [ $(left) -gt 75 ] && VS_LIL_ARGS=--warmup VS_MODELS=$m timeout $(( $(left) < 110 ? $(left) : 110 )) bash $SH/peer/versus.sh "$L" .peer >>$R/versus.txt 2>&1
+  pack versus-$m
+done
+for a in "" "--fuse rmsnorm" "--rows 8" "--rows 8 --fuse rmsnorm"; do
   [ $(left) -gt 30 ] && LIL_MATVEC_X8=1 bp "kernels q4_0 --serial $a" "$L" bench kernels --filter matvec_q4_0 --serial --iters 30 $a
 done >$R/kernels-q4_0.txt 2>&1
 pack kernels
