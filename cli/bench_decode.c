@@ -197,6 +197,12 @@ int bench_decode(int argc, char **argv) {
           json_object_set_new(ko, "ms", json_real(kt[k].ms));
           json_object_set_new(ko, "count", json_integer(kt[k].count));
           json_object_set_new(ko, "share", json_real(prof_ms > 0 ? kt[k].ms / prof_ms : 0));
+          uint64_t wb = cli_profile_weight_bytes(kt[k].label);
+          if (wb && kt[k].ms > 0) { /* matvecs: weight bytes per second, launch gaps included */
+            double gbps = (double)wb * kt[k].count / (kt[k].ms * 1e-3) / 1e9;
+            json_object_set_new(ko, "weight_gbps", json_real(gbps));
+            json_object_set_new(ko, "fraction_of_copy", json_real(gbps / copy_gbps));
+          }
           json_array_append_new(ks, ko);
         }
         json_object_set_new(o, "profiled_step_ms", json_real(prof_ms));
@@ -215,9 +221,14 @@ int bench_decode(int argc, char **argv) {
              best_ms / tokens, floor_tps, 100 * tps / floor_tps, disp, deps);
       if (profile) {
         printf("profiled step: %u dispatches, %.3f ms of GPU time\n", n_timed, prof_ms);
-        for (uint32_t k = 0; k < nk; k++)
-          printf("    %-52s %9.4f ms %5.1f%% x%u\n", kt[k].label, kt[k].ms, prof_ms > 0 ? 100 * kt[k].ms / prof_ms : 0,
+        for (uint32_t k = 0; k < nk; k++) {
+          uint64_t wb = cli_profile_weight_bytes(kt[k].label);
+          printf("    %-52s %9.4f ms %5.1f%% x%u", kt[k].label, kt[k].ms, prof_ms > 0 ? 100 * kt[k].ms / prof_ms : 0,
                  kt[k].count);
+          if (wb && kt[k].ms > 0)
+            printf("  %.1f%% of copy", 100 * (double)wb * kt[k].count / (kt[k].ms * 1e-3) / 1e9 / copy_gbps);
+          printf("\n");
+        }
       }
     }
   }

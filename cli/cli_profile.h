@@ -17,4 +17,9 @@ typedef struct cli_kernel_time {
 uint32_t cli_profile_by_label(const lil_seq_timing *t, uint32_t n, cli_kernel_time *out, uint32_t cap,
                               double *total_ms);
 
+/* The weight bytes one dispatch labelled "<matvec shader>[+...] ROWSxCOLS" reads (the decode
+ * matvecs' profile labels: the type from the shader name, e.g. matvecx8i_q4_0_r4_c1 28672x4096),
+ * or 0 for other labels. */
+uint64_t cli_profile_weight_bytes(const char *label);
+
 #endif

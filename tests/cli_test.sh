@@ -126,6 +126,13 @@ assert ks and d["profiled_dispatches"] == d["dispatches_per_token"] == sum(k["co
 assert abs(sum(k["ms"] for k in ks) - d["profiled_step_ms"]) < 1e-6 * max(1.0, d["profiled_step_ms"]), d
 assert all(k["ms"] >= 0 for k in ks) and [k["ms"] for k in ks] == sorted((k["ms"] for k in ks), reverse=True), d
 assert len({k["label"] for k in ks}) == len(ks) and any(k["label"].startswith("attn_decode") for k in ks), d
+# the matvecs (stories260K: F32 weights, 4 bytes a weight): their weight bytes per second, launch gaps included
+mv = [k for k in ks if k["label"].startswith("matvec")]
+assert mv and all("fraction_of_copy" not in k for k in ks if k not in mv), d
+for k in mv:
+    rows, cols = map(int, k["label"].split(" ")[-1].split("x"))
+    gb = rows * cols * 4 * k["count"] / (k["ms"] * 1e-3) / 1e9
+    assert abs(k["weight_gbps"] - gb) < 1e-6 * gb and abs(k["fraction_of_copy"] - gb / d["copy_gbps"]) < 1e-9, k
 ' "$out" || { echo "FAIL bench-decode-profile: $out"; fails=$((fails + 1)); }
 check bench-decode-long 2 "$LIL" bench decode --prompt 100000; expect bench-decode-long "do not fit the model"
 # lil guardian -m: real token counts from a model's tokenizer
