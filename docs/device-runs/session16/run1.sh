@@ -8,7 +8,8 @@
 #  2. decode A/B, alternating twice: the gate / up matvec writing silu(gate) * up (default, new)
 #     against the SwiGLU fused into the down projection's input (LIL_MATVEC_GLU=0, session 15), and
 #     the quantized matvecs' launch shape ($LIL_MATVEC_Q16=ROWS[,SUBGROUPS], new): llama-8b Q4_0
-#     (matvecx8i) and qwen3-0.6b Q8_0 (matvec16)
+#     (matvecx8i) and qwen3-0.6b Q8_0 (matvec16); fewer, longer decode-attention splits
+#     (LIL_ATTN_DECODE=64,4,1)
 #  3. versus.sh llama-8b Q4_0 and qwen3-0.6b Q8_0
 #  4. `LIL_MATVEC_X8=1 lil bench kernels --filter matvec_q4_0 --serial`: the kernels alone, plain,
 #     with the fused RMSNorm, 4 and 8 rows
@@ -27,9 +28,9 @@ pack profile
 ab() { local m=$1; shift; for rep in 1 2; do for e in "$@"; do
   [ $(left) -gt 40 ] && ( export $e; bp "$m $e" "$L" bench decode -m /tmp/$m.gguf --prompt 512 --tokens 64 --iters 2 --json )
 done; done; }
-ab l8 LIL_MATVEC_GLU=1 LIL_MATVEC_GLU=0 LIL_MATVEC_Q16=8 LIL_MATVEC_Q16=4,2 LIL_MATVEC_Q16=4,1 LIL_MATVEC_Q16=8,2 LIL_MATVEC_Q16=8,1 >$R/decode-ab-l8.txt 2>&1
+ab l8 LIL_MATVEC_GLU=1 LIL_MATVEC_GLU=0 LIL_MATVEC_Q16=8 LIL_MATVEC_Q16=4,2 LIL_MATVEC_Q16=4,1 LIL_MATVEC_Q16=8,1 LIL_ATTN_DECODE=64,4,1 >$R/decode-ab-l8.txt 2>&1
 pack ab-l8
-ab q06 LIL_MATVEC_GLU=1 LIL_MATVEC_GLU=0 LIL_MATVEC_Q16=8 LIL_MATVEC_Q16=4,2 LIL_MATVEC_Q16=2 LIL_MATVEC_Q16=8,1 >$R/decode-ab-q06.txt 2>&1
+ab q06 LIL_MATVEC_GLU=1 LIL_MATVEC_GLU=0 LIL_MATVEC_Q16=8 LIL_MATVEC_Q16=2 LIL_ATTN_DECODE=64,4,1 >$R/decode-ab-q06.txt 2>&1
 pack ab-q06
 # lil against llama.cpp with the defaults (pairs on), same call
 for m in llama-8b:q4_0 qwen3-0.6b:q8_0; do
