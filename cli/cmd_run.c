@@ -55,8 +55,9 @@ static void usage(FILE *f) {
           "      --json           print one JSON object (ids, text, stats, stop reason) instead of text\n"
           "      --verbose        model and device details on stderr\n"
           "      --profile        GPU time per kernel of one decode step (table on stderr)\n"
-          "      --warmup         run the prompt pass once, unmeasured, before the measured run (pipelines\n"
-          "                       and buffers warm, the cache emptied again), as llama.cpp's harnesses do\n"
+          "      --warmup         run the prompt pass and a few decode steps once, unmeasured, before the\n"
+          "                       measured run (pipelines, command buffers and buffers warm, the cache\n"
+          "                       emptied again), as llama.cpp's harnesses do\n"
           "  -h, --help           this help\n");
 }
 
@@ -329,11 +330,12 @@ static lil_status run(run_state *r, const run_opts *o, lil_error *err) {
     mc.user = r->tok;
     if ((st = lil_guardian_monitor_create(&mc, &r->mon, err))) return st;
   }
-  if (o->warmup) { /* one unmeasured prompt pass, then an empty cache again */
+  if (o->warmup) { /* one unmeasured prompt pass and decode steps (as many as fit), then an empty cache again */
     int32_t next;
-    if ((st = lil_session_prefill(r->sess, r->ids, (uint32_t)r->n_ids, &next, err)) ||
-        (st = lil_session_reset(r->sess, err)))
-      return lil_error_prefix(err, "--warmup");
+    st = lil_session_prefill(r->sess, r->ids, (uint32_t)r->n_ids, &next, err);
+    for (int i = 0; i < 4 && !st && lil_session_length(r->sess) < lil_session_n_ctx(r->sess); i++)
+      st = lil_session_step(r->sess, next, &next, err);
+    if (st || (st = lil_session_reset(r->sess, err))) return lil_error_prefix(err, "--warmup");
   }
   lil_generate_params gp = {
       .max_tokens = (uint32_t)o->n_predict, .on_text = on_text, .user = &r->out, .monitor = r->mon, .cancel = o->cancel};

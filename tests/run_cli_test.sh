@@ -96,7 +96,7 @@ run no-fuse 0 --json -n 60 --no-fuse && { [ "$(json 'print(d["ids"])')" = "$fuse
 # stories260K has 5 layers: 2 RMSNorms, a SwiGLU, the q/k RoPE and the KV append per layer plus the
 # final norm are not recorded
 json 'assert d["stats"]["step_dispatches"] == '"${fused_n:-0}"' + 5 * 5 + 1' || fail "no-fuse dispatches vs ${fused_n:-?}: $out"
-# --warmup: one unmeasured prompt pass first, then the same generation from an empty cache (a
+# --warmup: one unmeasured prompt pass and decode steps first, then the same generation from an empty cache (a
 # cache not emptied would continue after the prompt's tokens and change the ids)
 run cold 0 --json -n 40 -p "Once upon a time" && cold=$(json 'print(d["ids"], d["stats"]["kv_bytes"])')
 run warmup 0 --json -n 40 -p "Once upon a time" --warmup &&

@@ -134,9 +134,15 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   uint32_t tpb = q16_tpb(W->type), nb = W->cols / lil_type_get(W->type)->block_elems;
   uint32_t wg = cfg && cfg->workgroup_size ? cfg->workgroup_size : sg * p->matvec_q16_subgroups;
   if (!wg) {
+    /* the inline-x8 kernels: one subgroup per workgroup, each thread taking more of the row. H100,
+     * llama-8b Q4_0 decode (session 16, docs/device-runs/session16/run1): 299.6 / 295.0 tok/s
+     * against 287.2 / 285.2 with the subgroup counts below (2 at 28672 rows, 4 at 4096-6144) and
+     * 250 with 2 everywhere */
     uint32_t k = 1;
     uint64_t groups = (out_rows + outs - 1) / outs;
-    while (k < Q16_MAX_SUBGROUPS && groups * k < Q16_TARGET_SUBGROUPS && (uint64_t)sg * k * 2 <= (uint64_t)tpb * nb) k *= 2;
+    while (x8 != 2 && k < Q16_MAX_SUBGROUPS && groups * k < Q16_TARGET_SUBGROUPS &&
+           (uint64_t)sg * k * 2 <= (uint64_t)tpb * nb)
+      k *= 2;
     wg = sg * k;
   }
   /* a multiple of the subgroup and of TPB (sg is a multiple of 4, TPB 4 or 8) */
