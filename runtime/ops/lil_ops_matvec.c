@@ -92,7 +92,8 @@ int lil_matvec_x8_inline_applies(const lil_ctx *ctx, const lil_weight *W) {
          (W->type == LIL_TYPE_Q8_0 || W->type == LIL_TYPE_Q4_0 || inl == 2);
 }
 
-/* Launch shape of the q16 kernels without overrides: 4 rows per workgroup (x reused 4 times), and
+/* Launch shape of the q16 kernels without overrides ($LIL_MATVEC_Q16, lil_matvec_config): 4 rows per
+ * workgroup (x reused 4 times); the inline-x8 kernels one subgroup per workgroup (below), the others
  * as many subgroups per workgroup (1..4, splitting the row) as it takes to have about 8192
  * subgroups in the dispatch (enough loads in flight on a large GPU: 151936 rows -> 1 subgroup,
  * 14336 -> 4, 4096 -> 4), but no more threads than the row has block slices (TPB per block: Q4_K /
