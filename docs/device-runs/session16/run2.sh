@@ -14,10 +14,10 @@ vs() { for m in "$@"; do
 vs qwen3-0.6b:q8_0 llama-8b:q4_0
 [ $(left) -gt 40 ] && t 40 test_ops_matvec_x8i >$R/tests.txt 2>&1
 pack tests
-"$L" synth llama-8b q4_0 -o /tmp/l8.gguf >/dev/null 2>$R/synth.txt
+[ $(left) -gt 45 ] && "$L" synth llama-8b q4_0 -o /tmp/l8.gguf >/dev/null 2>$R/synth.txt
 [ $(left) -gt 30 ] && bp "l8 decode --profile --prompt 512" "$L" bench decode -m /tmp/l8.gguf --prompt 512 --tokens 64 --iters 2 --profile --json >$R/decode-profile.txt 2>&1
 pack profile
-"$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>>$R/synth.txt
+[ $(left) -gt 30 ] && "$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>>$R/synth.txt
 for rep in 1 2; do for e in LIL_MATVEC_Q16=0 LIL_MATVEC_Q16=4,1; do
   [ $(left) -gt 20 ] && ( export $e; bp "q06 $e" "$L" bench decode -m /tmp/q06.gguf --prompt 512 --tokens 64 --iters 2 --json )
 done; done >$R/decode-ab-q06.txt 2>&1
