@@ -163,6 +163,74 @@ START_TEST(test_fin_shapes) {
 }
 END_TEST
 
+/* A producer quantizing its output, then in the same sequence the matvecs reading it: gate / up
+ * pairs and a plain product, both with the row scale (x8 kernels, xq_ready), against the CPU
+ * product of the scratch as read back (dequantized) times its scale. */
+START_TEST(test_fin_chain) {
+  uint64_t rng = test_seed();
+  lil_ctx *ctx = ctx_x8i();
+  uint32_t type = types[_i], E = 96, n_out = 40, up = 48, gu_rows = 96, n3 = 33;
+  float *wd1 = NULL, *wd2 = NULL, *wd3 = NULL;
+  uint8_t *q1 = test_make_weights(type, E, 64, &rng, &wd1), *q2 = test_make_weights(type, gu_rows, E, &rng, &wd2);
+  uint8_t *q3 = test_make_weights(type, n3, E, &rng, &wd3);
+  lil_weight *w1 = test_upload_weight(ctx, type, E, 64, q1, 0), *w2 = test_upload_weight(ctx, type, gu_rows, E, q2, 0);
+  lil_weight *w3 = test_upload_weight(ctx, type, n3, E, q3, 0);
+  float *x = test_rand_floats(&rng, 64, -2, 2), *norm = test_rand_floats(&rng, E, -1.5f, 1.5f);
+  uint64_t xq_bytes = lil_matvec_x8_bytes(1, E);
+  lil_buffer *xb = test_floats_buffer(ctx, x, 64), *nb = test_floats_buffer(ctx, norm, E);
+  lil_buffer *yb = test_floats_buffer(ctx, NULL, E), *hb = test_floats_buffer(ctx, NULL, n_out + 4);
+  lil_buffer *y3 = test_floats_buffer(ctx, NULL, n3), *qb = test_buffer(ctx, LIL_MEM_ACTIVATIONS, xq_bytes);
+  lil_buffer *cb = test_buffer(ctx, LIL_MEM_ACTIVATIONS, 16);
+  test_poison(qb);
+  lil_error err = {0};
+  ck_assert_int_eq(lil_buffer_fill(cb, 0, 16, 0, &err), LIL_OK);
+  lil_matvec_config prod = {.x8_inline = 1, .fin_xq = {qb, 0, 0}, .fin_cnt = {cb, 0, 8}, .fin_norm = {nb, 0, 0},
+                            .fin_eps = 1e-5f};
+  lil_matvec_config cons = {.xq = {qb, 0, 0}, .xq_ready = 1, .x_rscale = {cb, 0, 8}, .glu_rows = n_out, .glu_up = up};
+  lil_matvec_config plain = {.xq = {qb, 0, 0}, .xq_ready = 1, .x_rscale = {cb, 0, 8}};
+  lil_seq *seq = test_seq(ctx);
+  TEST_OK(lil_op_matvec_cfg(ctx, seq, w1, (lil_binding){xb, 0, 0}, (lil_binding){yb, 0, 0}, 1, 0, &prod, &err));
+  TEST_OK(lil_op_matvec_cfg(ctx, seq, w2, (lil_binding){yb, 0, 0}, (lil_binding){hb, 0, 0}, 1, 0, &cons, &err));
+  TEST_OK(lil_op_matvec_cfg(ctx, seq, w3, (lil_binding){yb, 0, 0}, (lil_binding){y3, 0, 0}, 1, 0, &plain, &err));
+  ck_assert_uint_eq(lil_seq_dispatch_count(seq), 3); /* no quantize_x8: the consumers read the producer's */
+  ck_assert_int_eq(strncmp(lil_seq_label(seq, 1), "matvecx8_", 9), 0);
+  test_run_free(seq);
+  uint8_t *xq = malloc(xq_bytes);
+  float h[40 + 4], yy[33], sc[2];
+  test_download(qb, xq, xq_bytes);
+  test_download(cb, sc, 8);
+  test_download(hb, h, sizeof(h));
+  test_download(y3, yy, sizeof(yy));
+  const int8_t *q = (const int8_t *)xq;
+  const float *ds = (const float *)(xq + lil_matvec_x8_ds_offset(1, E));
+  double xd[96];
+  for (uint32_t k = 0; k < E; k++) xd[k] = (double)q[k] * ds[2 * (k / 32)] * sc[1];
+  double worst = 0;
+  for (uint32_t r = 0; r < n_out + n3; r++) {
+    const float *row = r < n_out ? wd2 + (size_t)r * E : wd3 + (size_t)(r - n_out) * E;
+    double g = 0, sg = 0, u = 0, su = 0;
+    for (uint32_t k = 0; k < E; k++) {
+      g += row[k] * xd[k], sg += fabs(row[k] * xd[k]);
+      if (r < n_out) u += wd2[(size_t)(up + r) * E + k] * xd[k], su += fabs(wd2[(size_t)(up + r) * E + k] * xd[k]);
+    }
+    double eg = TOL * sg + 1e-6, eu = TOL * su + 1e-6;
+    double want = r < n_out ? g / (1 + exp(-g)) * u : g, got = r < n_out ? h[r] : yy[r - n_out];
+    double tol = r < n_out ? 1.1 * eg * (fabs(u) + eu) + fabs(g / (1 + exp(-g))) * eu + 1e-6 : eg;
+    double e = isfinite(got) ? fabs(got - want) / tol : INFINITY;
+    if (e > worst) worst = e;
+    ck_assert_msg(e <= 1.0, "%s output %u: %g, want %g (tol %g)", lil_type_get(type)->name, r, got, want, tol);
+  }
+  uint32_t past[4];
+  memcpy(past, h + n_out, sizeof(past));
+  ck_assert_msg(past[0] == 0x7fc0deadu && past[3] == 0x7fc0deadu, "floats past the pairs' outputs written");
+  lil_buffer_free(xb), lil_buffer_free(nb), lil_buffer_free(yb), lil_buffer_free(hb), lil_buffer_free(y3);
+  lil_buffer_free(qb), lil_buffer_free(cb);
+  lil_weight_free(w1), lil_weight_free(w2), lil_weight_free(w3);
+  free(q1), free(q2), free(q3), free(wd1), free(wd2), free(wd3), free(x), free(norm), free(xq);
+  test_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(test_fin_errors) {
   uint64_t rng = test_seed();
   lil_ctx *ctx = ctx_x8i(), *plain = test_ctx_create();
@@ -218,6 +286,7 @@ int main(void) {
   if (LIL_GLSLC_HAS_SPIRV_INTRINSICS) {
     tcase_add_test(tc, test_fin_errors);
     tcase_add_loop_test(tc, test_fin_shapes, 0, N_TYPES);
+    tcase_add_loop_test(tc, test_fin_chain, 0, N_TYPES);
   }
   suite_add_tcase(s, tc);
   return test_run_suite(s);

@@ -74,7 +74,7 @@ static float eps_of(const lil_matvec_config *cfg) { return cfg ? cfg->eps : 0.0f
 /* shaders/matvec_x8.comp: as matvec16_push with x given in blocks of 32 (x_stride4 -> blocks per
  * column) and the vec2 index of the (d, s) pairs in the xq binding. */
 typedef struct matvecx8_push {
-  uint32_t rows, row_units, nb, y_base, y_stride, xb_stride, accumulate, ncols, ds_base;
+  uint32_t rows, row_units, nb, y_base, y_stride, xb_stride, accumulate, ncols, ds_base, glu_up;
 } matvecx8_push;
 
 int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W) {
@@ -175,9 +175,10 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
     x = (lil_binding){xq.buf, xq.offset, need};
   }
   int sep = x8 == 1; /* reads the xq scratch */
-  lil_kernel_desc kd = {.shader = shader, .n_bindings = sep ? 3 : fin ? 6 : 4,
-                        .push_size = sep ? sizeof(matvecx8_push) : sizeof(matvec16_push), .n_spec = sep ? 1 : 3,
-                        .spec = {wg, fuse_of(cfg), glu}};
+  uint32_t scale_in = sep && cfg->x_rscale.buf ? 1u : 0u;
+  lil_kernel_desc kd = {.shader = shader, .n_bindings = fin ? 6 : 4,
+                        .push_size = sep ? sizeof(matvecx8_push) : sizeof(matvec16_push), .n_spec = 3,
+                        .spec = {wg, sep ? scale_in : fuse_of(cfg), glu}};
   lil_kernel *k = NULL;
   st = lil_kernel_get(ctx, &kd, &k, err);
   if (st) return st;
@@ -190,14 +191,16 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
     matvec16_push pc = {glu ? out_rows : pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 4,
                         accumulate ? 1u : 0u, ncols, fin ? cfg->fin_eps : eps_of(cfg), glu ? cfg->glu_up : 0u,
                         fin ? (uint32_t)(lil_matvec_x8_ds_offset(1, W->rows) / 8) : 0u};
-    matvecx8_push px = {pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 32, accumulate ? 1u : 0u, ncols,
-                        (uint32_t)(lil_matvec_x8_ds_offset(ncols, W->cols) / 8)};
+    matvecx8_push px = {glu ? out_rows : pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 32,
+                        accumulate ? 1u : 0u, ncols, (uint32_t)(lil_matvec_x8_ds_offset(ncols, W->cols) / 8),
+                        glu ? cfg->glu_up : 0u};
     uint32_t groups = ((glu ? out_rows : pt->n_rows) + outs - 1) / outs;
     uint32_t gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
     lil_binding b[6] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y, aux_binding(cfg, x)};
     if (fin) b[3] = cfg->fin_norm, b[4] = cfg->fin_xq, b[5] = cfg->fin_cnt;
+    if (sep) b[3] = scale_in ? cfg->x_rscale : x; /* the row scale, or x again (unread) */
     if (sep)
-      st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &px, sizeof(px), gx, gy, 1, label, err);
+      st = lil_seq_dispatch(seq, k, b, 4, 1u << 2, &px, sizeof(px), gx, gy, 1, label, err);
     else if (fin)
       st = lil_seq_dispatch(seq, k, b, 6, (1u << 2) | (1u << 4) | (1u << 5), &pc, sizeof(pc), gx, gy, 1, label, err);
     else
@@ -247,6 +250,12 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
                            shader, W->rows, (unsigned long long)lil_matvec_x8_bytes(1, W->rows));
     return matvec_q16(ctx, seq, W, x, y, 1, accumulate, cfg, 2, err);
   }
+  if (cfg && cfg->x_rscale.buf &&
+      (!cfg->xq.buf || !cfg->xq_ready || cfg->fuse || binding_range(cfg->x_rscale) < 8 || cfg->x8_inline))
+    return lil_error_set(err, LIL_ERR_INVALID_ARG,
+                         "matvec %s: a row scale from a producer needs x quantized by it (xq, xq_ready), no fused "
+                         "transform or inline quantization, and 8 bytes",
+                         shader);
   if (cfg && cfg->glu_rows) {
     if (!lil_matvec_glu_applies(ctx, W))
       return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matvec %s: gate / up pairs need a quantized weight in one part",
@@ -255,6 +264,8 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
       return lil_error_set(err, LIL_ERR_INVALID_ARG,
                            "matvec %s: gate / up pairs of %u rows from row %u of %u (one column, no accumulate)",
                            shader, cfg->glu_rows, cfg->glu_up, W->rows);
+    if (cfg->xq.buf && cfg->xq_ready && !cfg->fuse && lil_matvec_x8_applies(ctx, W))
+      return matvec_q16(ctx, seq, W, x, y, ncols, 0, cfg, 1, err);
     if (cfg->x8_inline && lil_matvec_x8_inline_applies(ctx, W))
       return matvec_q16(ctx, seq, W, x, y, ncols, 0, cfg, 2, err);
     return matvec_q16(ctx, seq, W, x, y, ncols, 0, cfg, 0, err);

@@ -61,6 +61,9 @@ typedef struct lil_matvec_config {
    * the next matvecs read x quantized once. One column, no fused transform, no pairs. */
   lil_binding fin_xq, fin_cnt, fin_norm;
   float fin_eps;
+  /* With xq and xq_ready (x quantized by a producer's fin_xq): x_rscale = that producer's fin_cnt,
+   * whose float (1 / rms(x)) scales every output: y = W (x * w_norm) / rms(x), the RMSNorm done. */
+  lil_binding x_rscale;
 } lil_matvec_config;
 lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
                              uint32_t ncols, int accumulate, const lil_matvec_config *cfg, lil_error *err);
