@@ -75,6 +75,22 @@ layout(std430, set = 0, binding = 2) buffer Y { float y[]; };
 layout(std430, set = 0, binding = 3) readonly buffer AUX { vec4 aux[]; }; // FUSE: norm weight or up
 layout(constant_id = 1) const uint FUSE = 0u; // 0 none, 1 RMSNorm (weight aux), 2 SwiGLU (up aux)
 layout(constant_id = 2) const uint GLU = 0u;  // 1: gate / up row pairs, y = silu(gate) * up
+// FIN (one column, one weight part, y of a multiple of 32 rows): after y is written, the last
+// workgroup to arrive (counter cnt) quantizes y * aux (aux = the next RMSNorm's weight) in blocks of
+// 32 as quantize_x8.comp does (int8 words, then (d, s) pairs from vec2 index fin_ds), stores
+// inversesqrt(mean(y^2) + eps) in rscale and resets the counter: the x of the next matvecs,
+// quantized once (matvec_x8.comp reads it).
+// (variants *_fin: -DFINALIZE; bindings 4 and 5 exist only there)
+#ifdef FINALIZE
+const uint FIN = 1u;
+layout(std430, set = 0, binding = 2) coherent buffer YC { float yc[]; }; // y, as FIN reads it back
+layout(std430, set = 0, binding = 4) writeonly buffer FQ { uint fq[]; };
+layout(std430, set = 0, binding = 4) writeonly buffer FD { vec2 fd[]; };
+layout(std430, set = 0, binding = 5) coherent buffer FC { uint cnt; float rscale; };
+shared bool s_last;
+#else
+const uint FIN = 0u;
+#endif
 layout(push_constant) uniform Push {
   uint rows;       // rows of this part
   uint row_units;  // row bytes / 2 (Q4_K: / 16): row stride in elements of the weight array
@@ -86,6 +102,7 @@ layout(push_constant) uniform Push {
   uint ncols;      // real columns (1..NCOLS)
   float eps;       // FUSE 1
   uint glu_up;     // GLU: the first up row (gate row r pairs with up row glu_up + r)
+  uint fin_ds;     // FIN: vec2 index of the (d, s) pair of block 0
 } pc;
 
 const uint WG = gl_WorkGroupSize.x;
@@ -444,6 +461,57 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
 #error "matvec_q16.comp: define WTYPE_Q8_0, WTYPE_Q4_0, WTYPE_Q4_K or WTYPE_Q6_K"
 #endif
 
+#ifdef FINALIZE
+void store_y(uint o, float v) { yc[o] = v; }
+
+// FIN: the last of n_groups workgroups quantizes y * aux (see FIN above)
+void finalize(uint tid, uint n_groups) {
+  memoryBarrierBuffer();
+  barrier();
+  if (tid == 0u) s_last = atomicAdd(cnt, 1u) == n_groups - 1u;
+  barrier();
+  if (!s_last) return; // uniform
+  memoryBarrierBuffer();
+  float ss = 0.0;
+  for (uint b = tid; b < pc.rows / 32u; b += WG) {
+    vec4 v[8];
+    float amax = 0.0;
+    [[unroll]] for (uint i = 0u; i < 8u; i++) {
+      uint e = pc.y_base + 32u * b + 4u * i;
+      vec4 t = vec4(yc[e], yc[e + 1u], yc[e + 2u], yc[e + 3u]);
+      ss += dot(t, t);
+      v[i] = t * aux[8u * b + i];
+      vec4 a = abs(v[i]);
+      amax = max(amax, max(max(a.x, a.y), max(a.z, a.w)));
+    }
+    float id = amax > 0.0 ? 127.0 / amax : 0.0;
+    int sum = 0;
+    [[unroll]] for (uint i = 0u; i < 8u; i++) {
+      ivec4 q = ivec4(roundEven(v[i] * id));
+      sum += q.x + q.y + q.z + q.w;
+      uvec4 u = uvec4(q) & 0xffu;
+      fq[8u * b + i] = u.x | (u.y << 8u) | (u.z << 16u) | (u.w << 24u);
+    }
+    float d = amax / 127.0;
+    fd[pc.fin_ds + b] = vec2(d, d * float(sum));
+  }
+  ss = subgroupAdd(ss);
+  if (gl_NumSubgroups > 1u) {
+    barrier(); // red is free again (every read of it above is done)
+    if (gl_SubgroupInvocationID == 0u) red[gl_SubgroupID] = ss;
+    barrier();
+    ss = 0.0;
+    for (uint g = 0u; g < gl_NumSubgroups; g++) ss += red[g];
+  }
+  if (tid == 0u) {
+    rscale = inversesqrt(ss / float(pc.rows) + pc.eps);
+    cnt = 0u;
+  }
+}
+#else
+void store_y(uint o, float v) { y[o] = v; }
+#endif
+
 void main() {
   uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
   const uint HR = GLU != 0u ? NROWS / 2u : NROWS; // outputs per workgroup
@@ -514,20 +582,24 @@ void main() {
         } else if (row0 + r < pc.rows && n < pc.ncols) {
           uint o = n * pc.y_stride + pc.y_base + row0 + r;
           s *= scale;
-          y[o] = pc.accumulate != 0u ? y[o] + s : s;
+          store_y(o, pc.accumulate != 0u ? y[o] + s : s);
         }
       }
     }
-  if (one) return; // uniform
-  barrier();
-  for (uint i = tid; i < NP; i += WG) {
-    float s = 0.0;
-    for (uint g = 0u; g < gl_NumSubgroups; g++) s += red[g * NPS + i];
-    s *= scale;
-    uint r = i / NCOLS, n = i % NCOLS;
-    if (row0 + r < pc.rows && n < pc.ncols) {
-      uint o = n * pc.y_stride + pc.y_base + row0 + r;
-      y[o] = pc.accumulate != 0u ? y[o] + s : s;
+  if (!one) {
+    barrier();
+    for (uint i = tid; i < NP; i += WG) {
+      float s = 0.0;
+      for (uint g = 0u; g < gl_NumSubgroups; g++) s += red[g * NPS + i];
+      s *= scale;
+      uint r = i / NCOLS, n = i % NCOLS;
+      if (row0 + r < pc.rows && n < pc.ncols) {
+        uint o = n * pc.y_stride + pc.y_base + row0 + r;
+        store_y(o, pc.accumulate != 0u ? y[o] + s : s);
+      }
     }
   }
+#ifdef FINALIZE
+  finalize(tid, (pc.rows + HR - 1u) / HR);
+#endif
 }

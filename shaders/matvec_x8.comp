@@ -51,7 +51,14 @@ layout(push_constant) uniform Push {
   uint accumulate; // 1: y += W x
   uint ncols;      // real columns (1..NCOLS)
   uint ds_base;    // vec2 index of the (d, s) of block 0 of column 0
+  uint glu_up;     // GLU: the first up row
 } pc;
+// SCALE_IN: every output times the float rscale of binding 3 (1 / rms(x) of an x quantized by a
+// matvec's FINALIZE epilogue, matvec_q16.comp); GLU: gate / up row pairs, y = silu(g) * u, as in
+// matvec_q16.comp (one column, no accumulate)
+layout(constant_id = 1) const uint SCALE_IN = 0u;
+layout(constant_id = 2) const uint GLU = 0u;
+layout(std430, set = 0, binding = 3) readonly buffer FC { uint fcnt; float rscale; };
 
 const uint WG = gl_WorkGroupSize.x;
 const uint NP = NROWS * NCOLS;
@@ -219,12 +226,14 @@ void process(uint blk, uint part, RAW raw[NROWS]) {
 
 void main() {
   uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
-  uint row0 = group * NROWS;
+  const uint HR = GLU != 0u ? NROWS / 2u : NROWS; // outputs per workgroup
+  uint row0 = group * HR;
   if (row0 >= pc.rows) return; // uniform over the workgroup
   uint tid = gl_LocalInvocationID.x;
   uint part = tid % TPB, step = WG / TPB;
   uint rb[NROWS];
-  [[unroll]] for (uint r = 0u; r < NROWS; r++) rb[r] = min(row0 + r, pc.rows - 1u) * pc.row_units;
+  [[unroll]] for (uint r = 0u; r < NROWS; r++)
+    rb[r] = (min(row0 + r % HR, pc.rows - 1u) + (r >= HR ? pc.glu_up : 0u)) * pc.row_units;
   [[unroll]] for (uint n = 0u; n < NCOLS; n++) xc[n] = min(n, pc.ncols - 1u) * pc.xb_stride;
   [[unroll]] for (uint r = 0u; r < NROWS; r++)
     [[unroll]] for (uint n = 0u; n < NCOLS; n++) acc[r][n] = 0.0;
@@ -244,9 +253,30 @@ void main() {
   }
 
   bool one = gl_NumSubgroups == 1u;
+  float scale = SCALE_IN != 0u ? rscale : 1.0;
+  if (GLU != 0u) { // column 0 only: the pairs' sums, then silu(g) * u
+    float t[NROWS];
+    [[unroll]] for (uint r = 0u; r < NROWS; r++) t[r] = subgroupAdd(acc[r][0]);
+    if (!one) {
+      if (gl_SubgroupInvocationID == 0u)
+        [[unroll]] for (uint r = 0u; r < NROWS; r++) red[gl_SubgroupID * NP + r * NCOLS] = t[r];
+      barrier();
+      [[unroll]] for (uint r = 0u; r < NROWS; r++) {
+        t[r] = 0.0;
+        for (uint g = 0u; g < gl_NumSubgroups; g++) t[r] += red[g * NP + r * NCOLS];
+      }
+    }
+    if (tid == 0u)
+      [[unroll]] for (uint r = 0u; r < HR; r++)
+        if (row0 + r < pc.rows) {
+          float g = t[r] * scale, u = t[r + HR] * scale;
+          y[pc.y_base + row0 + r] = g / (1.0 + exp(-g)) * u;
+        }
+    return;
+  }
   [[unroll]] for (uint r = 0u; r < NROWS; r++)
     [[unroll]] for (uint n = 0u; n < NCOLS; n++) {
-      float s = subgroupAdd(acc[r][n]);
+      float s = subgroupAdd(acc[r][n]) * scale;
       if (gl_SubgroupInvocationID == 0u) {
         if (!one) {
           red[gl_SubgroupID * NP + r * NCOLS + n] = s;

@@ -129,6 +129,23 @@ static lil_status record_select(lil_session *s, lil_seq *seq, lil_binding logits
   return lil_op_sample(s->m->ctx, seq, logits, c->n_vocab, 1, 0, whole(s->scratch), &p, sp->seed, &o, err);
 }
 
+/* Decode with a->pq_attn (LIL_X8_PREQUANT=1): layer L's Wo and down quantize the residual stream
+ * for the next matvecs, which read it with the integer-dot kernels. */
+static int prequant_layer(lil_ctx *ctx, const model_acts *a, const model_layer *L) {
+  return a->pq_attn && L->wqkv && L->wgu && lil_matvec_x8_applies(ctx, L->wqkv) && lil_matvec_x8_applies(ctx, L->wgu) &&
+         lil_matvec_glu_applies(ctx, L->wgu) && lil_matvec_fin_applies(ctx, L->wo) &&
+         lil_matvec_fin_applies(ctx, L->down);
+}
+
+/* The output of a finalizing producer (cnt: the counter at byte 16 * slot of a->pq_cnt). */
+static lil_matvec_config fin_cfg(const model_acts *a, lil_buffer *xq, uint32_t slot, lil_buffer *norm, float eps) {
+  return (lil_matvec_config){.x8_inline = 1, .fin_xq = {xq, 0, 0}, .fin_cnt = {a->pq_cnt, 16ull * slot, 8},
+                             .fin_norm = {norm, 0, 0}, .fin_eps = eps};
+}
+static lil_matvec_config pre_cfg(const model_acts *a, lil_buffer *xq, uint32_t slot) {
+  return (lil_matvec_config){.xq = {xq, 0, 0}, .xq_ready = 1, .x_rscale = {a->pq_cnt, 16ull * slot, 8}};
+}
+
 lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uint32_t n, int prefill, int all_logits,
                                 lil_error *err) {
   const lil_model *m = s->m;
@@ -157,8 +174,38 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
 
   /* x = token_embd[ids] */
   TRY(lil_op_embed(ctx, seq, m->embd, ids, n, whole(a->x), err));
+  int attn_in_ready = 0; /* a->pq_attn holds this layer's attention input (the last down quantized it) */
   for (uint32_t l = 0; l < c->n_layer; l++) {
     const model_layer *L = &m->layers[l];
+    if (fuse && prequant_layer(ctx, a, L)) {
+      /* q, k, v from x quantized by the last down projection (or the fused path on the first layer) */
+      lil_matvec_config fq = pre_cfg(a, a->pq_attn, 0), fx = {.fuse = LIL_MATVEC_FUSE_RMSNORM,
+                                                              .aux = whole(L->attn_norm), .eps = c->rms_eps,
+                                                              .x8_inline = 1};
+      lil_binding yq = {a->qkv, 0, (uint64_t)L->wqkv->rows * 4};
+      TRY(lil_op_matvec_cfg(ctx, seq, L->wqkv, whole(a->x), yq, 1, 0, attn_in_ready ? &fq : &fx, err));
+      if (L->bq) TRY(lil_op_add_bias(ctx, seq, a->qb, whole(L->bq), 1, L->wq->rows, err));
+      if (L->bk) TRY(lil_op_add_bias(ctx, seq, a->kb, whole(L->bk), 1, L->wk->rows, err));
+      if (L->bv) TRY(lil_op_add_bias(ctx, seq, a->vb, whole(L->bv), 1, L->wv->rows, err));
+      lil_binding qn = whole(L->q_norm), kn = whole(L->k_norm);
+      lil_attention_qk qk = {.q_norm = L->q_norm ? &qn : NULL, .k_norm = L->k_norm ? &kn : NULL, .positions = pos,
+                             .freq_factors = ff, .rope = rope_q, .eps = c->rms_eps};
+      TRY(lil_attention_record_decode_qk(s->att, seq, l, a->qb, a->kb, a->vb, whole(a->att), &qk, err));
+      /* x += Wo att, then x * ffn_norm quantized for gate / up */
+      lil_matvec_config fo = fin_cfg(a, a->pq_ffn, 1, L->ffn_norm, c->rms_eps);
+      TRY(lil_op_matvec_cfg(ctx, seq, L->wo, whole(a->att), whole(a->x), 1, 1, &fo, err));
+      lil_matvec_config fg = pre_cfg(a, a->pq_ffn, 1);
+      fg.glu_rows = L->gate->rows;
+      fg.glu_up = (uint32_t)lil_concat_align(L->gate->rows);
+      TRY(lil_op_matvec_cfg(ctx, seq, L->wgu, whole(a->x), a->gb, 1, 0, &fg, err));
+      /* x += Wdown h, then x * the next norm's weight quantized for the next layer (or the output) */
+      lil_buffer *next_norm = l + 1 < c->n_layer ? m->layers[l + 1].attn_norm : m->out_norm;
+      lil_matvec_config fd = fin_cfg(a, a->pq_attn, 0, next_norm, c->rms_eps);
+      TRY(lil_op_matvec_cfg(ctx, seq, L->down, a->gb, whole(a->x), 1, 1, &fd, err));
+      attn_in_ready = 1;
+      continue;
+    }
+    attn_in_ready = 0;
     /* attention block: xb = rmsnorm(x) * attn_norm (decode: fused into the three matvecs) */
     lil_matvec_config fn = {.fuse = LIL_MATVEC_FUSE_RMSNORM, .aux = whole(L->attn_norm), .eps = c->rms_eps};
     lil_binding xin = whole(fuse ? a->x : a->xb);
@@ -225,6 +272,11 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
     TRY(linear_fused(ctx, seq, a, L->down, a->gb, whole(a->x), n, 1, 0, fuse ? &fg : NULL, err));
   }
   /* logits = Wout (rmsnorm(x) * output_norm), for every token or only the last */
+  if (n == 1 && attn_in_ready && lil_matvec_x8_applies(ctx, m->output)) { /* x quantized by the last down */
+    lil_matvec_config fo = pre_cfg(a, a->pq_attn, 0);
+    TRY(lil_op_matvec_cfg(ctx, seq, m->output, whole(a->x), whole(a->logits), 1, 0, &fo, err));
+    return record_select(s, seq, whole(a->logits), err);
+  }
   if (n == 1) {
     lil_matvec_config fn = {.fuse = LIL_MATVEC_FUSE_RMSNORM, .aux = whole(m->out_norm), .eps = c->rms_eps};
     if (!fuse) TRY(lil_op_rmsnorm(ctx, seq, whole(a->x), whole(m->out_norm), whole(a->xb), 1, E, E, E, c->rms_eps, err));

@@ -22,7 +22,8 @@ void lil_session_options_default(lil_session_options *o) {
 
 static void acts_free(model_acts *a) {
   lil_buffer *bufs[] = {a->x, a->xb, a->q,    a->k,    a->v,  a->att, a->g,
-                        a->u, a->gu, a->qkv, a->logits, a->last, a->xq, a->x16, a->w16};
+                        a->u, a->gu, a->qkv, a->logits, a->last, a->xq, a->x16, a->w16,
+                        a->pq_attn, a->pq_ffn, a->pq_cnt};
   for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) lil_buffer_free(bufs[i]);
   memset(a, 0, sizeof(*a));
 }
@@ -116,6 +117,8 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   a->x8_inline = x8i;
   const char *ge = getenv("LIL_MATVEC_GLU");
   a->glu = n == 1 && !(ge && !strcmp(ge, "0"));
+  const char *pqe = getenv("LIL_X8_PREQUANT");
+  int pq = x8i && a->glu && pqe && !strcmp(pqe, "1");
   lil_status st;
   /* decode: q | k | v and gate | up in one buffer each, as the concatenated weights write them */
   uint64_t ko = lil_concat_align(qd) * 4, vo = ko + lil_concat_align(kvd) * 4;
@@ -136,7 +139,13 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
       (x8 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, lil_matvec_x8_bytes(1, (uint32_t)(xw / 32 * 32)), "xq",
                                      &a->xq, err))) ||
       (x16 && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, n * x16w * 2, "x16", &a->x16, err))) ||
-      (w16_bytes && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, 2 * a->w16_half, "w16", &a->w16, err)))) {
+      (w16_bytes && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, 2 * a->w16_half, "w16", &a->w16, err))) ||
+      (pq && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, lil_matvec_x8_bytes(1, c->n_embd), "x8_attn_in",
+                                     &a->pq_attn, err))) ||
+      (pq && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, lil_matvec_x8_bytes(1, c->n_embd), "x8_ffn_in",
+                                     &a->pq_ffn, err))) ||
+      (pq && (st = lil_buffer_create(ctx, LIL_MEM_ACTIVATIONS, 32, "x8_counters", &a->pq_cnt, err))) ||
+      (pq && (st = lil_buffer_fill(a->pq_cnt, 0, 32, 0, err)))) {
     acts_free(a);
     return st;
   }

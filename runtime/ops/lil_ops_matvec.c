@@ -60,6 +60,7 @@ typedef struct matvec16_push {
   uint32_t rows, row_units, nb, y_base, y_stride, x_stride4, accumulate, ncols;
   float eps; /* fused RMSNorm */
   uint32_t glu_up; /* gate / up pairs: the first up row */
+  uint32_t fin_ds; /* output quantization: vec2 index of the first (d, s) pair in fin_xq */
 } matvec16_push;
 
 /* The fourth binding of the F32-activation kernels: the fused transform's aux vector, or x again
@@ -73,7 +74,7 @@ static float eps_of(const lil_matvec_config *cfg) { return cfg ? cfg->eps : 0.0f
 /* shaders/matvec_x8.comp: as matvec16_push with x given in blocks of 32 (x_stride4 -> blocks per
  * column) and the vec2 index of the (d, s) pairs in the xq binding. */
 typedef struct matvecx8_push {
-  uint32_t rows, row_units, nb, y_base, y_stride, xb_stride, accumulate, ncols, ds_base;
+  uint32_t rows, row_units, nb, y_base, y_stride, xb_stride, accumulate, ncols, ds_base, glu_up;
 } matvecx8_push;
 
 int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W) {
@@ -84,6 +85,11 @@ int lil_matvec_x8_applies(const lil_ctx *ctx, const lil_weight *W) {
 
 int lil_matvec_glu_applies(const lil_ctx *ctx, const lil_weight *W) {
   return use_q16(lil_ctx_plan(ctx), W->type) && W->n_parts == 1;
+}
+
+int lil_matvec_fin_applies(const lil_ctx *ctx, const lil_weight *W) {
+  return lil_matvec_x8_inline_applies(ctx, W) && (W->type == LIL_TYPE_Q8_0 || W->type == LIL_TYPE_Q4_0) &&
+         W->n_parts == 1 && W->rows % 32 == 0;
 }
 
 int lil_matvec_x8_inline_applies(const lil_ctx *ctx, const lil_weight *W) {
@@ -150,9 +156,10 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   uint32_t q = sg % tpb ? 2 * sg : sg;
   wg = wg < q ? q : wg / q * q;
   while (wg > q && (uint64_t)(wg / 4) * (nr * nc + 1) * 4 > p->shared_memory / 2) wg -= q;
+  int fin = cfg && cfg->fin_xq.buf;
   char shader[40];
-  snprintf(shader, sizeof(shader), "%s_%s_r%u_c%u", x8 == 2 ? "matvecx8i" : x8 ? "matvecx8" : "matvec16",
-           lil_ops_type_suffix(W->type), nr, nc);
+  snprintf(shader, sizeof(shader), "%s_%s_r%u_c%u%s", x8 == 2 ? "matvecx8i" : x8 ? "matvecx8" : "matvec16",
+           lil_ops_type_suffix(W->type), nr, nc, fin ? "_fin" : "");
   if (x.offset % 16)
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: x binding offset %llu not 16-aligned", shader,
                          (unsigned long long)x.offset);
@@ -168,9 +175,10 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
     x = (lil_binding){xq.buf, xq.offset, need};
   }
   int sep = x8 == 1; /* reads the xq scratch */
-  lil_kernel_desc kd = {.shader = shader, .n_bindings = sep ? 3 : 4,
-                        .push_size = sep ? sizeof(matvecx8_push) : sizeof(matvec16_push), .n_spec = sep ? 1 : 3,
-                        .spec = {wg, fuse_of(cfg), glu}};
+  uint32_t scale_in = sep && cfg->x_rscale.buf ? 1u : 0u;
+  lil_kernel_desc kd = {.shader = shader, .n_bindings = fin ? 6 : 4,
+                        .push_size = sep ? sizeof(matvecx8_push) : sizeof(matvec16_push), .n_spec = 3,
+                        .spec = {wg, sep ? scale_in : fuse_of(cfg), glu}};
   lil_kernel *k = NULL;
   st = lil_kernel_get(ctx, &kd, &k, err);
   if (st) return st;
@@ -181,14 +189,20 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
     /* row stride in elements of the shader's weight array: Q4_K uvec4, the others uint16 */
     uint32_t row_units = (uint32_t)(W->row_bytes / (W->type == LIL_TYPE_Q4_K ? 16 : 2));
     matvec16_push pc = {glu ? out_rows : pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 4,
-                        accumulate ? 1u : 0u, ncols, eps_of(cfg), glu ? cfg->glu_up : 0u};
-    matvecx8_push px = {pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 32, accumulate ? 1u : 0u, ncols,
-                        (uint32_t)(lil_matvec_x8_ds_offset(ncols, W->cols) / 8)};
+                        accumulate ? 1u : 0u, ncols, fin ? cfg->fin_eps : eps_of(cfg), glu ? cfg->glu_up : 0u,
+                        fin ? (uint32_t)(lil_matvec_x8_ds_offset(1, W->rows) / 8) : 0u};
+    matvecx8_push px = {glu ? out_rows : pt->n_rows, row_units, nb, pt->first_row, W->rows, W->cols / 32,
+                        accumulate ? 1u : 0u, ncols, (uint32_t)(lil_matvec_x8_ds_offset(ncols, W->cols) / 8),
+                        glu ? cfg->glu_up : 0u};
     uint32_t groups = ((glu ? out_rows : pt->n_rows) + outs - 1) / outs;
     uint32_t gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
-    lil_binding b[4] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y, aux_binding(cfg, x)};
+    lil_binding b[6] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y, aux_binding(cfg, x)};
+    if (fin) b[3] = cfg->fin_norm, b[4] = cfg->fin_xq, b[5] = cfg->fin_cnt;
+    if (sep) b[3] = scale_in ? cfg->x_rscale : x; /* the row scale, or x again (unread) */
     if (sep)
-      st = lil_seq_dispatch(seq, k, b, 3, 1u << 2, &px, sizeof(px), gx, gy, 1, label, err);
+      st = lil_seq_dispatch(seq, k, b, 4, 1u << 2, &px, sizeof(px), gx, gy, 1, label, err);
+    else if (fin)
+      st = lil_seq_dispatch(seq, k, b, 6, (1u << 2) | (1u << 4) | (1u << 5), &pc, sizeof(pc), gx, gy, 1, label, err);
     else
       st = lil_seq_dispatch(seq, k, b, 4, 1u << 2, &pc, sizeof(pc), gx, gy, 1, label, err);
     if (st) return st;
@@ -220,6 +234,28 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
     if (cfg->fuse == LIL_MATVEC_FUSE_RMSNORM && !(cfg->eps >= 0.0f))
       return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: RMSNorm eps %g", shader, (double)cfg->eps);
   }
+  if (cfg && cfg->fin_xq.buf) {
+    if (!cfg->x8_inline || !lil_matvec_fin_applies(ctx, W))
+      return lil_error_set(err, LIL_ERR_UNSUPPORTED,
+                           "matvec %s: the output quantization needs the inline-x8 Q8_0 / Q4_0 kernels, one part, "
+                           "rows a multiple of 32",
+                           shader);
+    if (ncols != 1 || (cfg->fuse) || cfg->glu_rows || !cfg->fin_cnt.buf || !cfg->fin_norm.buf ||
+        cfg->fin_xq.offset % 16 || binding_range(cfg->fin_xq) < lil_matvec_x8_bytes(1, W->rows) ||
+        binding_range(cfg->fin_cnt) < 8 || binding_range(cfg->fin_norm) < (uint64_t)W->rows * 4 ||
+        cfg->fin_norm.offset % 16 || !(cfg->fin_eps >= 0.0f))
+      return lil_error_set(err, LIL_ERR_INVALID_ARG,
+                           "matvec %s: output quantization: one column, no fused transform or pairs, a counter of 8 "
+                           "bytes, a norm of %u floats and a scratch of %llu bytes (offsets 16-aligned), eps >= 0",
+                           shader, W->rows, (unsigned long long)lil_matvec_x8_bytes(1, W->rows));
+    return matvec_q16(ctx, seq, W, x, y, 1, accumulate, cfg, 2, err);
+  }
+  if (cfg && cfg->x_rscale.buf &&
+      (!cfg->xq.buf || !cfg->xq_ready || cfg->fuse || binding_range(cfg->x_rscale) < 8 || cfg->x8_inline))
+    return lil_error_set(err, LIL_ERR_INVALID_ARG,
+                         "matvec %s: a row scale from a producer needs x quantized by it (xq, xq_ready), no fused "
+                         "transform or inline quantization, and 8 bytes",
+                         shader);
   if (cfg && cfg->glu_rows) {
     if (!lil_matvec_glu_applies(ctx, W))
       return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matvec %s: gate / up pairs need a quantized weight in one part",
@@ -228,6 +264,8 @@ lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
       return lil_error_set(err, LIL_ERR_INVALID_ARG,
                            "matvec %s: gate / up pairs of %u rows from row %u of %u (one column, no accumulate)",
                            shader, cfg->glu_rows, cfg->glu_up, W->rows);
+    if (cfg->xq.buf && cfg->xq_ready && !cfg->fuse && lil_matvec_x8_applies(ctx, W))
+      return matvec_q16(ctx, seq, W, x, y, ncols, 0, cfg, 1, err);
     if (cfg->x8_inline && lil_matvec_x8_inline_applies(ctx, W))
       return matvec_q16(ctx, seq, W, x, y, ncols, 0, cfg, 2, err);
     return matvec_q16(ctx, seq, W, x, y, ncols, 0, cfg, 0, err);

@@ -53,10 +53,25 @@ typedef struct lil_matvec_config {
    * y = W x. The 16-bit-storage quantized kernels only (lil_matvec_glu_applies), one column, no
    * accumulate, W in one part; y holds glu_rows floats. */
   uint32_t glu_rows, glu_up;
+  /* Residual-stream producers (decode; lil_matvec_fin_applies): fin_xq.buf set makes the last
+   * workgroup to finish write y * fin_norm (F32 [W->rows]) quantized as lil_op_quantize_x8 does
+   * (lil_matvec_x8_bytes(1, W->rows) bytes at fin_xq, offset 16-aligned) and
+   * inversesqrt(mean(y^2) + fin_eps) as the float after the counter in fin_cnt (8 bytes: a uint
+   * arrival count that must be 0 before the dispatch and is 0 again after it, then the float), so
+   * the next matvecs read x quantized once. One column, no fused transform, no pairs. */
+  lil_binding fin_xq, fin_cnt, fin_norm;
+  float fin_eps;
+  /* With xq and xq_ready (x quantized by a producer's fin_xq): x_rscale = that producer's fin_cnt,
+   * whose float (1 / rms(x)) scales every output: y = W (x * w_norm) / rms(x), the RMSNorm done. */
+  lil_binding x_rscale;
 } lil_matvec_config;
 lil_status lil_op_matvec_cfg(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
                              uint32_t ncols, int accumulate, const lil_matvec_config *cfg, lil_error *err);
 
+/* 1 when lil_op_matvec_cfg can finish with the quantization of its output (cfg.fin_xq): the
+ * inline-x8 kernels of Q8_0 / Q4_0 (lil_matvec_x8_inline_applies), W in one part, rows a multiple of
+ * 32. */
+int lil_matvec_fin_applies(const lil_ctx *ctx, const lil_weight *W);
 /* 1 when lil_op_matvec_cfg can pair gate and up rows of W (cfg.glu_rows): Q8_0 / Q4_0 / Q4_K /
  * Q6_K through the 16-bit-storage kernels, W in one part. */
 int lil_matvec_glu_applies(const lil_ctx *ctx, const lil_weight *W);
