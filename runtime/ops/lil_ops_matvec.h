@@ -49,9 +49,10 @@ typedef struct lil_matvec_config {
    * xq path. */
   int x8_inline;
   /* Gate / up pairs (decode SwiGLU): glu_rows > 0 makes y[r] = silu(g_r) * u_r for r < glu_rows,
-   * g_r = row r of W and u_r = row glu_up + r (each after the fused input transform), instead of
-   * y = W x. The 16-bit-storage quantized kernels only (lil_matvec_glu_applies), one column, no
-   * accumulate, W in one part; y holds glu_rows floats. */
+   * g_r = row r of W and u_r = row glu_up + r (each after the fused input transform or the row
+   * scale x_rscale), instead of y = W x. The 16-bit-storage quantized kernels (F32, inline-x8, and
+   * integer-dot reading a ready xq) only (lil_matvec_glu_applies), one column, no accumulate, W in
+   * one part; y holds glu_rows floats. */
   uint32_t glu_rows, glu_up;
   /* Residual-stream producers (decode; lil_matvec_fin_applies): fin_xq.buf set makes the last
    * workgroup to finish write y * fin_norm (F32 [W->rows]) quantized as lil_op_quantize_x8 does
