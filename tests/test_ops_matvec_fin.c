@@ -26,15 +26,6 @@
 static const uint32_t types[] = {LIL_TYPE_Q8_0, LIL_TYPE_Q4_0};
 #define N_TYPES (int)(sizeof(types) / sizeof(types[0]))
 
-static lil_ctx *ctx_x8i(void) {
-  lil_ctx_options o;
-  lil_ctx_options_default(&o);
-  o.matvec_x8 = 1;
-  o.matvec_x8_inline = 1;
-  lil_ctx *ctx = test_ctx_create_opts(&o);
-  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_matvec_x8, 1);
-  return ctx;
-}
 
 typedef struct fin_case {
   uint32_t type, rows, cols;
@@ -147,7 +138,7 @@ static void check_fin(lil_ctx *ctx, const fin_case *c, uint64_t *rng) {
 
 START_TEST(test_fin_shapes) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = ctx_x8i();
+  lil_ctx *ctx = test_ctx_x8i(1);
   uint32_t sg = lil_ctx_plan(ctx)->subgroup_size;
   static const uint32_t rows[] = {32, 96, 288};
   static const uint32_t rpg[] = {1, 2, 4, 8};
@@ -168,7 +159,7 @@ END_TEST
  * product of the scratch as read back (dequantized) times its scale. */
 START_TEST(test_fin_chain) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = ctx_x8i();
+  lil_ctx *ctx = test_ctx_x8i(1);
   uint32_t type = types[_i], E = 96, n_out = 40, up = 48, gu_rows = 96, n3 = 33;
   float *wd1 = NULL, *wd2 = NULL, *wd3 = NULL;
   uint8_t *q1 = test_make_weights(type, E, 64, &rng, &wd1), *q2 = test_make_weights(type, gu_rows, E, &rng, &wd2);
@@ -233,7 +224,7 @@ END_TEST
 
 START_TEST(test_fin_errors) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = ctx_x8i(), *plain = test_ctx_create();
+  lil_ctx *ctx = test_ctx_x8i(1), *plain = test_ctx_create();
   float *wd = NULL;
   uint8_t *wq = test_make_weights(LIL_TYPE_Q4_0, 48, 64, &rng, &wd);
   lil_weight *w48 = test_upload_weight(ctx, LIL_TYPE_Q4_0, 48, 64, wq, 0);

@@ -30,16 +30,7 @@ static const uint32_t types[] = {LIL_TYPE_Q8_0, LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LI
 #define N_TYPES (int)(sizeof(types) / sizeof(types[0]))
 
 /* x8 0: the F32-activation kernels (a default context); 1: the inline-x8 kernels for every type */
-static lil_ctx *ctx_for(int x8) {
-  if (!x8) return test_ctx_create();
-  lil_ctx_options o;
-  lil_ctx_options_default(&o);
-  o.matvec_x8 = 1;
-  o.matvec_x8_inline = 2;
-  lil_ctx *ctx = test_ctx_create_opts(&o);
-  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_matvec_x8, 1);
-  return ctx;
-}
+static lil_ctx *ctx_for(int x8) { return x8 ? test_ctx_x8i(2) : test_ctx_create(); }
 
 typedef struct glu_case {
   uint32_t type, n_out, gap, tail, cols; /* rows: n_out gate, gap, n_out up, tail */

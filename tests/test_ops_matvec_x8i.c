@@ -32,17 +32,6 @@ static const uint32_t types[] = {LIL_TYPE_Q8_0, LIL_TYPE_Q4_0, LIL_TYPE_Q4_K, LI
 /* Q4_K / Q6_K take the inline path with matvec_x8_inline = 2 only */
 static int inline_level(uint32_t type) { return type == LIL_TYPE_Q4_K || type == LIL_TYPE_Q6_K ? 2 : 1; }
 
-static lil_ctx *ctx_x8i(int inl) {
-  lil_ctx_options o;
-  lil_ctx_options_default(&o);
-  o.matvec_x8 = 1;
-  o.matvec_x8_inline = inl;
-  lil_ctx *ctx = test_ctx_create_opts(&o);
-  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_int_dot, 1); /* lavapipe has shaderIntegerDotProduct */
-  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_matvec_x8, 1);
-  ck_assert_uint_eq(lil_ctx_plan(ctx)->matvec_x8_inline, (uint32_t)inl);
-  return ctx;
-}
 
 typedef struct x8i_case {
   uint32_t type, rows, cols, ncols;
@@ -134,7 +123,7 @@ static void check_x8i(lil_ctx *ctx, const x8i_case *c, uint64_t *rng) {
  * default launch shape. */
 START_TEST(test_x8i_shapes) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = ctx_x8i(inline_level(types[_i]));
+  lil_ctx *ctx = test_ctx_x8i(inline_level(types[_i]));
   uint32_t b = lil_type_get(types[_i])->block_elems;
   /* thinned under ASan and for the 256-element blocks (lavapipe emulates the dot products) */
 #if defined(__SANITIZE_ADDRESS__)
@@ -161,7 +150,7 @@ END_TEST
  * 17 blocks, workgroups of one subgroup, 64, the default and 256 threads. */
 START_TEST(test_x8i_fused) {
   uint64_t rng = test_seed();
-  lil_ctx *ctx = ctx_x8i(inline_level(types[_i]));
+  lil_ctx *ctx = test_ctx_x8i(inline_level(types[_i]));
   uint32_t sg = lil_ctx_plan(ctx)->subgroup_size;
 #if defined(__SANITIZE_ADDRESS__)
   static const uint32_t rows[] = {7, 300};
@@ -189,7 +178,7 @@ END_TEST
 START_TEST(test_x8i_variants) {
   uint64_t rng = test_seed();
   uint32_t type = types[_i];
-  lil_ctx *ctx = ctx_x8i(inline_level(type));
+  lil_ctx *ctx = test_ctx_x8i(inline_level(type));
   uint32_t sg = lil_ctx_plan(ctx)->subgroup_size, tpb = lil_type_get(type)->block_elems == 32 ? 4 : 8;
 #if defined(__SANITIZE_ADDRESS__)
   const int thin = 1; /* ASan: every rows variant, one and four subgroups, 1 and 5 columns */
@@ -249,7 +238,7 @@ static const char *label_of(lil_ctx *ctx, uint32_t type, const lil_matvec_config
 /* Which kernel runs: inline only for Q8_0 / Q4_0 with cfg.x8_inline on an x8 plan with
  * matvec_x8_inline; otherwise the F32-activation kernels (no scratch given). */
 START_TEST(test_x8i_selection) {
-  lil_ctx *ctx = ctx_x8i(1);
+  lil_ctx *ctx = test_ctx_x8i(1);
   lil_matvec_config on = {.x8_inline = 1}, off = {0};
   lil_matvec_config fused = {.x8_inline = 1, .fuse = LIL_MATVEC_FUSE_SWIGLU};
   ck_assert_str_eq(label_of(ctx, LIL_TYPE_Q4_0, &on), "matvecx8i_q4_0_r4_c1 5x256"); /* kernel, weight shape */
@@ -258,12 +247,12 @@ START_TEST(test_x8i_selection) {
   ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q4_K, &on), "matvec16_", 9), 0); /* level 1: not K-quants */
   ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_F16, &on), "matvec_f16", 10), 0);
   test_ctx_free(ctx);
-  ctx = ctx_x8i(2); /* K-quants too */
+  ctx = test_ctx_x8i(2); /* K-quants too */
   ck_assert_str_eq(label_of(ctx, LIL_TYPE_Q4_K, &on), "matvecx8i_q4_k_r4_c1 5x256");
   ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q6_K, &on), "matvecx8i_q6_k_r", 16), 0);
   ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q6_K, &off), "matvec16_", 9), 0);
   test_ctx_free(ctx);
-  ctx = ctx_x8i(0); /* inline off: the flag is ignored */
+  ctx = test_ctx_x8i(0); /* inline off: the flag is ignored */
   ck_assert_int_eq(strncmp(label_of(ctx, LIL_TYPE_Q4_0, &on), "matvec16_", 9), 0);
   test_ctx_free(ctx);
   lil_ctx_options o;

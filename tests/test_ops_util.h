@@ -96,6 +96,21 @@ static inline lil_weight *test_upload_weight(lil_ctx *ctx, uint32_t type, uint32
   return w;
 }
 
+/* A context with the integer-dot decode matvecs forced on, x quantized inside the matvec (inline
+ * 1: Q8_0 / Q4_0, 2: Q4_K / Q6_K too), checked to have taken effect (lavapipe has
+ * shaderIntegerDotProduct). */
+static inline lil_ctx *test_ctx_x8i(int inl) {
+  lil_ctx_options o;
+  lil_ctx_options_default(&o);
+  o.matvec_x8 = 1;
+  o.matvec_x8_inline = inl;
+  lil_ctx *ctx = test_ctx_create_opts(&o);
+  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_int_dot, 1);
+  ck_assert_uint_eq(lil_ctx_plan(ctx)->use_matvec_x8, 1);
+  ck_assert_uint_eq(lil_ctx_plan(ctx)->matvec_x8_inline, (uint32_t)inl);
+  return ctx;
+}
+
 /* The quantization group of element k of a row in the inline-x8 matvec (each thread's own scale,
  * shaders/matvec_q16.comp -DX8_INLINE): Q8_0 k / 8; Q4_0 block k / 32, part (k % 16) / 4; Q4_K: the
  * 16 elements of a sub-block one thread reads (super-block, chunk of 64, low / high 32, half of 16);
