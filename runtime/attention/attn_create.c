@@ -109,6 +109,10 @@ lil_status lil_attention_create(lil_ctx *ctx, const lil_attention_config *cfg, l
    * kernel uses fewer at short ones; H100, 8 KV heads at 32k: 64 splits per head 59.3 us, 128
    * 61.8, 256 65.0), 64 on CPU devices; never more than the pages a head can hold */
   uint32_t S = c->n_splits ? c->n_splits : div_up(lil_ctx_snapshot(ctx)->kind == LIL_DEVICE_CPU ? 64 : 512, H);
+  /* $LIL_ATTN_SPLITS=N (tuning, 1..1024): splits per KV head where the caller left the choice */
+  const char *se = getenv("LIL_ATTN_SPLITS");
+  unsigned es = 0;
+  if (!c->n_splits && se && sscanf(se, "%u", &es) == 1 && es >= 1 && es <= 1024) S = es;
   uint32_t maxp = c->policy.kind == LIL_ATTN_QUEST ? att->budget_pages : att->cap;
   if (c->policy.kind == LIL_ATTN_QUEST && c->policy.dense_layers > 0) maxp = att->cap;
   if (S > maxp) S = maxp;
