@@ -105,10 +105,12 @@ lil_status lil_attention_create(lil_ctx *ctx, const lil_attention_config *cfg, l
   att->cap = pages_per_head(att);
   uint32_t H = c->n_kv_heads, D = c->head_dim, P = att->P;
   att->n_lists = c->n_layers * H;
-  /* splits: about 512 workgroups per layer on GPUs (several per SM/CU at long contexts; the decode
-   * kernel uses fewer at short ones; H100, 8 KV heads at 32k: 64 splits per head 59.3 us, 128
-   * 61.8, 256 65.0), 64 on CPU devices; never more than the pages a head can hold */
-  uint32_t S = c->n_splits ? c->n_splits : div_up(lil_ctx_snapshot(ctx)->kind == LIL_DEVICE_CPU ? 64 : 512, H);
+  /* splits: about 256 workgroups per layer on GPUs (the decode kernel uses fewer at short contexts),
+   * 64 on CPU devices; never more than the pages a head can hold. H100, 8 KV heads: at 32k 64
+   * splits per head 59.3 us, 128 61.8, 256 65.0 (session 4); at 4096 (session 17, `lil bench
+   * attention`, llama-8b's heads) 32 splits 17.5 us against 20.2 for 64, and llama-8b Q4_0 decode at a
+   * 4096 prompt 275.4 / 271.3 tok/s against 254.3 / 266.2 (docs/benchmarks.md) */
+  uint32_t S = c->n_splits ? c->n_splits : div_up(lil_ctx_snapshot(ctx)->kind == LIL_DEVICE_CPU ? 64 : 256, H);
   /* $LIL_ATTN_SPLITS=N (tuning, 1..1024): splits per KV head where the caller left the choice */
   const char *se = getenv("LIL_ATTN_SPLITS");
   unsigned es = 0;
