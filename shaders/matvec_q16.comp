@@ -34,6 +34,7 @@
 // block), UNROLL, RAW (one thread's slice of one block, as loaded), load_raw(block offset, part)
 // and process(block, part, raw[NROWS]) (decode + multiply-add into acc).
 #extension GL_EXT_shader_16bit_storage : require
+#extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 layout(local_size_x_id = 0) in;
@@ -112,6 +113,8 @@ shared float red[((WG + 3u) / 4u) * NPS]; // one slot per subgroup (subgroups ha
 
 float acc[NROWS][NCOLS];
 uint xc[NCOLS]; // vec4 index of column n of x
+#define RED_STRIDE NPS
+#include "matvec_glu.glsl"
 float ssq = 0.0; // FUSE 1: this thread's share of sum x^2 (column 0)
 
 // x as the kernel uses it (vec4 i of column n; FUSE needs one column, so i is the vec4 index in x)
@@ -554,23 +557,7 @@ void main() {
     scale = inversesqrt(ss / float(pc.nb * XBLOCK * 4u) + pc.eps);
   }
   if (GLU != 0u) { // column 0 only: the pairs' sums, then silu(g) * u
-    float t[NROWS];
-    [[unroll]] for (uint r = 0u; r < NROWS; r++) t[r] = subgroupAdd(acc[r][0]);
-    if (!one) {
-      if (gl_SubgroupInvocationID == 0u)
-        [[unroll]] for (uint r = 0u; r < NROWS; r++) red[gl_SubgroupID * NPS + r * NCOLS] = t[r];
-      barrier();
-      [[unroll]] for (uint r = 0u; r < NROWS; r++) {
-        t[r] = 0.0;
-        for (uint g = 0u; g < gl_NumSubgroups; g++) t[r] += red[g * NPS + r * NCOLS];
-      }
-    }
-    if (tid == 0u)
-      [[unroll]] for (uint r = 0u; r < HR; r++)
-        if (row0 + r < pc.rows) {
-          float g = t[r] * scale, u = t[r + HR] * scale;
-          y[pc.y_base + row0 + r] = g / (1.0 + exp(-g)) * u;
-        }
+    glu_store(tid, row0, HR, scale, one);
     return;
   }
   [[unroll]] for (uint r = 0u; r < NROWS; r++)

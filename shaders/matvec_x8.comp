@@ -14,6 +14,7 @@
 // per workgroup, NCOLS column capacity, TPB threads per block each a fixed slice, UNROLL blocks in
 // flight, subgroupAdd + shared-memory reduction); only the x side and the arithmetic differ.
 #extension GL_EXT_shader_16bit_storage : require
+#extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_EXT_spirv_intrinsics : require
@@ -66,6 +67,8 @@ shared float red[((WG + 3u) / 4u) * NP]; // one slot per subgroup (subgroups hav
 
 float acc[NROWS][NCOLS];
 uint xc[NCOLS]; // index of the first block of 32 of column n of x
+#define RED_STRIDE NP
+#include "matvec_glu.glsl"
 
 #if !defined(WTYPE_Q4_K)
 uint ld32(uint o) { return uint(w16[o]) | (uint(w16[o + 1u]) << 16u); }
@@ -255,23 +258,7 @@ void main() {
   bool one = gl_NumSubgroups == 1u;
   float scale = SCALE_IN != 0u ? rscale : 1.0;
   if (GLU != 0u) { // column 0 only: the pairs' sums, then silu(g) * u
-    float t[NROWS];
-    [[unroll]] for (uint r = 0u; r < NROWS; r++) t[r] = subgroupAdd(acc[r][0]);
-    if (!one) {
-      if (gl_SubgroupInvocationID == 0u)
-        [[unroll]] for (uint r = 0u; r < NROWS; r++) red[gl_SubgroupID * NP + r * NCOLS] = t[r];
-      barrier();
-      [[unroll]] for (uint r = 0u; r < NROWS; r++) {
-        t[r] = 0.0;
-        for (uint g = 0u; g < gl_NumSubgroups; g++) t[r] += red[g * NP + r * NCOLS];
-      }
-    }
-    if (tid == 0u)
-      [[unroll]] for (uint r = 0u; r < HR; r++)
-        if (row0 + r < pc.rows) {
-          float g = t[r] * scale, u = t[r + HR] * scale;
-          y[pc.y_base + row0 + r] = g / (1.0 + exp(-g)) * u;
-        }
+    glu_store(tid, row0, HR, scale, one);
     return;
   }
   [[unroll]] for (uint r = 0u; r < NROWS; r++)
