@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Session 17's second GPU call: decode attention with 256 workgroups per layer (32 splits per KV head
 # for 8 KV heads; was 512 / 64), chosen from run1.
-#  0. test_attention with validation (the GPU default splits changed)
+#  0. test_attention (the GPU default splits changed) and test_ops_matvec_glu (the epilogue include),
+#     validation on
 #  1. decode A/B at a 4096 prompt, alternating twice: default against LIL_ATTN_SPLITS=64 (the old
 #     default) and 64 splits of 64-thread workgroups (LIL_ATTN_DECODE=64,4,1), llama-8b Q4_0 and
 #     qwen3-0.6b Q8_0; then llama-8b Q4_0 at 512
@@ -12,7 +13,7 @@
 #  4. `lil bench decode --profile` llama-8b Q4_0 at 4096
 DEADLINE=${DEADLINE:-420}
 source docs/device-runs/call-setup.sh
-t 90 test_attention >$R/tests.txt 2>&1
+t 90 test_attention test_ops_matvec_glu >$R/tests.txt 2>&1
 pack tests
 "$L" synth llama-8b q4_0 -o /tmp/l8.gguf >/dev/null 2>$R/synth.txt
 "$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>>$R/synth.txt
