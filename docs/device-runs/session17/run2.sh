@@ -5,7 +5,7 @@
 #     validation on
 #  1. decode A/B at a 4096 prompt, alternating twice: default against LIL_ATTN_SPLITS=64 (the old
 #     default) and 64 splits of 64-thread workgroups (LIL_ATTN_DECODE=64,4,1), llama-8b Q4_0 and
-#     qwen3-0.6b Q8_0; then llama-8b Q4_0 at 512
+#     qwen3-0.6b Q8_0, the fused merge (fewer splits to merge now) on llama-8b; then llama-8b Q4_0 at 512
 #  2. `lil bench attention` dense, llama-8b's heads, 512 / 4096 / 32768 / 131072: default (32) against
 #     --splits 64 and 128 (long contexts must not regress)
 #  3. versus.sh llama-8b Q4_0 (twice: llama.cpp's first 512 run of a call is anomalous), qwen3-0.6b
@@ -20,7 +20,7 @@ pack tests
 ab() { local m=$1 p=$2; shift 2; for rep in 1 2; do for e in "$@"; do
   [ $(left) -gt 40 ] && ( export $e; bp "$m p$p $e" "$L" bench decode -m /tmp/$m.gguf --prompt $p --tokens 64 --iters 2 --json )
 done; done; }
-{ ab l8 4096 LIL_ATTN_SPLITS=0 LIL_ATTN_SPLITS=64 "LIL_ATTN_SPLITS=64 LIL_ATTN_DECODE=64,4,1"
+{ ab l8 4096 LIL_ATTN_SPLITS=0 LIL_ATTN_SPLITS=64 "LIL_ATTN_SPLITS=64 LIL_ATTN_DECODE=64,4,1" LIL_ATTN_MERGE=fused
   ab q06 4096 LIL_ATTN_SPLITS=0 LIL_ATTN_SPLITS=64
   ab l8 512 LIL_ATTN_SPLITS=0 LIL_ATTN_SPLITS=64; } >$R/decode-splits.txt 2>&1
 pack splits
