@@ -492,6 +492,19 @@ START_TEST(test_dense) {
   scen b = base(LIL_ATTN_DENSE, 4, 1, 16); /* GQA 4 */
   b.kvt = LIL_KV_F32, b.D = 8, b.splits = 3;
   run_scenario(&b, NULL);
+  /* $LIL_ATTN_SPLITS sets the splits where the config leaves them to the runtime (a: 0), not where it
+   * names them (b: 3); the decode still matches the CPU reference with 2 splits */
+  setenv("LIL_ATTN_SPLITS", "2", 1);
+  run r;
+  run_open(&r, &a);
+  ck_assert_msg(strstr(lil_attention_variant(r.att), "splits=2 "), "variant %s", lil_attention_variant(r.att));
+  run_prefill(&r);
+  run_steps(&r);
+  run_close(&r);
+  run_open(&r, &b);
+  ck_assert_msg(strstr(lil_attention_variant(r.att), "splits=3 "), "variant %s", lil_attention_variant(r.att));
+  run_close(&r);
+  unsetenv("LIL_ATTN_SPLITS");
 }
 END_TEST
 
