@@ -66,7 +66,9 @@ static lil_status linear_fused(lil_ctx *ctx, lil_seq *seq, model_acts *a, const 
   } else if (!reuse) {
     a->xq_of = NULL; /* x may have new contents: a later linear with reuse must not trust an older quantization */
   }
-  cfg.x8_inline = a->x8_inline; /* Q8_0 / Q4_0 (lil_matvec_x8_inline_applies); the others as above */
+  /* Q8_0 / Q4_0 (lil_matvec_x8_inline_applies); the others as above. A caller's config that reads x
+   * already quantized (LIL_X8_PREQUANT's scratch) is kept as given. */
+  if (!(fuse && fuse->xq.buf)) cfg.x8_inline = a->x8_inline;
   return lil_op_matvec_cfg(ctx, seq, w, x, y, 1, accumulate, &cfg, err);
 }
 
@@ -182,11 +184,10 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
       lil_matvec_config fq = pre_cfg(a, a->pq_attn, 0), fx = {.fuse = LIL_MATVEC_FUSE_RMSNORM,
                                                               .aux = whole(L->attn_norm), .eps = c->rms_eps,
                                                               .x8_inline = 1};
-      lil_binding yq = {a->qkv, 0, (uint64_t)L->wqkv->rows * 4};
-      TRY(lil_op_matvec_cfg(ctx, seq, L->wqkv, whole(a->x), yq, 1, 0, attn_in_ready ? &fq : &fx, err));
-      if (L->bq) TRY(lil_op_add_bias(ctx, seq, a->qb, whole(L->bq), 1, L->wq->rows, err));
-      if (L->bk) TRY(lil_op_add_bias(ctx, seq, a->kb, whole(L->bk), 1, L->wk->rows, err));
-      if (L->bv) TRY(lil_op_add_bias(ctx, seq, a->vb, whole(L->bv), 1, L->wv->rows, err));
+      const lil_weight *wqkv[] = {L->wq, L->wk, L->wv};
+      lil_buffer *const bqkv[] = {L->bq, L->bk, L->bv};
+      const lil_binding yqkv[] = {a->qb, a->kb, a->vb};
+      TRY(linear_group(ctx, seq, a, L->wqkv, 3, wqkv, bqkv, whole(a->x), yqkv, 1, attn_in_ready ? &fq : &fx, err));
       lil_binding qn = whole(L->q_norm), kn = whole(L->k_norm);
       lil_attention_qk qk = {.q_norm = L->q_norm ? &qn : NULL, .k_norm = L->k_norm ? &kn : NULL, .positions = pos,
                              .freq_factors = ff, .rope = rope_q, .eps = c->rms_eps};
