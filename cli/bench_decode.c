@@ -17,6 +17,7 @@
 #include "cli_bench.h"
 #include "cli_profile.h"
 #include "cli_util.h"
+#include "lil_attention.h"
 #include "lil_bandwidth.h"
 #include "lil_model.h"
 #include "lil_model_config.h"
@@ -162,6 +163,8 @@ int bench_decode(int argc, char **argv) {
   }
   uint64_t wbytes = st ? 0 : lil_model_weight_bytes(m);
   uint32_t disp = st ? 0 : lil_session_step_dispatches(s), deps = st ? 0 : lil_session_step_barriers(s) + 1;
+  char attv[256] = ""; /* the decode attention's variants (splits, kernel shapes): read before --profile frees s */
+  if (!st) snprintf(attv, sizeof(attv), "%s", lil_attention_variant(lil_session_attention(s)));
   cli_kernel_time *kt = NULL;
   uint32_t nk = 0, n_timed = 0, pmsgs = 0;
   double prof_ms = 0;
@@ -189,6 +192,7 @@ int bench_decode(int argc, char **argv) {
       json_object_set_new(o, "fraction_of_floor", json_real(tps / floor_tps));
       json_object_set_new(o, "dispatches_per_token", json_integer(disp));
       json_object_set_new(o, "dependent_steps_per_token", json_integer(deps));
+      json_object_set_new(o, "attention", json_string(attv));
       if (profile) {
         json_t *ks = json_array();
         for (uint32_t k = 0; k < nk; k++) {
@@ -216,9 +220,9 @@ int bench_decode(int argc, char **argv) {
     } else {
       printf("device: %s (%s), copy bandwidth %.1f GB/s\nmodel: %s, %.1f MiB of weights\n"
              "decode after %llu tokens: %.1f tok/s (%.3f ms/token), floor %.1f tok/s: %.1f%% of the floor\n"
-             "per token: %u dispatches, %u dependent steps\n",
+             "per token: %u dispatches, %u dependent steps\nattention: %s\n",
              snap->name, snap->driver_name, copy_gbps, model, wbytes / 1048576.0, (unsigned long long)prompt, tps,
-             best_ms / tokens, floor_tps, 100 * tps / floor_tps, disp, deps);
+             best_ms / tokens, floor_tps, 100 * tps / floor_tps, disp, deps, attv);
       if (profile) {
         printf("profiled step: %u dispatches, %.3f ms of GPU time\n", n_timed, prof_ms);
         for (uint32_t k = 0; k < nk; k++) {

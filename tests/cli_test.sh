@@ -115,7 +115,11 @@ assert d["bench"] == "decode" and d["weight_bytes"] > 1000000 and d["copy_gbps"]
 assert d["tok_per_s"] > 0 and abs(d["fraction_of_floor"] - d["tok_per_s"] / d["floor_tok_per_s"]) < 1e-9, d
 assert d["floor_tok_per_s"] * d["weight_bytes"] > 0.99e9 * d["copy_gbps"], d
 assert 0 < d["dependent_steps_per_token"] <= d["dispatches_per_token"], d
+assert "splits=" in d["attention"] and "decode=" in d["attention"], d
 ' "$out" || { echo "FAIL bench-decode: $out"; fails=$((fails + 1)); }
+# the decode attention variant follows its tuning override
+LIL_ATTN_SPLITS=1 check bench-decode-splits 0 "$LIL" bench decode --prompt 20 --tokens 2 --iters 1
+expect bench-decode-splits "attention: .*splits=1 "  # (2 without: the pages a head holds)
 # --profile: one step's GPU time per kernel label, every dispatch of the step counted once
 check bench-decode-profile 0 "$LIL" bench decode --prompt 20 --tokens 4 --iters 1 --profile --json
 python3 -c '
