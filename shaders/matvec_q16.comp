@@ -78,11 +78,12 @@ layout(constant_id = 1) const uint FUSE = 0u; // 0 none, 1 RMSNorm (weight aux),
 layout(constant_id = 2) const uint GLU = 0u;  // 1: gate / up row pairs, y = silu(gate) * up
 // FIN (one column, one weight part, y of a multiple of 32 rows): after y is written, the last
 // workgroup to arrive (counter cnt) quantizes y * aux (aux = the next RMSNorm's weight) in blocks of
-// 32 as quantize_x8.comp does (int8 words, then (d, s) pairs from vec2 index fin_ds), stores
+// 32 (x8_block.glsl, as quantize_x8.comp) (int8 words, then (d, s) pairs from vec2 index fin_ds), stores
 // inversesqrt(mean(y^2) + eps) in rscale and resets the counter: the x of the next matvecs,
 // quantized once (matvec_x8.comp reads it).
 // (variants *_fin: -DFINALIZE; bindings 4 and 5 exist only there)
 #ifdef FINALIZE
+#include "x8_block.glsl"
 const uint FIN = 1u;
 layout(std430, set = 0, binding = 2) coherent buffer YC { float yc[]; }; // y, as FIN reads it back
 layout(std430, set = 0, binding = 4) writeonly buffer FQ { uint fq[]; };
@@ -478,25 +479,17 @@ void finalize(uint tid, uint n_groups) {
   float ss = 0.0;
   for (uint b = tid; b < pc.rows / 32u; b += WG) {
     vec4 v[8];
-    float amax = 0.0;
     [[unroll]] for (uint i = 0u; i < 8u; i++) {
       uint e = pc.y_base + 32u * b + 4u * i;
       vec4 t = vec4(yc[e], yc[e + 1u], yc[e + 2u], yc[e + 3u]);
       ss += dot(t, t);
       v[i] = t * aux[8u * b + i];
-      vec4 a = abs(v[i]);
-      amax = max(amax, max(max(a.x, a.y), max(a.z, a.w)));
     }
-    float id = amax > 0.0 ? 127.0 / amax : 0.0;
-    int sum = 0;
-    [[unroll]] for (uint i = 0u; i < 8u; i++) {
-      ivec4 q = ivec4(roundEven(v[i] * id));
-      sum += q.x + q.y + q.z + q.w;
-      uvec4 u = uvec4(q) & 0xffu;
-      fq[8u * b + i] = u.x | (u.y << 8u) | (u.z << 16u) | (u.w << 24u);
-    }
-    float d = amax / 127.0;
-    fd[pc.fin_ds + b] = vec2(d, d * float(sum));
+    uint w[8];
+    vec2 dsb;
+    x8_quantize_block(v, w, dsb);
+    [[unroll]] for (uint i = 0u; i < 8u; i++) fq[8u * b + i] = w[i];
+    fd[pc.fin_ds + b] = dsb;
   }
   ss = subgroupAdd(ss);
   if (gl_NumSubgroups > 1u) {

@@ -1,7 +1,8 @@
 # Sourced by the GPU-call scripts (docs/device-runs/session*/run*.sh) in the repository root on the
 # device machine: the carried loader (tools/gpu-env.sh), build-gpu's binaries from .dev/b.tar.xz in
 # /tmp/b, results in /tmp/r packed into $OUT/r.tar.gz by `pack STEP`, `left` = seconds to DEADLINE,
-# `t LIMIT TEST...` runs tests with validation (libnvidia-tls preloaded: docs/benchmarks.md).
+# `t LIMIT TEST...` runs tests with validation (libnvidia-tls preloaded: docs/benchmarks.md); `ab` and
+# `vs` (below) the decode A/B and the llama.cpp race (session 17's run1 / run2 still define their own).
 set -u
 source tools/gpu-env.sh
 export LIL_SOURCE_ROOT=$PWD
@@ -18,3 +19,12 @@ t() { local lim=$1; shift; for x in "$@"; do s=$SECONDS; echo "== $x ${EXTRA:-}"
   LD_PRELOAD=$TLS LIL_VALIDATE=1 timeout $lim "$B/tests/$x" 2>&1 | grep -E '^[0-9]+%|:[EF]:|alidation|worst|SKIP' | head -40
   echo "rc=${PIPESTATUS[0]} seconds=$((SECONDS - s))"; done; }
 bp() { local tag=$1; shift; echo "== $tag"; timeout $(( $(left) > 60 ? 60 : $(left) )) "$@"; echo "rc=$?"; }
+# `ab MODEL PROMPT ENV...`: lil bench decode on /tmp/MODEL.gguf, each ENV setting ("A=1" or
+# "A=1 B=2") in turn, twice (alternating); `vs MODEL...`: versus.sh per model into $R/versus.txt
+# (lil run --warmup), packed after each
+ab() { local m=$1 p=$2; shift 2; for rep in 1 2; do for e in "$@"; do
+  [ $(left) -gt 40 ] && ( export $e; bp "$m p$p $e" "$L" bench decode -m /tmp/$m.gguf --prompt $p --tokens 64 --iters 2 --json )
+done; done; }
+vs() { for m in "$@"; do
+  [ $(left) -gt 70 ] && { echo "== $m"; VS_LIL_ARGS=--warmup VS_MODELS=$m timeout $(( $(left) < 110 ? $(left) : 110 )) bash $SH/peer/versus.sh "$L" .peer; } >>$R/versus.txt 2>&1
+  pack versus-$m; done; }

@@ -181,9 +181,8 @@ lil_status model_record_forward(lil_session *s, lil_seq *seq, model_acts *a, uin
     const model_layer *L = &m->layers[l];
     if (fuse && prequant_layer(ctx, a, L)) {
       /* q, k, v from x quantized by the last down projection (or the fused path on the first layer) */
-      lil_matvec_config fq = pre_cfg(a, a->pq_attn, 0), fx = {.fuse = LIL_MATVEC_FUSE_RMSNORM,
-                                                              .aux = whole(L->attn_norm), .eps = c->rms_eps,
-                                                              .x8_inline = 1};
+      lil_matvec_config fq = pre_cfg(a, a->pq_attn, 0),
+                        fx = {.fuse = LIL_MATVEC_FUSE_RMSNORM, .aux = whole(L->attn_norm), .eps = c->rms_eps};
       const lil_weight *wqkv[] = {L->wq, L->wk, L->wv};
       lil_buffer *const bqkv[] = {L->bq, L->bk, L->bv};
       const lil_binding yqkv[] = {a->qb, a->kb, a->vb};

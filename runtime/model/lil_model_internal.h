@@ -58,7 +58,7 @@ typedef struct model_acts {
    * down projection reads it as it is; 0 with $LIL_MATVEC_GLU=0 (SwiGLU fused into the down
    * projection's input instead) */
   int glu;
-  /* decode, $LIL_X8_PREQUANT=1 (opt-in, not yet measured): Wo and down quantize the residual stream
+  /* decode, $LIL_X8_PREQUANT=1 (opt-in; 5-12% slower on the H100, docs/kernels-perf.md): Wo and down quantize the residual stream
    * for the next matvecs (lil_matvec_config.fin_xq: x * the next norm's weight, and 1 / rms(x)),
    * which read it with the integer-dot kernels (Q/K/V, gate / up pairs, the output): pq_attn / pq_ffn
    * the scratches, pq_cnt two 16-byte counters (attention input at 0, FFN input at 16) */

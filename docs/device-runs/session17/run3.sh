@@ -15,9 +15,6 @@ for a in "" "--splits 64" "--splits 128"; do
   [ $(left) -gt 200 ] && bp "attention $a" "$L" bench attention --contexts 512,4096,32768,131072 --policies dense --heads 32 --kv-heads 8 --head-dim 128 --iters 20 --json $a
 done >$R/attention.txt 2>&1
 pack attention
-vs() { for m in "$@"; do
-  [ $(left) -gt 70 ] && { echo "== $m"; VS_LIL_ARGS=--warmup VS_MODELS=$m timeout $(( $(left) < 110 ? $(left) : 110 )) bash $SH/peer/versus.sh "$L" .peer; } >>$R/versus.txt 2>&1
-  pack versus-$m; done; }
 vs llama-8b:q4_0 llama-8b:q4_0 llama-8b:q8_0 llama-1b:f16 qwen3-0.6b:q8_0
 [ $(left) -gt 40 ] && "$L" synth llama-8b q4_0 -o /tmp/l8.gguf >/dev/null 2>$R/synth.txt
 [ $(left) -gt 25 ] && bp "l8 decode --profile --prompt 4096" "$L" bench decode -m /tmp/l8.gguf --prompt 4096 --tokens 64 --iters 2 --profile --json >$R/decode-profile.txt 2>&1
