@@ -118,73 +118,12 @@ static uint32_t q16_default_rows(const lil_weight *W, int x8) {
   return !x8 && W->type == LIL_TYPE_Q6_K && W->rows <= 16384 ? 2 : Q16_ROWS; /* x8 measured with 4 */
 }
 
-/* shaders/matvec_x8s.comp: outputs, row stride, the first output's index in y, accumulate, the fused
- * RMSNorm's eps, the first up row (pairs), outputs per workgroup */
-typedef struct matvecx8s_push {
-  uint32_t rows, row_units, y_base, accumulate;
-  float eps;
-  uint32_t glu_up, wg_rows;
-} matvecx8s_push;
-
-/* Shared memory of matvec_x8s.comp for rows of cols: 40 bytes per block of 32 (int8 words, d and
- * s), a float per subgroup. */
-static uint64_t x8s_shared_bytes(uint32_t cols, uint32_t wg) { return (uint64_t)cols / 32 * 40 + (wg + 3) / 4 * 4; }
-
-/* The inline-x8 product through matvec_x8s.comp (callers checked: Q8_0 / Q4_0, one column, no
- * output quantization); nsg subgroups per workgroup. LIL_ERR_UNSUPPORTED (nothing recorded) when
- * x does not fit the shared memory. */
-static lil_status matvec_x8s(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
-                             int accumulate, const lil_matvec_config *cfg, uint32_t nsg, lil_error *err) {
-  const lil_device_plan *p = lil_ctx_plan(ctx);
-  uint32_t want = cfg && cfg->rows_per_group ? cfg->rows_per_group : p->matvec_x8s_rows;
-  uint32_t nr = want == 2 || want == 8 ? want : 4, glu = cfg && cfg->glu_rows ? 1u : 0u;
-  uint32_t wg = p->subgroup_size * nsg, max_inv = lil_ctx_snapshot(ctx)->max_workgroup_invocations;
-  if (!nsg || (max_inv && wg > max_inv) || x8s_shared_bytes(W->cols, wg) > p->shared_memory)
-    return lil_error_set(err, LIL_ERR_UNSUPPORTED, "matvec_x8s: %u columns x %u subgroups do not fit", W->cols, nsg);
-  char shader[40];
-  snprintf(shader, sizeof(shader), "matvecx8s_%s_r%u", lil_ops_type_suffix(W->type), nr);
-  if (x.offset % 16)
-    return lil_error_set(err, LIL_ERR_INVALID_ARG, "matvec %s: x binding offset %llu not 16-aligned", shader,
-                         (unsigned long long)x.offset);
-  lil_kernel_desc kd = {.shader = shader, .n_bindings = 4, .push_size = sizeof(matvecx8s_push), .n_spec = 4,
-                        .spec = {wg, fuse_of(cfg), glu, W->cols / 32}};
-  lil_kernel *k = NULL;
-  lil_status st = lil_kernel_get(ctx, &kd, &k, err);
-  if (st) return st;
-  uint32_t outs = (glu ? nr / 2 : nr) * nsg, out_rows = glu ? cfg->glu_rows : W->rows;
-  char label[72];
-  snprintf(label, sizeof(label), "%s_s%u%s %ux%u", shader, nsg, glu ? "+glu" : "", W->rows, W->cols);
-  for (uint32_t i = 0; i < W->n_parts; i++) {
-    const lil_weight_part *pt = &W->parts[i];
-    uint32_t n = glu ? out_rows : pt->n_rows;
-    matvecx8s_push pc = {n, (uint32_t)(W->row_bytes / 2), pt->first_row, accumulate ? 1u : 0u, eps_of(cfg),
-                         glu ? cfg->glu_up : 0u, outs};
-    uint32_t groups = (n + outs - 1) / outs;
-    uint32_t gx = groups < 65535 ? groups : 65535, gy = (groups + gx - 1) / gx;
-    lil_binding b[4] = {{pt->buf, pt->offset, (pt->bytes + 15) & ~(uint64_t)15}, x, y, aux_binding(cfg, x)};
-    if ((st = lil_seq_dispatch(seq, k, b, 4, 1u << 2, &pc, sizeof(pc), gx, gy, 1, label, err))) return st;
-  }
-  return LIL_OK;
-}
-
 /* x8 1: the integer-dot kernels (matvec_x8.comp) reading cfg->xq, quantized from x first unless
  * cfg->xq_ready; 2: the integer-dot kernels quantizing F32 x themselves (matvecx8i_*, the bindings
  * and push constants of the F32-activation ones); same launch shapes. */
 static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, lil_binding x, lil_binding y,
                              uint32_t ncols, int accumulate, const lil_matvec_config *cfg, int x8, lil_error *err) {
   const lil_device_plan *p = lil_ctx_plan(ctx);
-  if (x8 == 2 && ncols == 1 && !(cfg && cfg->fin_xq.buf) &&
-      (W->type == LIL_TYPE_Q8_0 || W->type == LIL_TYPE_Q4_0)) {
-    uint32_t nsg = cfg && cfg->x8s_subgroups ? cfg->x8s_subgroups : p->matvec_x8s_subgroups;
-    if (nsg && nsg != ~0u) {
-      lil_error e2 = {0};
-      lil_status s2 = matvec_x8s(ctx, seq, W, x, y, accumulate, cfg, nsg, &e2);
-      if (s2 != LIL_ERR_UNSUPPORTED) {
-        if (s2 && err) *err = e2;
-        return s2;
-      }
-    }
-  }
   uint32_t sg = p->subgroup_size;
   uint32_t rows = cfg && cfg->rows_per_group ? cfg->rows_per_group
                   : p->matvec_q16_rows             ? p->matvec_q16_rows

@@ -48,12 +48,6 @@ typedef struct lil_matvec_config {
    * extra dispatch, fused transforms kept): taken where lil_matvec_x8_inline_applies, before the
    * xq path. */
   int x8_inline;
-  /* With x8_inline, one column, a Q8_0 / Q4_0 weight and no output quantization: the shared-x kernels
-   * (shaders/matvec_x8s.comp: x quantized once per workgroup into shared memory) with this many
-   * subgroups per workgroup and rows_per_group (2, 4 or 8; else 4) rows per subgroup, instead of the
-   * plan's choice ($LIL_MATVEC_X8S); ~0u: never; 0: the plan's. Where x does not fit the shared memory,
-   * matvec_q16.comp's inline kernels run. */
-  uint32_t x8s_subgroups;
   /* Gate / up pairs (decode SwiGLU): glu_rows > 0 makes y[r] = silu(g_r) * u_r for r < glu_rows,
    * g_r = row r of W and u_r = row glu_up + r (each after the fused input transform or the row
    * scale x_rscale), instead of y = W x. The 16-bit-storage quantized kernels (F32, inline-x8, and

@@ -72,15 +72,6 @@ void lil_plan_matvec_x8(lil_device_plan *p, const lil_device_snapshot *s, const 
     if (r >= 1 && r <= 8) p->matvec_q16_rows = r;
     if (g >= 1 && g <= 8) p->matvec_q16_subgroups = g;
   }
-  /* $LIL_MATVEC_X8S=ROWS[,SUBGROUPS]: the shared-x inline-x8 kernels (rows per subgroup 2 / 4 / 8,
-   * subgroups 1..16, default 4); anything else (0, unset) leaves them off */
-  q = getenv("LIL_MATVEC_X8S");
-  r = g = 0;
-  p->matvec_x8s_rows = p->matvec_x8s_subgroups = 0;
-  if (q && sscanf(q, "%u,%u", &r, &g) >= 1 && (r == 2 || r == 4 || r == 8)) {
-    p->matvec_x8s_rows = r;
-    p->matvec_x8s_subgroups = g >= 1 && g <= 16 ? g : 4;
-  }
 }
 
 /* Whether the physical device offers a device extension. */

@@ -87,10 +87,6 @@ typedef struct lil_device_plan {
    * ($LIL_MATVEC_Q16=ROWS[,SUBGROUPS], set by lil_plan_matvec_x8): rows per workgroup and subgroups
    * per workgroup; 0: chosen per weight shape (lil_ops_matvec.c) */
   uint32_t matvec_q16_rows, matvec_q16_subgroups;
-  /* the inline-x8 Q8_0 / Q4_0 matvecs of one column through shaders/matvec_x8s.comp (x quantized once
-   * per workgroup into shared memory; $LIL_MATVEC_X8S=ROWS,SUBGROUPS, 0 / unset: off): rows per
-   * subgroup and subgroups per workgroup; 0 subgroups: matvec_q16.comp's inline kernels */
-  uint32_t matvec_x8s_rows, matvec_x8s_subgroups;
   /* sizes chosen */
   uint32_t subgroup_size;
   uint32_t workgroup_size;          /* default 1-D workgroup for elementwise kernels */
