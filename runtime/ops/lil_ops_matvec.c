@@ -110,6 +110,7 @@ int lil_matvec_x8_inline_applies(const lil_ctx *ctx, const lil_weight *W) {
 #define GENERIC_MANY_ROWS 32768 /* between the measured 14336 (2 rows better) and 151936 (4 rows) */
 #define Q16_TARGET_SUBGROUPS 8192
 #define Q16_MAX_SUBGROUPS 4
+#define X8I_MAX_SUBGROUPS 8
 
 /* Rows per workgroup by default: 4, but 2 for Q6_K up to 16384 rows (H100, F32 activations:
  * 14336x4096 73.5 vs 70.3% of copy, 4096x14336 77.3 vs 64.1%; the 151936-row vocabulary
@@ -141,15 +142,16 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
   uint32_t tpb = q16_tpb(W->type), nb = W->cols / lil_type_get(W->type)->block_elems;
   uint32_t wg = cfg && cfg->workgroup_size ? cfg->workgroup_size : sg * p->matvec_q16_subgroups;
   if (!wg) {
-    /* the inline-x8 kernels: one subgroup per workgroup, each thread taking more of the row. H100,
-     * llama-8b Q4_0 decode (session 16, docs/device-runs/session16/run1): 299.6 / 295.0 tok/s
-     * against 287.2 / 285.2 with the subgroup counts below (2 at 28672 rows, 4 at 4096-6144) and
-     * 250 with 2 everywhere */
-    uint32_t k = 1;
+    /* The inline-x8 kernels aim at fewer subgroups per dispatch (plan.matvec_x8i_target, 4096 by
+     * default): one per workgroup where the rows alone make that many (the gate / up pairs, the
+     * vocabulary), up to 8 splitting the row where they do not (Wo, down, Q/K/V at 4096 rows).
+     * H100, llama-8b Q4_0 decode profiles: one subgroup everywhere (session 17) put the gate / up
+     * pairs at 61.6% of copy against 46.6% with 2 subgroups (session 16), but down at 41.6% against
+     * 51.5% and Wo at 27.0% against 31.6% with 4 (docs/device-runs/session1{6,7}). */
+    uint32_t k = 1, target = x8 == 2 ? p->matvec_x8i_target : Q16_TARGET_SUBGROUPS;
+    uint32_t kmax = x8 == 2 ? X8I_MAX_SUBGROUPS : Q16_MAX_SUBGROUPS;
     uint64_t groups = (out_rows + outs - 1) / outs;
-    while (x8 != 2 && k < Q16_MAX_SUBGROUPS && groups * k < Q16_TARGET_SUBGROUPS &&
-           (uint64_t)sg * k * 2 <= (uint64_t)tpb * nb)
-      k *= 2;
+    while (k < kmax && groups * k < target && (uint64_t)sg * k * 2 <= (uint64_t)tpb * nb) k *= 2;
     wg = sg * k;
   }
   /* a multiple of the subgroup and of TPB (sg is a multiple of 4, TPB 4 or 8) */

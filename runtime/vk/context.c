@@ -72,6 +72,10 @@ void lil_plan_matvec_x8(lil_device_plan *p, const lil_device_snapshot *s, const 
     if (r >= 1 && r <= 8) p->matvec_q16_rows = r;
     if (g >= 1 && g <= 8) p->matvec_q16_subgroups = g;
   }
+  /* $LIL_MATVEC_X8I_TARGET=N (1..1048576): the inline-x8 matvecs' target subgroups per dispatch */
+  q = getenv("LIL_MATVEC_X8I_TARGET");
+  unsigned t = 0;
+  p->matvec_x8i_target = q && sscanf(q, "%u", &t) == 1 && t >= 1 && t <= (1u << 20) ? t : LIL_X8I_TARGET_DEFAULT;
 }
 
 /* Whether the physical device offers a device extension. */

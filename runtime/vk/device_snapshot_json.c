@@ -27,7 +27,7 @@ static json_t *plan_json(const lil_device_plan *p) {
 #define I(f) json_object_set_new(o, #f, json_integer((json_int_t)p->f));
   I(subgroup_size) I(workgroup_size) I(matvec_workgroup_size) I(matvec_rows_per_group) I(shared_memory)
   I(max_binding) I(max_block) I(max_dispatches_per_submit) I(device_local_bytes) I(matvec_x8_inline)
-  I(matvec_q16_rows) I(matvec_q16_subgroups)
+  I(matvec_q16_rows) I(matvec_q16_subgroups) I(matvec_x8i_target)
 #undef I
   return o;
 }

@@ -10,6 +10,8 @@
 
 #define LIL_MAX_HEAPS 16
 #define LIL_MAX_MEM_TYPES 32
+/* the inline-x8 matvecs' default target of subgroups per dispatch (plan.matvec_x8i_target) */
+#define LIL_X8I_TARGET_DEFAULT 4096u
 
 typedef enum lil_device_kind { /* VkPhysicalDeviceType values */
   LIL_DEVICE_OTHER = 0,
@@ -87,6 +89,9 @@ typedef struct lil_device_plan {
    * ($LIL_MATVEC_Q16=ROWS[,SUBGROUPS], set by lil_plan_matvec_x8): rows per workgroup and subgroups
    * per workgroup; 0: chosen per weight shape (lil_ops_matvec.c) */
   uint32_t matvec_q16_rows, matvec_q16_subgroups;
+  /* subgroups the inline-x8 matvecs aim at per dispatch when choosing their subgroups per workgroup
+   * ($LIL_MATVEC_X8I_TARGET=N for tuning, 1: one subgroup per workgroup everywhere; default 4096) */
+  uint32_t matvec_x8i_target;
   /* sizes chosen */
   uint32_t subgroup_size;
   uint32_t workgroup_size;          /* default 1-D workgroup for elementwise kernels */
