@@ -147,7 +147,10 @@ static lil_status matvec_q16(lil_ctx *ctx, lil_seq *seq, const lil_weight *W, li
      * vocabulary), up to 8 splitting the row where they do not (Wo, down, Q/K/V at 4096 rows).
      * H100, llama-8b Q4_0 decode profiles: one subgroup everywhere (session 17) put the gate / up
      * pairs at 61.6% of copy against 46.6% with 2 subgroups (session 16), but down at 41.6% against
-     * 51.5% and Wo at 27.0% against 31.6% with 4 (docs/device-runs/session1{6,7}). */
+     * 51.5% and Wo at 27.0% against 31.6% with 4 (docs/device-runs/session1{6,7}). End to end
+     * (session 18, docs/device-runs/session18/run2): 317.4 / 320.5 tok/s against 296.4 / 295.6 with
+     * one subgroup everywhere at a 512 prompt, 301.4 / 300.0 against 278.2 / 278.7 at 4096; targets
+     * 2048 and 8192 were slower than both. */
     uint32_t k = 1, target = x8 == 2 ? p->matvec_x8i_target : Q16_TARGET_SUBGROUPS;
     uint32_t kmax = x8 == 2 ? X8I_MAX_SUBGROUPS : Q16_MAX_SUBGROUPS;
     uint64_t groups = (out_rows + outs - 1) / outs;
