@@ -334,17 +334,15 @@ START_TEST(test_x8i_auto) {
   ck_assert_uint_eq(p.matvec_q16_rows + p.matvec_q16_subgroups, 0);
   unsetenv("LIL_MATVEC_Q16");
   /* the inline kernels' target of subgroups per dispatch: 4096 unless set to 1..2^20 */
-  lil_plan_matvec_x8(&p, &s, &o);
-  ck_assert_uint_eq(p.matvec_x8i_target, 4096);
-  setenv("LIL_MATVEC_X8I_TARGET", "1", 1);
-  lil_plan_matvec_x8(&p, &s, &o);
-  ck_assert_uint_eq(p.matvec_x8i_target, 1);
-  setenv("LIL_MATVEC_X8I_TARGET", "8192", 1);
-  lil_plan_matvec_x8(&p, &s, &o);
-  ck_assert_uint_eq(p.matvec_x8i_target, 8192);
-  setenv("LIL_MATVEC_X8I_TARGET", "0", 1);
-  lil_plan_matvec_x8(&p, &s, &o);
-  ck_assert_uint_eq(p.matvec_x8i_target, 4096);
+  static const struct {
+    const char *env; /* NULL: unset */
+    uint32_t target;
+  } targets[] = {{NULL, 4096}, {"1", 1}, {"8192", 8192}, {"0", 4096}};
+  for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+    if (targets[i].env) setenv("LIL_MATVEC_X8I_TARGET", targets[i].env, 1);
+    lil_plan_matvec_x8(&p, &s, &o);
+    ck_assert_uint_eq(p.matvec_x8i_target, targets[i].target);
+  }
   unsetenv("LIL_MATVEC_X8I_TARGET");
 }
 END_TEST

@@ -1,8 +1,9 @@
 # Sourced by the GPU-call scripts (docs/device-runs/session*/run*.sh) in the repository root on the
 # device machine: the carried loader (tools/gpu-env.sh), build-gpu's binaries from .dev/b.tar.xz in
 # /tmp/b, results in /tmp/r packed into $OUT/r.tar.gz by `pack STEP`, `left` = seconds to DEADLINE,
-# `t LIMIT TEST...` runs tests with validation (libnvidia-tls preloaded: docs/benchmarks.md); `ab` and
-# `vs` (below) the decode A/B and the llama.cpp race (session 17's run1 / run2 still define their own).
+# `t LIMIT TEST...` runs tests with validation (libnvidia-tls preloaded: docs/benchmarks.md); `models`,
+# `ab` and `vs` (below) the synthetic models, the decode A/B and the llama.cpp race (the scripts of
+# calls that ran before a helper existed keep their own lines: they are the record of those calls).
 set -u
 source tools/gpu-env.sh
 export LIL_SOURCE_ROOT=$PWD
@@ -22,6 +23,10 @@ bp() { local tag=$1; shift; echo "== $tag"; timeout $(( $(left) > 60 ? 60 : $(le
 # `ab MODEL PROMPT ENV...`: lil bench decode on /tmp/MODEL.gguf, each ENV setting ("A=1" or
 # "A=1 B=2") in turn, twice (alternating); `vs MODEL...`: versus.sh per model into $R/versus.txt
 # (lil run --warmup), packed after each
+# `models NAME=SHAPE:TYPE...`: lil synth SHAPE TYPE into /tmp/NAME.gguf (what ab and the profile read),
+# messages into $R/synth.txt
+models() { for a in "$@"; do local n=${a%%=*} st=${a#*=}
+  "$L" synth "${st%%:*}" "${st#*:}" -o /tmp/$n.gguf >/dev/null 2>>$R/synth.txt; done; }
 ab() { local m=$1 p=$2; shift 2; for rep in 1 2; do for e in "$@"; do
   [ $(left) -gt 40 ] && ( export $e; bp "$m p$p $e" "$L" bench decode -m /tmp/$m.gguf --prompt $p --tokens 64 --iters 2 --json )
 done; done; }

@@ -11,8 +11,7 @@ DEADLINE=${DEADLINE:-420}
 source docs/device-runs/call-setup.sh
 t 150 test_ops_matvec_x8i test_model >$R/tests.txt 2>&1
 pack tests
-"$L" synth llama-8b q8_0 -o /tmp/l8q8.gguf >/dev/null 2>$R/synth.txt
-"$L" synth qwen3-0.6b q8_0 -o /tmp/q06.gguf >/dev/null 2>>$R/synth.txt
+models l8q8=llama-8b:q8_0 q06=qwen3-0.6b:q8_0
 { ab l8q8 4096 LIL_MATVEC_X8=auto LIL_MATVEC_X8=1
   ab l8q8 512 LIL_MATVEC_X8=auto LIL_MATVEC_X8=1
   ab q06 4096 LIL_MATVEC_X8=auto LIL_MATVEC_X8=1
