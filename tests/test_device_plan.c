@@ -64,6 +64,41 @@ START_TEST(test_h100_plan) {
 }
 END_TEST
 
+/* Which cooperative-matrix path: NV where the device has it, else KHR with the kernels' shape;
+ * LIL_DISABLE=coopnv takes KHR on a device with both, coopmat neither. */
+START_TEST(test_coopmat_path) {
+  lil_device_snapshot s = load("snapshot_h100.json"); /* lists both extensions */
+  ck_assert(s.coopmat_nv && s.coopmat_khr);
+  lil_device_plan p;
+  lil_disable d;
+  lil_error err = {0};
+  s.coopmat_khr_f16 = 1;
+  lil_plan_device(&s, NULL, &p);
+  ck_assert(p.use_coopmat_nv && !p.use_coopmat_khr);
+  ck_assert_int_eq(lil_disable_parse("coopnv", &d, &err), LIL_OK);
+  lil_plan_device(&s, &d, &p);
+  ck_assert(!p.use_coopmat_nv && p.use_coopmat_khr);
+  ck_assert_int_eq(lil_disable_parse("coopnv,coopmat", &d, &err), LIL_OK);
+  lil_plan_device(&s, &d, &p);
+  ck_assert(!p.use_coopmat_nv && !p.use_coopmat_khr);
+  /* a KHR-only device (AMD RDNA3, Intel Arc): KHR when it lists the shape, else neither */
+  s.coopmat_nv = 0;
+  lil_plan_device(&s, NULL, &p);
+  ck_assert(!p.use_coopmat_nv && p.use_coopmat_khr);
+  s.coopmat_khr_f16 = 0;
+  lil_plan_device(&s, NULL, &p);
+  ck_assert(!p.use_coopmat_nv && !p.use_coopmat_khr);
+  /* the kernels need fp16 and the Vulkan memory model */
+  s.coopmat_khr_f16 = 1;
+  ck_assert_int_eq(lil_disable_parse("fp16", &d, &err), LIL_OK);
+  lil_plan_device(&s, &d, &p);
+  ck_assert(!p.use_coopmat_khr);
+  s.vulkan_memory_model = 0;
+  lil_plan_device(&s, NULL, &p);
+  ck_assert(!p.use_coopmat_khr);
+}
+END_TEST
+
 START_TEST(test_default_order_and_select) {
   lil_device_snapshot s[3] = {load("snapshot_lavapipe.json"), load("snapshot_h100.json"), load("snapshot_lavapipe.json")};
   s[2].kind = LIL_DEVICE_INTEGRATED;
@@ -131,6 +166,7 @@ int main(void) {
   TCase *tc = tcase_create("plan");
   tcase_add_test(tc, test_lavapipe_plan);
   tcase_add_test(tc, test_h100_plan);
+  tcase_add_test(tc, test_coopmat_path);
   tcase_add_test(tc, test_default_order_and_select);
   tcase_add_test(tc, test_unusable);
   tcase_add_test(tc, test_json_round_trip);

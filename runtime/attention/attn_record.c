@@ -339,11 +339,12 @@ void att_choose_variants(lil_attention *att) {
   env = getenv("LIL_ATTN_QK");
   att->unfused_qk = env && !strcmp(env, "separate");
   att->append_qk = env && !strcmp(env, "append");
-  /* attn_prefill_cm.comp: NV cooperative matrices, subgroups of 32 with shuffles, a head_dim it
-   * was compiled for */
+  /* attn_prefill_cm.comp: cooperative matrices (NV, or KHR through the build-time translation),
+   * subgroups of 32 with shuffles, a head_dim it was compiled for */
   env = getenv("LIL_ATTN_PREFILL");
   uint32_t D = att->cfg.head_dim;
-  att->prefill_cm = LIL_GLSLC_HAS_NV_COOPMAT && plan->use_coopmat_nv && sg == 32 &&
+  const int khr = !plan->use_coopmat_nv && plan->use_coopmat_khr;
+  att->prefill_cm = LIL_GLSLC_HAS_NV_COOPMAT && (plan->use_coopmat_nv || khr) && sg == 32 &&
                     (snap->subgroup_ops & 0x10u /* SHUFFLE */) && (D == 64 || D == 128) &&
                     !(env && !strcmp(env, "scalar"));
   /* LIL_ATTN_PREFILL=w4k32 | w4k64 | w8k32 | w8k64 (the compiled shapes; w8k64 only with r), then flags: c = K / V from the
@@ -368,6 +369,13 @@ void att_choose_variants(lil_attention *att) {
                        (att->cfg.policy.kind == LIL_ATTN_DENSE || att->cfg.policy.kind == LIL_ATTN_QUEST);
   att->prefill_pf = strchr(flags, 'p') != NULL;
   att->prefill_reg = strchr(flags, 'r') != NULL;
+  /* KHR: no softmax in registers (it converts an accumulator into an A operand, which KHR matrices
+   * cannot, and reads NVIDIA's element layout): the shared-memory softmax, and w8k64 (compiled
+   * with r only) becomes w8k32 */
+  if (khr && att->prefill_reg) {
+    att->prefill_reg = 0;
+    if (att->prefill_kt == 64 && att->prefill_nw == 8) att->prefill_kt = 32;
+  }
   env = getenv("LIL_ATTN_SEL_SPLITS");
   att->sel_splits_env = -1;
   if (env && sscanf(env, "%u", &mw) == 1) att->sel_splits_env = (int)(mw > 65536 ? 65536 : mw);

@@ -2,8 +2,9 @@
  *   W: a GGUF weight [rows][cols] (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K), in one or more parts;
  *   X: [n_tokens][cols] f32, contiguous, from X.offset;  Y: [n_tokens][rows] f32, from Y.offset.
  * Two kernel families: a tiled shared-memory kernel every device runs (shaders/matmul.comp), and
- * NVIDIA tensor-core kernels (fp16 inputs, fp32 accumulation) chosen when the plan has
- * use_coopmat_nv (LIL_DISABLE=coopmat turns them off): several designs ("variants": the first
+ * cooperative-matrix kernels (fp16 inputs, fp32 accumulation) chosen when the plan has
+ * use_coopmat_nv or use_coopmat_khr (the same kernels translated to VK_KHR_cooperative_matrix at
+ * build time; LIL_DISABLE=coopmat turns them off): several designs ("variants": the first
  * shaders/matmul_coopmat_nv.comp = "base", tile shapes of shaders/matmul_cm.comp), some reading X
  * as f16 from a caller-given scratch (lil_matmul_cfg.x16). See docs/kernels-perf.md. */
 #ifndef LIL_OPS_MATMUL_H
@@ -17,7 +18,7 @@
 typedef enum lil_matmul_path {
   LIL_MATMUL_AUTO = 0,    /* tensor cores when the plan and the shapes allow, else plain */
   LIL_MATMUL_PLAIN = 1,   /* the portable tiled kernel */
-  LIL_MATMUL_COOPMAT = 2, /* the NV cooperative-matrix kernel; LIL_ERR_UNSUPPORTED if it cannot run */
+  LIL_MATMUL_COOPMAT = 2, /* the cooperative-matrix kernel; LIL_ERR_UNSUPPORTED if it cannot run */
 } lil_matmul_path;
 
 /* Records Y (+)= W X into seq (accumulate != 0: Y += ...). One dispatch per weight part, token

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vk_internal.h"
+#include "vk_khr_coopmat.h"
 
 #define VALIDATION_LAYER "VK_LAYER_KHRONOS_validation"
 
@@ -208,7 +209,7 @@ static lil_status snapshot_all(lil_ctx *ctx, const char *disable_list, const lil
   if (!*pds || !*snaps || !*plans) return lil_error_set(err, LIL_ERR_OUT_OF_MEMORY, "device snapshots");
   vkEnumeratePhysicalDevices(ctx->instance, &count, *pds);
   for (uint32_t i = 0; i < count; i++) {
-    lil_vk_snapshot((*pds)[i], &(*snaps)[i]);
+    lil_vk_snapshot(ctx->instance, (*pds)[i], dis.coopmat ? 0 : dis.coopmat_nv ? 2 : 1, &(*snaps)[i]);
     lil_plan_device(&(*snaps)[i], &dis, &(*plans)[i]);
     lil_plan_matvec_x8(&(*plans)[i], &(*snaps)[i], o);
   }
@@ -230,6 +231,8 @@ static lil_status create_device(lil_ctx *ctx, lil_error *err) {
       .pipelineExecutableInfo = VK_TRUE};
   VkPhysicalDeviceCooperativeMatrixFeaturesNV coop = {
       .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV, .cooperativeMatrix = VK_TRUE};
+  VkPhysicalDeviceCooperativeMatrixFeaturesKHR coop_khr = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR, .cooperativeMatrix = VK_TRUE};
   VkPhysicalDeviceVulkan11Features f11 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
                                           .storageBuffer16BitAccess = p->use_storage16};
   VkPhysicalDeviceVulkan12Features f12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
@@ -260,6 +263,10 @@ static lil_status create_device(lil_ctx *ctx, lil_error *err) {
     exts[n_exts++] = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
     coop.pNext = chain;
     chain = &coop;
+  } else if (p->use_coopmat_khr) {
+    exts[n_exts++] = VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME;
+    coop_khr.pNext = chain;
+    chain = &coop_khr;
   }
   if (p->use_memory_budget) exts[n_exts++] = VK_EXT_MEMORY_BUDGET_EXTENSION_NAME;
   if (ctx->pipeline_stats) {

@@ -24,6 +24,7 @@ static const struct {
     {"fp16", offsetof(lil_disable, fp16)},         {"int8", offsetof(lil_disable, int8)},
     {"storage16", offsetof(lil_disable, storage16)}, {"storage8", offsetof(lil_disable, storage8)},
     {"subgroup", offsetof(lil_disable, subgroup)}, {"coopmat", offsetof(lil_disable, coopmat)},
+    {"coopnv", offsetof(lil_disable, coopmat_nv)},
     {"intdot", offsetof(lil_disable, int_dot)},    {"timestamps", offsetof(lil_disable, timestamps)},
     {"budget", offsetof(lil_disable, memory_budget)}, {"narrowbarrier", offsetof(lil_disable, narrow_barrier)},
 };
@@ -45,7 +46,7 @@ lil_status lil_disable_parse(const char *list, lil_disable *d, lil_error *err) {
     if (!found)
       return lil_error_set(err, LIL_ERR_INVALID_ARG,
                            "LIL_DISABLE: unknown switch '%.*s' (known: fp16,int8,storage16,storage8,"
-                           "subgroup,coopmat,intdot,timestamps,budget,narrowbarrier)",
+                           "subgroup,coopmat,coopnv,intdot,timestamps,budget,narrowbarrier)",
                            (int)n, p);
     p += n;
     if (*p == ',') p++;
@@ -102,8 +103,12 @@ void lil_plan_device(const lil_device_snapshot *s, const lil_disable *dis, lil_d
   p->use_storage8 = s->storage_8bit && !d->storage8;
   p->use_subgroup_arith = (s->subgroup_ops & SUBGROUP_ARITHMETIC) && (s->subgroup_stages & STAGE_COMPUTE) &&
                           !d->subgroup;
-  p->use_coopmat_nv = s->coopmat_nv && p->use_fp16 && p->use_storage16 && !d->coopmat;
-  p->use_coopmat_khr = s->coopmat_khr && p->use_fp16 && p->use_storage16 && !d->coopmat;
+  /* cooperative matrices: the NV extension where the device has it (the kernels were measured
+   * there), else the KHR one with the kernels' shape (their SPIR-V translated at build time);
+   * LIL_DISABLE=coopnv takes the KHR path where a device has both */
+  p->use_coopmat_nv = s->coopmat_nv && p->use_fp16 && p->use_storage16 && !d->coopmat && !d->coopmat_nv;
+  p->use_coopmat_khr = !p->use_coopmat_nv && s->coopmat_khr && s->coopmat_khr_f16 && p->use_fp16 &&
+                       p->use_storage16 && !d->coopmat;
   p->use_int_dot = s->integer_dot && !d->int_dot;
   p->use_timestamps = s->timestamps && s->compute_queue_timestamp_bits > 0 && s->timestamp_period > 0 &&
                       !d->timestamps;
@@ -111,7 +116,7 @@ void lil_plan_device(const lil_device_snapshot *s, const lil_disable *dis, lil_d
   p->use_subgroup_size_control = s->subgroup_size_control;
   p->use_vulkan_memory_model = s->vulkan_memory_model;
   p->use_narrow_barriers = !d->narrow_barrier;
-  /* the NV cooperative-matrix kernels use the Vulkan memory model */
+  /* the cooperative-matrix kernels use the Vulkan memory model */
   if (!(s->vulkan_memory_model & 1)) p->use_coopmat_nv = p->use_coopmat_khr = 0;
 
   p->subgroup_size = s->subgroup_size ? s->subgroup_size : 1;

@@ -4,10 +4,7 @@
 #include <string.h>
 
 #include "vk_internal.h"
-
-#ifndef VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME
-#define VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME "VK_KHR_cooperative_matrix"
-#endif
+#include "vk_khr_coopmat.h"
 
 static int has_ext(const VkExtensionProperties *e, uint32_t n, const char *name) {
   for (uint32_t i = 0; i < n; i++)
@@ -15,7 +12,32 @@ static int has_ext(const VkExtensionProperties *e, uint32_t n, const char *name)
   return 0;
 }
 
-void lil_vk_snapshot(VkPhysicalDevice pd, lil_device_snapshot *s) {
+/* Whether the device lists the matrix shape the kernels use: 16 x 16 x 16, f16 A and B, f32 C and
+ * result, subgroup scope (the feature bit queried with it). */
+static uint32_t khr_coopmat_f16(VkInstance inst, VkPhysicalDevice pd) {
+  VkPhysicalDeviceCooperativeMatrixFeaturesKHR cf = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR};
+  VkPhysicalDeviceFeatures2 f2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &cf};
+  vkGetPhysicalDeviceFeatures2(pd, &f2);
+  PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR props =
+      (PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR)(uintptr_t)vkGetInstanceProcAddr(
+          inst, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR");
+  uint32_t n = 0, found = 0;
+  if (!cf.cooperativeMatrix || !props || props(pd, &n, NULL) != VK_SUCCESS || !n) return 0;
+  VkCooperativeMatrixPropertiesKHR *p = calloc(n, sizeof(*p));
+  if (!p) return 0;
+  for (uint32_t i = 0; i < n; i++) p[i].sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR;
+  if (props(pd, &n, p) == VK_SUCCESS)
+    for (uint32_t i = 0; i < n && !found; i++)
+      found = p[i].MSize == 16 && p[i].NSize == 16 && p[i].KSize == 16 && p[i].AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+              p[i].BType == VK_COMPONENT_TYPE_FLOAT16_NV && p[i].CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+              p[i].ResultType == VK_COMPONENT_TYPE_FLOAT32_NV && p[i].scope == VK_SCOPE_SUBGROUP_NV &&
+              !p[i].saturatingAccumulation;
+  free(p);
+  return found;
+}
+
+void lil_vk_snapshot(VkInstance inst, VkPhysicalDevice pd, int probe_khr, lil_device_snapshot *s) {
   memset(s, 0, sizeof(*s));
   uint32_t n_ext = 0;
   vkEnumerateDeviceExtensionProperties(pd, NULL, &n_ext, NULL);
@@ -91,6 +113,8 @@ void lil_vk_snapshot(VkPhysicalDevice pd, lil_device_snapshot *s) {
                          (idot.integerDotProduct4x8BitPackedUnsignedAccelerated ? 4u : 0u);
   s->coopmat_nv = has_ext(ext, n_ext, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
   s->coopmat_khr = has_ext(ext, n_ext, VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
+  s->coopmat_khr_f16 = (probe_khr == 2 || (probe_khr == 1 && !s->coopmat_nv)) && s->coopmat_khr &&
+                       khr_coopmat_f16(inst, pd);
   s->memory_budget_ext = has_ext(ext, n_ext, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
   s->timestamps = lim->timestampComputeAndGraphics;
   s->timestamp_period = lim->timestampPeriod;

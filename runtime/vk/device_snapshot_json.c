@@ -51,6 +51,7 @@ char *lil_snapshot_to_json(const lil_device_snapshot *s, const lil_device_plan *
 #undef X
   json_object_set_new(o, "vulkan_memory_model", json_integer(s->vulkan_memory_model));
   json_object_set_new(o, "integer_dot_accel", json_integer(s->integer_dot_accel));
+  json_object_set_new(o, "coopmat_khr_f16", json_integer(s->coopmat_khr_f16));
   json_object_set_new(o, "timestamp_period", json_real(s->timestamp_period));
   json_object_set_new(o, "max_storage_buffer_range", json_integer((json_int_t)s->max_storage_buffer_range));
   json_object_set_new(o, "max_memory_allocation_size", json_integer((json_int_t)s->max_memory_allocation_size));
@@ -119,6 +120,8 @@ lil_status lil_snapshot_from_json(const char *text, lil_device_snapshot *s, lil_
   s->vulkan_memory_model = get_u64(o, "vulkan_memory_model", &v) ? (uint32_t)v : 3;
   /* optional (newer field): unknown = not accelerated */
   s->integer_dot_accel = get_u64(o, "integer_dot_accel", &v) ? (uint32_t)v : 0;
+  /* optional (newer field): unknown = the KHR shape not listed (or not probed) */
+  s->coopmat_khr_f16 = get_u64(o, "coopmat_khr_f16", &v) ? (uint32_t)v : 0;
   get_u64(o, "max_storage_buffer_range", &s->max_storage_buffer_range);
   get_u64(o, "max_memory_allocation_size", &s->max_memory_allocation_size);
   json_t *heaps = json_object_get(o, "heaps"), *types = json_object_get(o, "memory_types");

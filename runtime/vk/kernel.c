@@ -41,6 +41,18 @@ static void print_pipeline_stats(lil_ctx *ctx, VkPipeline pipeline, const lil_ke
   }
 }
 
+/* Whether a module declares the CooperativeMatrixNV capability (the capabilities open a module). */
+static int declares_nv_coopmat(const lil_shader_blob *b) {
+  const uint32_t *w = b->code, n = (uint32_t)(b->size / 4);
+  for (uint32_t i = 5; i < n && (w[i] >> 16);) {
+    uint32_t op = w[i] & 0xffffu, len = w[i] >> 16;
+    if (op != 17 /* OpCapability */) break;
+    if (i + 1 < n && w[i + 1] == 5357 /* CooperativeMatrixNV */) return 1;
+    i += len;
+  }
+  return 0;
+}
+
 static int same_desc(const lil_kernel_desc *a, const lil_kernel_desc *b) {
   return !strcmp(a->shader, b->shader) && a->n_bindings == b->n_bindings && a->push_size == b->push_size &&
          a->n_spec == b->n_spec && !memcmp(a->spec, b->spec, a->n_spec * sizeof(uint32_t));
@@ -58,6 +70,16 @@ lil_status lil_kernel_get(lil_ctx *ctx, const lil_kernel_desc *d, lil_kernel **o
                          d->shader, d->n_bindings, d->push_size, d->n_spec);
   const lil_shader_blob *blob = lil_shader_find(d->shader);
   if (!blob) return lil_error_set(err, LIL_ERR_INVALID_ARG, "kernel '%s': no such embedded shader", d->shader);
+  const char *key = blob->name; /* (static storage) the name asked for: the cache's key */
+  if (ctx->plan.use_coopmat_khr && declares_nv_coopmat(blob)) { /* its build-time KHR translation */
+    char khr[96];
+    snprintf(khr, sizeof(khr), "%s_khr", d->shader);
+    blob = lil_shader_find(khr);
+    if (!blob)
+      return lil_error_set(err, LIL_ERR_UNSUPPORTED,
+                           "kernel '%s': no VK_KHR_cooperative_matrix translation of this variant "
+                           "(shaders/spirv_nv_to_khr.py refuses it)", d->shader);
+  }
   if (d->n_spec > 0 && (d->spec[0] == 0 || d->spec[0] > ctx->snap.max_workgroup_invocations))
     return lil_error_set(err, LIL_ERR_INVALID_ARG, "kernel '%s': workgroup size %u outside 1..%u", d->shader,
                          d->spec[0], ctx->snap.max_workgroup_invocations);
@@ -93,7 +115,7 @@ lil_status lil_kernel_get(lil_ctx *ctx, const lil_kernel_desc *d, lil_kernel **o
     return lil_error_prefix(err, "kernel '%s'", d->shader);
   }
   if (ctx->pipeline_stats) print_pipeline_stats(ctx, k->pipeline, d);
-  snprintf(k->name, sizeof(k->name), "%s", d->shader);
+  snprintf(k->name, sizeof(k->name), "%s", blob->name); /* (NAME_khr where translated) */
   k->n_bindings = d->n_bindings;
   k->push_size = d->push_size;
   if (ctx->n_kernels == ctx->cap_kernels) {
@@ -109,7 +131,7 @@ lil_status lil_kernel_get(lil_ctx *ctx, const lil_kernel_desc *d, lil_kernel **o
   }
   kernel_entry *e = &ctx->kernels[ctx->n_kernels++];
   e->desc = *d;
-  e->desc.shader = blob->name; /* static storage */
+  e->desc.shader = key;
   e->kernel = k;
   *out = k;
   return LIL_OK;

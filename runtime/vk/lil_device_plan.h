@@ -36,6 +36,8 @@ typedef struct lil_device_snapshot {
   /* integerDotProduct4x8BitPacked*Accelerated: bit 0 signed, bit 1 mixed signedness, bit 2 unsigned */
   uint32_t integer_dot_accel;
   uint32_t coopmat_nv, coopmat_khr, memory_budget_ext;
+  /* VK_KHR_cooperative_matrix's feature and a 16x16x16 f16 x f16 + f32 subgroup shape (the kernels') */
+  uint32_t coopmat_khr_f16;
   uint32_t vulkan_memory_model; /* bit 0: vulkanMemoryModel, bit 1: its device scope (coopmat shaders) */
   uint32_t timestamps, timestamp_valid_bits;
   float timestamp_period;
@@ -60,6 +62,7 @@ typedef struct lil_device_snapshot {
 /* Kill-switches for optional paths ($LIL_DISABLE=fp16,coopmat,...). */
 typedef struct lil_disable {
   uint32_t fp16, int8, storage16, storage8, subgroup, coopmat, int_dot, timestamps, memory_budget, narrow_barrier;
+  uint32_t coopmat_nv; /* "coopnv": the NV cooperative-matrix path off (a device with both takes KHR) */
 } lil_disable;
 
 /* Parses "fp16,coopmat" into d. Unknown names are an error naming the name. */
@@ -72,6 +75,7 @@ typedef struct lil_device_plan {
   /* paths used */
   uint32_t use_fp16, use_int8, use_storage16, use_storage8;
   uint32_t use_subgroup_arith; /* subgroupAdd/Max in reductions */
+  /* cooperative matrices through VK_NV_cooperative_matrix or (the other one off) VK_KHR_cooperative_matrix */
   uint32_t use_coopmat_nv, use_coopmat_khr, use_int_dot, use_timestamps, use_memory_budget;
   uint32_t use_subgroup_size_control;
   uint32_t use_vulkan_memory_model;

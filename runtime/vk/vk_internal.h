@@ -66,8 +66,11 @@ const char *lil_vk_result_name(VkResult r);
 /* Finds a memory type among type_bits whose flags include want (and prefer). UINT32_MAX: none. */
 uint32_t lil_vk_find_memory_type(const lil_device_snapshot *s, uint32_t type_bits, uint32_t want,
                                  uint32_t prefer);
-/* Snapshot of a physical device (needs the instance functions loaded). */
-void lil_vk_snapshot(VkPhysicalDevice pd, lil_device_snapshot *s);
+/* Snapshot of a physical device (needs the instance functions loaded). probe_khr: whether to query
+ * VK_KHR_cooperative_matrix's feature and shapes (coopmat_khr_f16) where the device lists it: 0
+ * never, 1 where it lacks VK_NV_cooperative_matrix, 2 always. Only where the KHR path could be
+ * chosen: the validation layers of Vulkan 1.3.239 (Debian 12) reject the query's structures. */
+void lil_vk_snapshot(VkInstance inst, VkPhysicalDevice pd, int probe_khr, lil_device_snapshot *s);
 /* Fault injection and lost devices (fault.c). */
 lil_status lil_vk_faults_from_env(lil_ctx *ctx, lil_error *err);
 /* Counts an allocation (buffer memory, command pool or buffer, fence, descriptor pool or set);
