@@ -88,8 +88,24 @@ START_TEST(test_coopmat_path) {
   s.coopmat_khr_f16 = 0;
   lil_plan_device(&s, NULL, &p);
   ck_assert(!p.use_coopmat_nv && !p.use_coopmat_khr);
-  /* the kernels need fp16 and the Vulkan memory model */
+  /* subgroups of 32: required where the default is 64 (RDNA3's wave64), else no cooperative matrices */
   s.coopmat_khr_f16 = 1;
+  ck_assert_uint_eq(p.coopmat_subgroup_size, 0); /* (the H100's default is 32) */
+  s.subgroup_size = 64, s.min_subgroup_size = 32, s.max_subgroup_size = 64;
+  s.subgroup_size_control = 1, s.required_subgroup_stages = 0x20;
+  lil_plan_device(&s, NULL, &p);
+  ck_assert(p.use_coopmat_khr);
+  ck_assert_uint_eq(p.coopmat_subgroup_size, 32);
+  s.required_subgroup_stages = 0x1; /* (vertex only) */
+  lil_plan_device(&s, NULL, &p);
+  ck_assert(!p.use_coopmat_khr && !p.use_coopmat_nv);
+  s.required_subgroup_stages = 0x20, s.min_subgroup_size = 64;
+  lil_plan_device(&s, NULL, &p);
+  ck_assert(!p.use_coopmat_khr);
+  ck_assert_uint_eq(lil_plan_required_subgroup(&s, 64), 64);
+  ck_assert_uint_eq(lil_plan_required_subgroup(&s, 48), 0);
+  s.subgroup_size = 32, s.min_subgroup_size = 32, s.max_subgroup_size = 32;
+  /* the kernels need fp16 and the Vulkan memory model */
   ck_assert_int_eq(lil_disable_parse("fp16", &d, &err), LIL_OK);
   lil_plan_device(&s, &d, &p);
   ck_assert(!p.use_coopmat_khr);

@@ -54,7 +54,8 @@ START_TEST(test_copy_kernel) {
 }
 END_TEST
 
-static void check_reduce(const char *shader) {
+/* required: subgroups of exactly this many lanes (lil_kernel_desc.subgroup_size), 0 the driver's */
+static void check_reduce(const char *shader, uint32_t required) {
   lil_ctx *ctx = test_ctx_create();
   if (!strcmp(shader, "reduce_sum_subgroup") && !lil_ctx_plan(ctx)->use_subgroup_arith) {
     test_ctx_free(ctx);
@@ -67,7 +68,8 @@ static void check_reduce(const char *shader) {
   test_upload(in, x, n * 4);
   test_poison(part);
   uint32_t wg = 4 * lil_ctx_plan(ctx)->subgroup_size;
-  lil_kernel_desc d = {.shader = shader, .n_bindings = 2, .push_size = 8, .n_spec = 1, .spec = {wg}};
+  lil_kernel_desc d = {.shader = shader, .n_bindings = 2, .push_size = 8, .n_spec = 1, .spec = {wg},
+                       .subgroup_size = required};
   uint32_t push[2] = {n, chunk};
   lil_seq *s = NULL;
   lil_error err = {0};
@@ -89,9 +91,37 @@ static void check_reduce(const char *shader) {
   test_ctx_free(ctx);
 }
 
-START_TEST(test_reduce_shared) { check_reduce("reduce_sum"); }
+START_TEST(test_reduce_shared) { check_reduce("reduce_sum", 0); }
 END_TEST
-START_TEST(test_reduce_subgroup) { check_reduce("reduce_sum_subgroup"); }
+START_TEST(test_reduce_subgroup) { check_reduce("reduce_sum_subgroup", 0); }
+END_TEST
+
+/* A required subgroup size (how AMD's wave64 devices get the cooperative-matrix kernels' subgroups
+ * of 32): the device's own size where it can be required (lavapipe: 8 of 8..8) gives the same sums;
+ * a size outside the device's range, or a workgroup not made of full subgroups, is refused. */
+START_TEST(test_required_subgroup) {
+  lil_ctx *ctx = test_ctx_create();
+  const lil_device_snapshot *s = lil_ctx_snapshot(ctx);
+  const uint32_t size = lil_ctx_plan(ctx)->subgroup_size;
+  const int can = lil_plan_required_subgroup(s, size) == size && lil_ctx_plan(ctx)->use_subgroup_size_control;
+  lil_kernel_desc d = {.shader = "reduce_sum", .n_bindings = 2, .push_size = 8, .n_spec = 1,
+                       .spec = {4 * size}, .subgroup_size = s->max_subgroup_size * 2};
+  lil_kernel *k = NULL;
+  lil_error err = {0};
+  ck_assert_int_eq(lil_kernel_get(ctx, &d, &k, &err), LIL_ERR_UNSUPPORTED);
+  ck_assert_ptr_nonnull(strstr(err.msg, "cannot be required"));
+  if (can) {
+    d.subgroup_size = size;
+    d.spec[0] = 4 * size + size / 2;
+    ck_assert_int_eq(lil_kernel_get(ctx, &d, &k, &err), size > 1 ? LIL_ERR_INVALID_ARG : LIL_OK);
+    if (size > 1) ck_assert_ptr_nonnull(strstr(err.msg, "full subgroups"));
+  }
+  test_ctx_free(ctx);
+  if (can) {
+    check_reduce("reduce_sum", size);
+    check_reduce("reduce_sum_subgroup", size);
+  }
+}
 END_TEST
 
 /* A chain a -> b -> c -> a recorded once and replayed 100 times: barriers between dependent
@@ -332,6 +362,7 @@ int main(void) {
   tcase_add_test(tc, test_copy_kernel);
   tcase_add_test(tc, test_reduce_shared);
   tcase_add_test(tc, test_reduce_subgroup);
+  tcase_add_test(tc, test_required_subgroup);
   tcase_add_test(tc, test_replay_100);
   tcase_add_test(tc, test_long_sequence_split);
   tcase_add_test(tc, test_binding_split);

@@ -127,7 +127,8 @@ int lil_matmul_coopmat_ok(const lil_ctx *ctx, const lil_weight *W, char *why, ui
   if (!p->use_coopmat_nv && !p->use_coopmat_khr)
     return why_not(why, why_size,
                    "device lacks VK_NV_cooperative_matrix / VK_KHR_cooperative_matrix with fp16 (or LIL_DISABLE=coopmat)");
-  if (p->subgroup_size != 32) return why_not(why, why_size, "cooperative-matrix kernel needs subgroup size 32");
+  if (p->subgroup_size != 32 && p->coopmat_subgroup_size != 32)
+    return why_not(why, why_size, "cooperative-matrix kernel needs subgroups of 32 (default or required)");
   if (p->shared_memory < COOP_SHARED) return why_not(why, why_size, "not enough shared memory");
   if (!lil_matmul_shader(W->type, 1)) return why_not(why, why_size, "no cooperative-matrix kernel for this type");
   if (W->cols % 8) return why_not(why, why_size, "cols not a multiple of 8");

@@ -71,6 +71,12 @@ static uint32_t find_type(const lil_device_snapshot *s, uint32_t want, uint32_t 
 
 static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
+uint32_t lil_plan_required_subgroup(const lil_device_snapshot *s, uint32_t size) {
+  int ok = s->subgroup_size_control && (s->required_subgroup_stages & STAGE_COMPUTE) && size &&
+           !(size & (size - 1)) && s->min_subgroup_size <= size && size <= s->max_subgroup_size;
+  return ok ? size : 0;
+}
+
 void lil_plan_device(const lil_device_snapshot *s, const lil_disable *dis, lil_device_plan *p) {
   lil_disable none = {0};
   const lil_disable *d = dis ? dis : &none;
@@ -116,8 +122,11 @@ void lil_plan_device(const lil_device_snapshot *s, const lil_disable *dis, lil_d
   p->use_subgroup_size_control = s->subgroup_size_control;
   p->use_vulkan_memory_model = s->vulkan_memory_model;
   p->use_narrow_barriers = !d->narrow_barrier;
-  /* the cooperative-matrix kernels use the Vulkan memory model */
+  /* the cooperative-matrix kernels use the Vulkan memory model and subgroups of 32 */
   if (!(s->vulkan_memory_model & 1)) p->use_coopmat_nv = p->use_coopmat_khr = 0;
+  p->coopmat_subgroup_size = lil_plan_required_subgroup(s, 32);
+  if (s->subgroup_size == 32) p->coopmat_subgroup_size = 0;
+  else if (!p->coopmat_subgroup_size) p->use_coopmat_nv = p->use_coopmat_khr = 0;
 
   p->subgroup_size = s->subgroup_size ? s->subgroup_size : 1;
   uint32_t max_inv = s->max_workgroup_invocations ? s->max_workgroup_invocations : 128;

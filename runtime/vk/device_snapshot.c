@@ -101,6 +101,8 @@ void lil_vk_snapshot(VkInstance inst, VkPhysicalDevice pd, int probe_khr, lil_de
   s->min_subgroup_size = ssc.minSubgroupSize ? ssc.minSubgroupSize : sub.subgroupSize;
   s->max_subgroup_size = ssc.maxSubgroupSize ? ssc.maxSubgroupSize : sub.subgroupSize;
   s->subgroup_size_control = v13 ? f13.subgroupSizeControl && f13.computeFullSubgroups : 0;
+  s->required_subgroup_stages = ssc.requiredSubgroupSizeStages;
+  s->max_workgroup_subgroups = ssc.maxComputeWorkgroupSubgroups;
   s->shader_float16 = f12.shaderFloat16;
   s->shader_int8 = f12.shaderInt8;
   s->vulkan_memory_model = f12.vulkanMemoryModel | (f12.vulkanMemoryModelDeviceScope ? 2u : 0u);

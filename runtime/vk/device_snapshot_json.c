@@ -27,7 +27,7 @@ static json_t *plan_json(const lil_device_plan *p) {
 #define I(f) json_object_set_new(o, #f, json_integer((json_int_t)p->f));
   I(subgroup_size) I(workgroup_size) I(matvec_workgroup_size) I(matvec_rows_per_group) I(shared_memory)
   I(max_binding) I(max_block) I(max_dispatches_per_submit) I(device_local_bytes) I(matvec_x8_inline)
-  I(matvec_q16_rows) I(matvec_q16_subgroups) I(matvec_x8i_target)
+  I(matvec_q16_rows) I(matvec_q16_subgroups) I(matvec_x8i_target) I(coopmat_subgroup_size)
 #undef I
   return o;
 }
@@ -52,6 +52,8 @@ char *lil_snapshot_to_json(const lil_device_snapshot *s, const lil_device_plan *
   json_object_set_new(o, "vulkan_memory_model", json_integer(s->vulkan_memory_model));
   json_object_set_new(o, "integer_dot_accel", json_integer(s->integer_dot_accel));
   json_object_set_new(o, "coopmat_khr_f16", json_integer(s->coopmat_khr_f16));
+  json_object_set_new(o, "required_subgroup_stages", json_integer(s->required_subgroup_stages));
+  json_object_set_new(o, "max_workgroup_subgroups", json_integer(s->max_workgroup_subgroups));
   json_object_set_new(o, "timestamp_period", json_real(s->timestamp_period));
   json_object_set_new(o, "max_storage_buffer_range", json_integer((json_int_t)s->max_storage_buffer_range));
   json_object_set_new(o, "max_memory_allocation_size", json_integer((json_int_t)s->max_memory_allocation_size));
@@ -122,6 +124,9 @@ lil_status lil_snapshot_from_json(const char *text, lil_device_snapshot *s, lil_
   s->integer_dot_accel = get_u64(o, "integer_dot_accel", &v) ? (uint32_t)v : 0;
   /* optional (newer field): unknown = the KHR shape not listed (or not probed) */
   s->coopmat_khr_f16 = get_u64(o, "coopmat_khr_f16", &v) ? (uint32_t)v : 0;
+  /* optional (newer fields): unknown = no subgroup size can be required */
+  s->required_subgroup_stages = get_u64(o, "required_subgroup_stages", &v) ? (uint32_t)v : 0;
+  s->max_workgroup_subgroups = get_u64(o, "max_workgroup_subgroups", &v) ? (uint32_t)v : 0;
   get_u64(o, "max_storage_buffer_range", &s->max_storage_buffer_range);
   get_u64(o, "max_memory_allocation_size", &s->max_memory_allocation_size);
   json_t *heaps = json_object_get(o, "heaps"), *types = json_object_get(o, "memory_types");

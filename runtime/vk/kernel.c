@@ -55,7 +55,7 @@ static int declares_nv_coopmat(const lil_shader_blob *b) {
 
 static int same_desc(const lil_kernel_desc *a, const lil_kernel_desc *b) {
   return !strcmp(a->shader, b->shader) && a->n_bindings == b->n_bindings && a->push_size == b->push_size &&
-         a->n_spec == b->n_spec && !memcmp(a->spec, b->spec, a->n_spec * sizeof(uint32_t));
+         a->subgroup_size == b->subgroup_size && a->n_spec == b->n_spec && !memcmp(a->spec, b->spec, a->n_spec * sizeof(uint32_t));
 }
 
 lil_status lil_kernel_get(lil_ctx *ctx, const lil_kernel_desc *d, lil_kernel **out, lil_error *err) {
@@ -71,7 +71,20 @@ lil_status lil_kernel_get(lil_ctx *ctx, const lil_kernel_desc *d, lil_kernel **o
   const lil_shader_blob *blob = lil_shader_find(d->shader);
   if (!blob) return lil_error_set(err, LIL_ERR_INVALID_ARG, "kernel '%s': no such embedded shader", d->shader);
   const char *key = blob->name; /* (static storage) the name asked for: the cache's key */
-  if (ctx->plan.use_coopmat_khr && declares_nv_coopmat(blob)) { /* its build-time KHR translation */
+  const int coop = declares_nv_coopmat(blob);
+  uint32_t sg = d->subgroup_size ? d->subgroup_size : coop ? ctx->plan.coopmat_subgroup_size : 0;
+  if (sg) {
+    const lil_device_snapshot *s = &ctx->snap;
+    uint32_t wg = d->n_spec ? d->spec[0] : 0;
+    if (lil_plan_required_subgroup(s, sg) != sg || !ctx->plan.use_subgroup_size_control)
+      return lil_error_set(err, LIL_ERR_UNSUPPORTED, "kernel '%s': subgroups of %u lanes cannot be required here "
+                           "(subgroup size control %s, sizes %u..%u)", d->shader, sg,
+                           s->subgroup_size_control ? "on" : "off", s->min_subgroup_size, s->max_subgroup_size);
+    if (!wg || wg % sg || (s->max_workgroup_subgroups && wg / sg > s->max_workgroup_subgroups))
+      return lil_error_set(err, LIL_ERR_INVALID_ARG, "kernel '%s': workgroup of %u is not 1..%u full subgroups of %u",
+                           d->shader, wg, s->max_workgroup_subgroups, sg);
+  }
+  if (ctx->plan.use_coopmat_khr && coop) { /* its build-time KHR translation */
     char khr[96];
     snprintf(khr, sizeof(khr), "%s_khr", d->shader);
     blob = lil_shader_find(khr);
@@ -93,9 +106,13 @@ lil_status lil_kernel_get(lil_ctx *ctx, const lil_kernel_desc *d, lil_kernel **o
     map[i] = (VkSpecializationMapEntry){.constantID = i, .offset = i * 4, .size = 4};
   VkSpecializationInfo si = {
       .mapEntryCount = d->n_spec, .pMapEntries = map, .dataSize = d->n_spec * 4, .pData = d->spec};
+  VkPipelineShaderStageRequiredSubgroupSizeCreateInfo rss = {
+      .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO, .requiredSubgroupSize = sg};
   VkComputePipelineCreateInfo ci = {
       .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
       .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                .pNext = sg ? &rss : NULL,
+                .flags = sg ? VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT : 0,
                 .stage = VK_SHADER_STAGE_COMPUTE_BIT,
                 .module = mod,
                 .pName = "main",

@@ -31,6 +31,8 @@ typedef struct lil_device_snapshot {
   /* subgroups */
   uint32_t subgroup_size, subgroup_ops, subgroup_stages;
   uint32_t min_subgroup_size, max_subgroup_size, subgroup_size_control;
+  /* requiredSubgroupSizeStages (bit 0x20: compute) and maxComputeWorkgroupSubgroups (0: unknown) */
+  uint32_t required_subgroup_stages, max_workgroup_subgroups;
   /* features */
   uint32_t shader_float16, shader_int8, storage_16bit, storage_8bit, integer_dot;
   /* integerDotProduct4x8BitPacked*Accelerated: bit 0 signed, bit 1 mixed signedness, bit 2 unsigned */
@@ -78,6 +80,10 @@ typedef struct lil_device_plan {
   /* cooperative matrices through VK_NV_cooperative_matrix or (the other one off) VK_KHR_cooperative_matrix */
   uint32_t use_coopmat_nv, use_coopmat_khr, use_int_dot, use_timestamps, use_memory_budget;
   uint32_t use_subgroup_size_control;
+  /* the cooperative-matrix kernels' subgroups of 32: 0 where the device's subgroups are 32 wide,
+   * 32 where they are not but subgroup size control gives 32-wide ones (AMD RDNA3's wave32: its
+   * default is 64); without either no cooperative-matrix path is planned */
+  uint32_t coopmat_subgroup_size;
   uint32_t use_vulkan_memory_model;
   /* barriers between dependent dispatches wait for compute work only while the command buffer has
    * recorded no transfer (else compute + transfer); LIL_DISABLE=narrowbarrier: always both */
@@ -110,6 +116,10 @@ typedef struct lil_device_plan {
   uint32_t mem_weights, mem_activations, mem_readback;
   uint32_t queue_family;
 } lil_device_plan;
+
+/* size when a compute pipeline can require subgroups of size lanes (subgroup size control with full
+ * subgroups, size a power of two within the device's range), else 0. */
+uint32_t lil_plan_required_subgroup(const lil_device_snapshot *s, uint32_t size);
 
 /* Pure: the plan for a snapshot under the kill-switches (d may be NULL). */
 void lil_plan_device(const lil_device_snapshot *s, const lil_disable *d, lil_device_plan *out);

@@ -133,6 +133,10 @@ typedef struct lil_kernel_desc {
   uint32_t push_size;          /* bytes, <= LIL_MAX_PUSH */
   uint32_t n_spec;             /* specialization constants 0..n_spec-1 (0 = workgroup size) */
   uint32_t spec[LIL_MAX_SPEC];
+  /* 0: the driver's subgroup size; else subgroups of exactly this many lanes, all full (subgroup size
+   * control; the workgroup size spec[0] a multiple of it). Cooperative-matrix modules get the plan's
+   * coopmat_subgroup_size when this is 0. */
+  uint32_t subgroup_size;
 } lil_kernel_desc;
 
 /* Returns the pipeline for desc, creating it on first use (owned and cached by ctx). */
