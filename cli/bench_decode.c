@@ -5,7 +5,9 @@
  * its own, so that the decode step carries no per-dispatch timestamps). Also: dispatches and
  * dependent steps (barriers + 1) per token, the cost docs/benchmarks.md puts at ~4.4 us each.
  * --profile: one more step in a profiled context of its own (a timestamp after every dispatch), its
- * GPU time per kernel label. */
+ * GPU time per kernel label. --gpu-span: the timed steps also carry two timestamps each (first and
+ * last command), so the wall time per token splits into the GPU's span and the rest (submission,
+ * the wait's wake-up, the host's work between steps: what overlapping steps could hide). */
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -35,6 +37,8 @@ static void usage(FILE *f) {
              "  --device SEL        Vulkan device (index or name substring)\n"
              "  --profile           also one step's GPU time per kernel (a profiled context of its\n"
              "                      own; the timestamps between dispatches include their launch gaps)\n"
+             "  --gpu-span          also each timed step's GPU time, first command to last (two\n"
+             "                      timestamps per step), and the wall time per token outside it\n"
              "  --json              one JSON object on stdout\n");
 }
 
@@ -98,10 +102,10 @@ int bench_decode(int argc, char **argv) {
                                        {"tokens", required_argument, 0, 't'}, {"iters", required_argument, 0, 'i'},
                                        {"device", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
                                        {"help", no_argument, 0, 'h'},         {"profile", no_argument, 0, 'P'},
-                                       {0, 0, 0, 0}};
+                                       {"gpu-span", no_argument, 0, 'S'},     {0, 0, 0, 0}};
   uint64_t prompt = 512, tokens = 128, iters = 3;
   const char *model = NULL, *device = NULL;
-  int json = 0, profile = 0, c;
+  int json = 0, profile = 0, span = 0, c;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
@@ -113,6 +117,7 @@ int bench_decode(int argc, char **argv) {
     case 'd': device = optarg; break;
     case 'j': json = 1; break;
     case 'P': profile = 1; break;
+    case 'S': span = 1; break;
     case 'h': usage(stdout); return 0;
     default: fprintf(stderr, "lil bench decode: unknown or incomplete option '%s'\n", argv[optind - 1]); return 2;
     }
@@ -128,11 +133,13 @@ int bench_decode(int argc, char **argv) {
   lil_status st = measure_copy(device, &copy_gbps, &err);
   lil_ctx_options co;
   lil_ctx_options_default(&co);
-  co.device = device;
+  co.device = device, co.profile = span; /* (span: only the step sequence is timed, total only) */
   lil_ctx *ctx = NULL;
   lil_model *m = NULL;
   lil_session *s = NULL;
   if (!st) st = lil_ctx_create(&co, &ctx, &err);
+  if (!st && span && !lil_ctx_plan(ctx)->use_timestamps)
+    st = lil_error_set(&err, LIL_ERR_UNSUPPORTED, "--gpu-span: the device gives no GPU timestamps");
   if (!st) st = lil_model_load(ctx, model, NULL, &m, &err);
   const lil_model_config *cfg = m ? lil_model_get_config(m) : NULL;
   const uint32_t warm = 8;
@@ -142,6 +149,7 @@ int bench_decode(int argc, char **argv) {
   lil_session_options so;
   lil_session_options_default(&so);
   so.n_ctx = (uint32_t)(prompt + warm + tokens + 1), so.max_prompt = (uint32_t)prompt;
+  so.time_steps = span;
   if (!st) st = lil_session_create(m, &so, &s, &err);
   int32_t *ids = st ? NULL : malloc(prompt * sizeof(int32_t));
   if (!st && !ids) st = lil_error_set(&err, LIL_ERR_OUT_OF_MEMORY, "bench decode: %llu token ids",
@@ -151,15 +159,18 @@ int bench_decode(int argc, char **argv) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
     ids[i] = (int32_t)(x % cfg->n_vocab);
   }
-  double best_ms = 0;
+  double best_ms = 0, best_gpu_ms = 0; /* the best run's wall time and its steps' GPU spans (--gpu-span) */
   for (uint64_t it = 0; it < iters && !st; it++) {
     int32_t next;
     if ((st = lil_session_reset(s, &err)) || (st = lil_session_prefill(s, ids, (uint32_t)prompt, &next, &err))) break;
     for (uint32_t i = 0; i < warm && !st; i++) st = lil_session_step(s, next, &next, &err);
-    double t0 = now_ms();
-    for (uint64_t i = 0; i < tokens && !st; i++) st = lil_session_step(s, next, &next, &err);
+    double gpu_ms = 0, t0 = now_ms();
+    for (uint64_t i = 0; i < tokens && !st; i++) {
+      st = lil_session_step(s, next, &next, &err);
+      gpu_ms += lil_session_step_gpu_ms(s);
+    }
     double ms = now_ms() - t0;
-    if (!st && (best_ms == 0 || ms < best_ms)) best_ms = ms;
+    if (!st && (best_ms == 0 || ms < best_ms)) best_ms = ms, best_gpu_ms = gpu_ms;
   }
   uint64_t wbytes = st ? 0 : lil_model_weight_bytes(m);
   uint32_t disp = st ? 0 : lil_session_step_dispatches(s), deps = st ? 0 : lil_session_step_barriers(s) + 1;
@@ -193,6 +204,10 @@ int bench_decode(int argc, char **argv) {
       json_object_set_new(o, "dispatches_per_token", json_integer(disp));
       json_object_set_new(o, "dependent_steps_per_token", json_integer(deps));
       json_object_set_new(o, "attention", json_string(attv));
+      if (span) {
+        json_object_set_new(o, "gpu_span_ms_per_token", json_real(best_gpu_ms / tokens));
+        json_object_set_new(o, "outside_gpu_ms_per_token", json_real((best_ms - best_gpu_ms) / tokens));
+      }
       if (profile) {
         json_t *ks = json_array();
         for (uint32_t k = 0; k < nk; k++) {
@@ -223,6 +238,9 @@ int bench_decode(int argc, char **argv) {
              "per token: %u dispatches, %u dependent steps\nattention: %s\n",
              snap->name, snap->driver_name, copy_gbps, model, wbytes / 1048576.0, (unsigned long long)prompt, tps,
              best_ms / tokens, floor_tps, 100 * tps / floor_tps, disp, deps, attv);
+      if (span)
+        printf("per token: GPU span %.4f ms, outside it %.4f ms (submission, wake-up, host work)\n",
+               best_gpu_ms / tokens, (best_ms - best_gpu_ms) / tokens);
       if (profile) {
         printf("profiled step: %u dispatches, %.3f ms of GPU time\n", n_timed, prof_ms);
         for (uint32_t k = 0; k < nk; k++) {

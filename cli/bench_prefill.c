@@ -177,10 +177,12 @@ int bench_prefill(int argc, char **argv) {
   }
   const lil_device_snapshot *snap = ctx ? lil_ctx_snapshot(ctx) : NULL;
   json_t *root = json_object(), *rows = json_array();
+  const lil_device_plan *plan = ctx ? lil_ctx_plan(ctx) : NULL;
+  const char *coop = !plan ? "none" : plan->use_coopmat_nv ? "nv" : plan->use_coopmat_khr ? "khr" : "none";
   if (!st && !json)
-    printf("device: %s (%s)\nmodel: %s (%u layers, %u heads, %u KV heads, head_dim %u)\n%8s %10s %10s %8s %8s %8s "
-           "%10s\n",
-           snap->name, snap->driver_name, model, cfg->n_layer, cfg->n_head, cfg->n_head_kv, cfg->head_dim, "tokens",
+    printf("device: %s (%s), cooperative matrices: %s\nmodel: %s (%u layers, %u heads, %u KV heads, head_dim %u)\n"
+           "%8s %10s %10s %8s %8s %8s %10s\n",
+           snap->name, snap->driver_name, coop, model, cfg->n_layer, cfg->n_head, cfg->n_head_kv, cfg->head_dim, "tokens",
            "ms", "tok/s", "attn%", "matmul%", "other%", "dispatches");
   for (uint32_t i = 0; !st && i < n_lengths; i++) {
     prefill_row r;
@@ -222,6 +224,7 @@ int bench_prefill(int argc, char **argv) {
     json_object_set_new(root, "bench", json_string("prefill"));
     json_object_set_new(root, "device", json_string(snap->name));
     json_object_set_new(root, "driver", json_string(snap->driver_name));
+    json_object_set_new(root, "coopmat", json_string(coop));
     json_object_set_new(root, "model", json_string(model));
     json_object_set_new(root, "iters", json_integer((json_int_t)iters));
     json_object_set_new(root, "rows", rows);

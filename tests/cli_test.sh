@@ -79,7 +79,7 @@ check bench-prefill 0 "$LIL" bench prefill --lengths 40,130 --iters 1 --json --p
 python3 -c '
 import json, math, sys
 d = json.loads(sys.argv[1])
-assert d["bench"] == "prefill" and d["device"], d
+assert d["bench"] == "prefill" and d["device"] and d["coopmat"] in ("nv", "khr", "none"), d
 rows = d["rows"]
 assert [r["tokens"] for r in rows] == [40, 130], rows
 for r in rows:
@@ -138,6 +138,14 @@ for k in mv:
     gb = rows * cols * 4 * k["count"] / (k["ms"] * 1e-3) / 1e9
     assert abs(k["weight_gbps"] - gb) < 1e-6 * gb and abs(k["fraction_of_copy"] - gb / d["copy_gbps"]) < 1e-9, k
 ' "$out" || { echo "FAIL bench-decode-profile: $out"; fails=$((fails + 1)); }
+# --gpu-span: the timed steps' GPU span per token (two timestamps a step) and the wall time outside it
+check bench-decode-span 0 "$LIL" bench decode --prompt 20 --tokens 4 --iters 1 --gpu-span --json
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+g, o, w = d["gpu_span_ms_per_token"], d["outside_gpu_ms_per_token"], d["ms_per_token"]
+assert 0 < g <= w * 1.001 and abs(g + o - w) < 1e-6 * w and "kernels" not in d, d
+' "$out" || { echo "FAIL bench-decode-span: $out"; fails=$((fails + 1)); }
 check bench-decode-long 2 "$LIL" bench decode --prompt 100000; expect bench-decode-long "do not fit the model"
 # lil guardian -m: real token counts from a model's tokenizer
 tmp=$(mktemp -d)

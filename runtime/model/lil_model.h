@@ -66,6 +66,9 @@ typedef struct lil_session_options {
   uint32_t page_size;
   lil_kv_type kv_type;
   int keep_logits;        /* tests: keep every position's logits of a prefill (lil_session_logits) */
+  int time_steps;         /* 1: the decode step's GPU time from its first to its last command, two
+                           * timestamps per step (a context created with profile = 1;
+                           * lil_session_step_gpu_ms), not per dispatch */
   int unfused_decode;     /* 1: the decode step records RMSNorm, SwiGLU and the q/k norm + RoPE as
                            * their own dispatches (default 0: fused into the next matvec and the KV
                            * append; docs/kernels-perf.md) */
@@ -99,6 +102,8 @@ uint64_t lil_session_kv_capacity_bytes(const lil_session *s);
 const lil_attention *lil_session_attention(const lil_session *s);
 /* Per-dispatch GPU times of the last decode step (ctx created with profile = 1), 0 otherwise. */
 uint32_t lil_session_step_timings(const lil_session *s, const lil_seq_timing **out);
+/* GPU time of the last decode step, first command to last (options.time_steps), in ms; 0 otherwise. */
+double lil_session_step_gpu_ms(const lil_session *s);
 /* Per-dispatch GPU times of the last batched prompt pass (ctx created with profile = 1), 0 otherwise. */
 uint32_t lil_session_prefill_timings(const lil_session *s, const lil_seq_timing **out);
 /* Dispatches (and copies) recorded in the decode step replayed per generated token, and the

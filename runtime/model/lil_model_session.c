@@ -207,6 +207,7 @@ static lil_status start_attention(lil_session *s, lil_error *err) {
   ac.kv_type = s->opt.kv_type;
   ac.policy = s->opt.policy;
   lil_status st = lil_attention_create(s->m->ctx, &ac, &s->att, err);
+  if (!st && s->opt.time_steps) st = lil_seq_time_total_only(s->step_seq, err);
   if (!st) st = model_record_forward(s, s->step_seq, &s->step_acts, 1, 0, 1, err);
   s->len = 0;
   s->gpu_next = -1;
@@ -376,6 +377,7 @@ const lil_attention *lil_session_attention(const lil_session *s) { return s->att
 
 uint32_t lil_session_step_dispatches(const lil_session *s) { return lil_seq_dispatch_count(s->step_seq); }
 uint32_t lil_session_step_barriers(const lil_session *s) { return lil_seq_barrier_count(s->step_seq); }
+double lil_session_step_gpu_ms(const lil_session *s) { return s->opt.time_steps ? lil_seq_gpu_ms(s->step_seq) : 0; }
 
 uint32_t lil_session_step_timings(const lil_session *s, const lil_seq_timing **out) {
   return lil_seq_timings(s->step_seq, out);

@@ -126,7 +126,8 @@ int lil_matmul_coopmat_ok(const lil_ctx *ctx, const lil_weight *W, char *why, ui
   if (!LIL_GLSLC_HAS_NV_COOPMAT) return why_not(why, why_size, "built without GL_NV_cooperative_matrix (glslc)");
   if (!p->use_coopmat_nv && !p->use_coopmat_khr)
     return why_not(why, why_size,
-                   "device lacks VK_NV_cooperative_matrix / VK_KHR_cooperative_matrix with fp16 (or LIL_DISABLE=coopmat)");
+                   "device lacks VK_NV_cooperative_matrix / VK_KHR_cooperative_matrix with fp16 "
+                   "(or LIL_DISABLE=coopmat)");
   if (p->subgroup_size != 32 && p->coopmat_subgroup_size != 32)
     return why_not(why, why_size, "cooperative-matrix kernel needs subgroups of 32 (default or required)");
   if (p->shared_memory < COOP_SHARED) return why_not(why, why_size, "not enough shared memory");

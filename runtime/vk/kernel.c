@@ -55,7 +55,8 @@ static int declares_nv_coopmat(const lil_shader_blob *b) {
 
 static int same_desc(const lil_kernel_desc *a, const lil_kernel_desc *b) {
   return !strcmp(a->shader, b->shader) && a->n_bindings == b->n_bindings && a->push_size == b->push_size &&
-         a->subgroup_size == b->subgroup_size && a->n_spec == b->n_spec && !memcmp(a->spec, b->spec, a->n_spec * sizeof(uint32_t));
+         a->subgroup_size == b->subgroup_size && a->n_spec == b->n_spec &&
+         !memcmp(a->spec, b->spec, a->n_spec * sizeof(uint32_t));
 }
 
 lil_status lil_kernel_get(lil_ctx *ctx, const lil_kernel_desc *d, lil_kernel **out, lil_error *err) {

@@ -8,7 +8,10 @@
 #     VK_KHR_cooperative_matrix and reject its structures and SPIR-V): test_ops_matmul,
 #     test_attention, test_model; `lil devices --json` with and without coopnv
 #  2. prefill NV vs KHR: lil bench prefill, qwen3-0.6b Q8_0 512 / 4096, llama-8b Q4_0 4096
-#  3. session 18's run3: decode A/B of LIL_MATVEC_X8=auto vs 1 on llama-8b Q8_0 and qwen3-0.6b Q8_0
+#  3. the host's share of a decode token: lil bench decode --gpu-span (GPU span per step against
+#     the wall time per token) on qwen3-0.6b Q8_0 and llama-8b Q4_0 at 4096, then without it (the
+#     cost of the two timestamps a step);
+#     session 18's run3: decode A/B of LIL_MATVEC_X8=auto vs 1 on llama-8b Q8_0 and qwen3-0.6b Q8_0
 #  4. versus.sh llama-8b Q4_0 (main's defaults), then qwen3-0.6b Q8_0 with LIL_MATVEC_X8=1
 DEADLINE=${DEADLINE:-540}
 source docs/device-runs/call-setup.sh
@@ -26,6 +29,10 @@ models q06=qwen3-0.6b:q8_0 l8=llama-8b:q4_0 l8q8=llama-8b:q8_0
     [ $(left) -gt 60 ] && ( export $e; bp "l8 $e" "$L" bench prefill -m /tmp/l8.gguf --lengths 4096 --iters 2 --json )
   done; done; } >$R/prefill-khr.txt 2>&1
 pack prefill-khr
+for m in q06 l8; do for a in --gpu-span ""; do
+  bp "$m p4096 $a" "$L" bench decode -m /tmp/$m.gguf --prompt 4096 --tokens 64 --iters 2 --json $a
+done; done >$R/decode-span.txt 2>&1
+pack span
 { ab l8q8 4096 LIL_MATVEC_X8=auto LIL_MATVEC_X8=1
   ab q06 4096 LIL_MATVEC_X8=auto LIL_MATVEC_X8=1
   ab l8q8 512 LIL_MATVEC_X8=auto LIL_MATVEC_X8=1; } >$R/decode-x8-q8.txt 2>&1
