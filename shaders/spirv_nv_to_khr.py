@@ -27,7 +27,7 @@ OP_NAME, OP_EXTENSION, OP_CAPABILITY = 5, 10, 17
 OP_TYPE_INT, OP_TYPE_ARRAY, OP_TYPE_RUNTIME_ARRAY, OP_TYPE_STRUCT = 21, 28, 29, 30
 OP_TYPE_POINTER, OP_TYPE_FUNCTION = 32, 33
 OP_CONSTANT_TRUE, OP_CONSTANT_FALSE, OP_CONSTANT, OP_CONSTANT_COMPOSITE = 41, 42, 43, 44
-OP_CONSTANT_NULL, OP_SPEC_CONSTANT_COMPOSITE = 46, 51
+OP_CONSTANT_NULL, OP_SPEC_CONSTANT_COMPOSITE, OP_SPEC_CONSTANT_OP = 46, 51, 52
 OP_UNDEF, OP_FUNCTION, OP_FUNCTION_PARAMETER, OP_FUNCTION_CALL, OP_VARIABLE = 1, 54, 55, 57, 59
 OP_LOAD, OP_STORE, OP_COPY_MEMORY, OP_ACCESS_CHAIN, OP_IN_BOUNDS_ACCESS_CHAIN = 61, 62, 63, 65, 66
 OP_COMPOSITE_CONSTRUCT, OP_COMPOSITE_EXTRACT, OP_COMPOSITE_INSERT, OP_COPY_OBJECT = 80, 81, 82, 83
@@ -292,12 +292,12 @@ def translate(data, label="module"):
         needed.setdefault(t, set()).add(use_of[x])
     for (c, u) in const_copy:
         needed[value_type[c]].add(u)
+    # a length (an instruction, or glslang's usual spec-constant form) names a matrix type: that type
+    # must have one role (then its id stays, below)
     for ins in insts:
-        if ins[0] == NV_LENGTH:
-            mt = ins[3]
-            us = {u for t, s in needed.items() if base[t] == mt and type_def[t][0] == NV_TYPE for u in s}
-            if len(us) > 1:
-                fail("length of %s, a type used in several roles" % who(mt))
+        mt = ins[3] if ins[0] == NV_LENGTH else ins[4] if ins[0] == OP_SPEC_CONSTANT_OP and ins[3] == NV_LENGTH else 0
+        if mt and len(needed.get(mt, ())) > 1:
+            fail("length of %s, a type used in several roles" % who(mt))
     canon = {}
     for t in base:
         if type_def[t][0] == NV_TYPE:
@@ -315,9 +315,6 @@ def translate(data, label="module"):
 
     # make sure every clone a needed clone refers to exists (element types of arrays / pointers)
     pending = [(t, u) for t, s in needed.items() for u in s]
-    for ins in insts:
-        if ins[0] == NV_LENGTH:
-            pending.append((ins[3], next(iter(needed.get(ins[3], {canon[ins[3]]})))))
     while pending:
         t, u = pending.pop()
         clone(t, u)
@@ -399,8 +396,10 @@ def translate(data, label="module"):
             ins = [KHR_STORE, ptr, obj, const_of[int(bools[colmajor])], stride] + ins[5:]
         elif op == NV_MULADD:
             ins[0] = KHR_MULADD
-        elif op == NV_LENGTH:
-            ins = [KHR_LENGTH, ins[1], ins[2], clone(ins[3], next(iter(needed.get(ins[3], {canon[ins[3]]}))))]
+        elif op == NV_LENGTH:  # (its type has one role, the one its id kept)
+            ins[0] = KHR_LENGTH
+        elif op == OP_SPEC_CONSTANT_OP and ins[3] == NV_LENGTH:
+            ins[3] = KHR_LENGTH
         out.append(ins)
     header = list(header)
     header[3] = bound

@@ -755,8 +755,7 @@ static void run_prefill_path(const scen *s, const char *path) {
   run_open(&r, s);
   const lil_device_plan *plan = lil_ctx_plan(r.ctx);
   const lil_device_snapshot *snap = lil_ctx_snapshot(r.ctx);
-  int cm_possible =
-      (plan->use_coopmat_nv || plan->use_coopmat_khr) && plan->subgroup_size == 32 && (snap->subgroup_ops & 0x10u);
+  int cm_possible = lil_plan_coopmat(plan) && (snap->subgroup_ops & 0x10u);
   int scalar = path && !strcmp(path, "scalar");
   const char *v = lil_attention_variant(r.att);
   char want[32];

@@ -40,7 +40,7 @@ START_TEST(test_golden_gpu) {
   const int kv_f16 = _i >= 6;
   /* An F16 KV cache, or a prefill through fp16 cooperative matrices (X and W rounded to f16 on
    * GPUs with cooperative matrices), moves the logits by up to ~2e-3 of their largest value. */
-  const int fp16_prefill = lil_ctx_plan(ctx)->use_coopmat_nv || lil_ctx_plan(ctx)->use_coopmat_khr;
+  const int fp16_prefill = lil_plan_coopmat(lil_ctx_plan(ctx));
   const double ref_tol = kv_f16 || fp16_prefill ? 3e-3 : 1e-3;
   lil_error e = {0};
   lil_model *m = load(ctx, gm->gguf_path);
@@ -221,9 +221,7 @@ START_TEST(test_q4_0_gpu_vs_ref) {
           worst,
           worst_golden);
   /* fp16 cooperative-matrix prefill on GPUs that have it: see test_golden_gpu */
-  const double q4_tol = x8                                                                      ? X8_TOL
-                        : lil_ctx_plan(ctx)->use_coopmat_nv || lil_ctx_plan(ctx)->use_coopmat_khr ? 3e-3
-                                                                                                : 1e-3;
+  const double q4_tol = x8 ? X8_TOL : lil_plan_coopmat(lil_ctx_plan(ctx)) ? 3e-3 : 1e-3;
   ck_assert_msg(worst <= q4_tol, "q4_0 vs CPU reference: %g (tol %g)", worst, q4_tol);
   free(lg);
   lil_session_free(s);

@@ -302,7 +302,7 @@ START_TEST(test_coopmat_disabled) {
   lil_weight W = {.type = LIL_TYPE_F16, .rows = 128, .cols = 256};
   char why[128];
   ck_assert(!lil_matmul_coopmat_ok(ctx, &W, why, sizeof(why)));
-  ck_assert(!lil_ctx_plan(ctx)->use_coopmat_nv && !lil_ctx_plan(ctx)->use_coopmat_khr);
+  ck_assert(!lil_plan_coopmat(lil_ctx_plan(ctx)));
   mm_case c = {LIL_TYPE_F16, 33, 65, 96, 0, 1, 0, LIL_MATMUL_AUTO, NULL, 0};
   run_case(ctx, &c, REL_PLAIN);
   test_ctx_free(ctx);

@@ -1,7 +1,8 @@
 # Sourced by the GPU-call scripts (docs/device-runs/session*/run*.sh) in the repository root on the
 # device machine: the carried loader (tools/gpu-env.sh), build-gpu's binaries from .dev/b.tar.xz in
 # /tmp/b, results in /tmp/r packed into $OUT/r.tar.gz by `pack STEP`, `left` = seconds to DEADLINE,
-# `t LIMIT TEST...` runs tests with validation (libnvidia-tls preloaded: docs/benchmarks.md); `models`,
+# `t LIMIT TEST...` runs tests with validation (VALIDATE=0: without; libnvidia-tls preloaded:
+# docs/benchmarks.md; EXTRA: a note on each test's header line); `models`,
 # `ab` and `vs` (below) the synthetic models, the decode A/B and the llama.cpp race (the scripts of
 # calls that ran before a helper existed keep their own lines: they are the record of those calls).
 set -u
@@ -17,7 +18,7 @@ pack() { echo "$1 at $SECONDS s" >>$R/timing.txt; tar -C /tmp -czf "$OUT/r.tar.g
 left() { echo $((DEADLINE - SECONDS)); }
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >$R/gpu.txt 2>&1
 t() { local lim=$1; shift; for x in "$@"; do s=$SECONDS; echo "== $x ${EXTRA:-}"
-  LD_PRELOAD=$TLS LIL_VALIDATE=1 timeout $lim "$B/tests/$x" 2>&1 | grep -E '^[0-9]+%|:[EF]:|alidation|worst|SKIP' | head -40
+  LD_PRELOAD=$TLS LIL_VALIDATE=${VALIDATE:-1} timeout $lim "$B/tests/$x" 2>&1 | grep -E '^[0-9]+%|:[EF]:|alidation|worst|SKIP' | head -40
   echo "rc=${PIPESTATUS[0]} seconds=$((SECONDS - s))"; done; }
 bp() { local tag=$1; shift; echo "== $tag"; timeout $(( $(left) > 60 ? 60 : $(left) )) "$@"; echo "rc=$?"; }
 # `ab MODEL PROMPT ENV...`: lil bench decode on /tmp/MODEL.gguf, each ENV setting ("A=1" or

@@ -343,9 +343,8 @@ void att_choose_variants(lil_attention *att) {
    * subgroups of 32 with shuffles, a head_dim it was compiled for */
   env = getenv("LIL_ATTN_PREFILL");
   uint32_t D = att->cfg.head_dim;
-  const int khr = !plan->use_coopmat_nv && plan->use_coopmat_khr;
-  att->prefill_cm = LIL_GLSLC_HAS_NV_COOPMAT && (plan->use_coopmat_nv || khr) &&
-                    (sg == 32 || plan->coopmat_subgroup_size == 32) &&
+  const int khr = plan->use_coopmat_khr;
+  att->prefill_cm = LIL_GLSLC_HAS_NV_COOPMAT && lil_plan_coopmat(plan) && /* (subgroups of 32: the plan's) */
                     (snap->subgroup_ops & 0x10u /* SHUFFLE */) && (D == 64 || D == 128) &&
                     !(env && !strcmp(env, "scalar"));
   /* LIL_ATTN_PREFILL=w4k32 | w4k64 | w8k32 | w8k64 (the compiled shapes; w8k64 only with r), then flags: c = K / V from the

@@ -94,8 +94,7 @@ static lil_status acts_create(lil_session *s, model_acts *a, uint32_t n, uint32_
   int x8 = n == 1 && lil_ctx_plan(ctx)->use_matvec_x8 && !x8i;
   /* f16 X for the tensor-core matmul: the widest input (n_embd, q dim, n_ff) of every token */
   const char *x16_env = getenv("LIL_MATMUL_X16");
-  int x16 = n > 1 && (lil_ctx_plan(ctx)->use_coopmat_nv || lil_ctx_plan(ctx)->use_coopmat_khr) &&
-            !(x16_env && !strcmp(x16_env, "0"));
+  int x16 = n > 1 && lil_plan_coopmat(lil_ctx_plan(ctx)) && !(x16_env && !strcmp(x16_env, "0"));
   uint64_t x16w = ((xw - 31) + 7) / 8 * 8;
   a->m = s->m;
   a->n_tokens = n;

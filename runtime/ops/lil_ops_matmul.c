@@ -124,12 +124,10 @@ static int why_not(char *why, uint32_t n, const char *msg) {
 int lil_matmul_coopmat_ok(const lil_ctx *ctx, const lil_weight *W, char *why, uint32_t why_size) {
   const lil_device_plan *p = lil_ctx_plan(ctx);
   if (!LIL_GLSLC_HAS_NV_COOPMAT) return why_not(why, why_size, "built without GL_NV_cooperative_matrix (glslc)");
-  if (!p->use_coopmat_nv && !p->use_coopmat_khr)
+  if (!lil_plan_coopmat(p)) /* (the plan also requires subgroups of 32, by default or required) */
     return why_not(why, why_size,
-                   "device lacks VK_NV_cooperative_matrix / VK_KHR_cooperative_matrix with fp16 "
-                   "(or LIL_DISABLE=coopmat)");
-  if (p->subgroup_size != 32 && p->coopmat_subgroup_size != 32)
-    return why_not(why, why_size, "cooperative-matrix kernel needs subgroups of 32 (default or required)");
+                   "device lacks VK_NV_cooperative_matrix / VK_KHR_cooperative_matrix with fp16 and "
+                   "subgroups of 32 (or LIL_DISABLE=coopmat)");
   if (p->shared_memory < COOP_SHARED) return why_not(why, why_size, "not enough shared memory");
   if (!lil_matmul_shader(W->type, 1)) return why_not(why, why_size, "no cooperative-matrix kernel for this type");
   if (W->cols % 8) return why_not(why, why_size, "cols not a multiple of 8");

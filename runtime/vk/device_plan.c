@@ -113,8 +113,7 @@ void lil_plan_device(const lil_device_snapshot *s, const lil_disable *dis, lil_d
    * there), else the KHR one with the kernels' shape (their SPIR-V translated at build time);
    * LIL_DISABLE=coopnv takes the KHR path where a device has both */
   p->use_coopmat_nv = s->coopmat_nv && p->use_fp16 && p->use_storage16 && !d->coopmat && !d->coopmat_nv;
-  p->use_coopmat_khr = !p->use_coopmat_nv && s->coopmat_khr && s->coopmat_khr_f16 && p->use_fp16 &&
-                       p->use_storage16 && !d->coopmat;
+  p->use_coopmat_khr = !p->use_coopmat_nv && s->coopmat_khr_f16 && p->use_fp16 && p->use_storage16 && !d->coopmat;
   p->use_int_dot = s->integer_dot && !d->int_dot;
   p->use_timestamps = s->timestamps && s->compute_queue_timestamp_bits > 0 && s->timestamp_period > 0 &&
                       !d->timestamps;

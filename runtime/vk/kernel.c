@@ -77,7 +77,7 @@ lil_status lil_kernel_get(lil_ctx *ctx, const lil_kernel_desc *d, lil_kernel **o
   if (sg) {
     const lil_device_snapshot *s = &ctx->snap;
     uint32_t wg = d->n_spec ? d->spec[0] : 0;
-    if (lil_plan_required_subgroup(s, sg) != sg || !ctx->plan.use_subgroup_size_control)
+    if (lil_plan_required_subgroup(s, sg) != sg)
       return lil_error_set(err, LIL_ERR_UNSUPPORTED, "kernel '%s': subgroups of %u lanes cannot be required here "
                            "(subgroup size control %s, sizes %u..%u)", d->shader, sg,
                            s->subgroup_size_control ? "on" : "off", s->min_subgroup_size, s->max_subgroup_size);

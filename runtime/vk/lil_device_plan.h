@@ -117,6 +117,10 @@ typedef struct lil_device_plan {
   uint32_t queue_family;
 } lil_device_plan;
 
+/* Whether the plan has a cooperative-matrix path (NV or KHR: the plan picks at most one, and only
+ * with subgroups of 32, by default or required). */
+static inline int lil_plan_coopmat(const lil_device_plan *p) { return p->use_coopmat_nv || p->use_coopmat_khr; }
+
 /* size when a compute pipeline can require subgroups of size lanes (subgroup size control with full
  * subgroups, size a power of two within the device's range), else 0. */
 uint32_t lil_plan_required_subgroup(const lil_device_snapshot *s, uint32_t size);

@@ -1,6 +1,6 @@
 #version 450
 // For test_spirv_khr.py: one constant matrix used as both the A and the B operand (the translator
-// must give each use its own KHR-typed copy), a loaded A, and a stored accumulator.
+// must give each use its own KHR-typed copy), a loaded A, a stored accumulator and its length.
 #extension GL_NV_cooperative_matrix : require
 #extension GL_KHR_memory_scope_semantics : require
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
@@ -16,4 +16,5 @@ void main() {
   acc = coopMatMulAddNV(MA(1.0), MA(1.0), acc);
   acc = coopMatMulAddNV(a, MA(1.0), acc);
   coopMatStoreNV(acc, y, 0, 16, true);
+  y[256 + gl_LocalInvocationID.x] = float(acc.length());
 }
